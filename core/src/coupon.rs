@@ -1,0 +1,238 @@
+//! Coupon codes and the discounts they give at checkout.
+
+use serde::{Deserialize, Serialize};
+
+use crate::reward::{DiscountSpec, RewardKind};
+use crate::timestamp::Timestamp;
+
+/// Characters of generated codes: digits and capitals without the
+/// look-alikes 0/O and 1/I/L, so a shopper can read a code aloud or retype it.
+pub const ALPHABET: &[u8; 31] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+
+/// Random characters in a generated code: 31^12 ≈ 2^59 possibilities, far
+/// beyond guessing through a rate-limited validation endpoint.
+pub const RANDOM_CHARS: usize = 12;
+
+/// Longest code accepted anywhere (pool codes included).
+pub const MAX_CODE_LEN: usize = 64;
+
+/// Makes a code: `PREFIX-XXXX-XXXX-XXXX` (or without the prefix part).
+///
+/// `fill` must fill a buffer from a CSPRNG (the edge passes `getrandom`);
+/// bytes are drawn by rejection sampling, so every character is uniform.
+pub fn generate(prefix: &str, fill: &mut dyn FnMut(&mut [u8])) -> String {
+    let mut chars = Vec::with_capacity(RANDOM_CHARS);
+    let mut buf = [0u8; 32];
+    // 248 = 31 * 8: bytes at or above it would bias the modulo.
+    while chars.len() < RANDOM_CHARS {
+        fill(&mut buf);
+        chars.extend(buf.iter().filter(|b| **b < 248).map(|b| ALPHABET[usize::from(*b % 31)]).take(RANDOM_CHARS - chars.len()));
+    }
+    let body: Vec<String> = chars.chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect();
+    if prefix.is_empty() {
+        body.join("-")
+    } else {
+        format!("{prefix}-{}", body.join("-"))
+    }
+}
+
+/// Normalises what a shopper typed (trim, upper-case) and rejects garbage
+/// before any storage lookup: 3 to 64 characters of `A-Z 0-9 - _`.
+pub fn normalize(code: &str) -> Option<String> {
+    let c = code.trim().to_ascii_uppercase();
+    let ok = (3..=MAX_CODE_LEN).contains(&c.len()) && c.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+    ok.then_some(c)
+}
+
+/// Why a code does not apply (`reason` of `POST /v1/coupons/validate`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InvalidReason {
+    /// No such issued code.
+    NotFound,
+    /// Already redeemed on an order.
+    AlreadyUsed,
+    /// Past its expiry.
+    Expired,
+    /// The order is below the coupon's minimum.
+    MinOrderNotMet,
+    /// Issued to another customer.
+    WrongCustomer,
+    /// The order's currency differs from the fixed discount's.
+    CurrencyMismatch,
+}
+
+/// The discount as checkout applies it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Discount {
+    /// The reward kind (`fixed_amount_discount`, …).
+    pub kind: RewardKind,
+    /// Minor units off: the fixed amount, or the percentage of the order
+    /// when its amount is known; never more than the order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount_minor: Option<i64>,
+    /// Currency of `amount_minor`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// Percentage for percentage discounts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub percent: Option<u32>,
+    /// SKU of a free product.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sku: Option<String>,
+}
+
+/// The discount a reward gives on an order of `order_minor` (if known).
+/// Percentages round down to the minor unit (in the merchant's favour, at
+/// most one minor unit); a fixed amount is capped at the order amount.
+pub fn discount(kind: RewardKind, spec: &DiscountSpec, order_minor: Option<i64>) -> Discount {
+    let amount_minor = match kind {
+        RewardKind::FixedAmountDiscount => spec.amount_minor.map(|a| order_minor.map_or(a, |o| a.min(o.max(0)))),
+        RewardKind::PercentageDiscount => order_minor.zip(spec.percent).map(|(o, p)| {
+            i64::try_from(i128::from(o.max(0)) * i128::from(p) / 100).unwrap_or(0)
+        }),
+        RewardKind::FreeShipping | RewardKind::FreeProduct => None,
+    };
+    Discount {
+        kind,
+        amount_minor,
+        currency: spec.currency.clone(),
+        percent: if kind == RewardKind::PercentageDiscount { spec.percent } else { None },
+        sku: spec.sku.clone(),
+    }
+}
+
+/// An issued coupon, as storage knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedCoupon {
+    /// The member it was issued to.
+    pub customer_id: String,
+    /// Whether it was redeemed on an order.
+    pub used: bool,
+    /// When it expires.
+    pub expires_at: Option<Timestamp>,
+    /// Smallest order it applies to.
+    pub min_order_minor: i64,
+    /// What it gives.
+    pub kind: RewardKind,
+    /// Its parameters.
+    pub spec: DiscountSpec,
+}
+
+/// Validates a coupon for an order at `now`; the order fields are optional
+/// because a storefront may check a code before the cart is final.
+pub fn validate(
+    coupon: Option<&IssuedCoupon>,
+    customer_id: Option<&str>,
+    order_minor: Option<i64>,
+    currency: Option<&str>,
+    now: Timestamp,
+) -> Result<Discount, InvalidReason> {
+    let c = coupon.ok_or(InvalidReason::NotFound)?;
+    if c.used {
+        return Err(InvalidReason::AlreadyUsed);
+    }
+    if c.expires_at.is_some_and(|x| x <= now) {
+        return Err(InvalidReason::Expired);
+    }
+    if customer_id.is_some_and(|id| id != c.customer_id) {
+        return Err(InvalidReason::WrongCustomer);
+    }
+    if order_minor.is_some_and(|o| o < c.min_order_minor) {
+        return Err(InvalidReason::MinOrderNotMet);
+    }
+    if c.kind == RewardKind::FixedAmountDiscount {
+        if let (Some(want), Some(have)) = (c.spec.currency.as_deref(), currency) {
+            if want != have {
+                return Err(InvalidReason::CurrencyMismatch);
+            }
+        }
+    }
+    Ok(discount(c.kind, &c.spec, order_minor))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const NOW: Timestamp = Timestamp(1_800_000_000);
+
+    fn counter_rng() -> impl FnMut(&mut [u8]) {
+        let mut n: u8 = 0;
+        move |buf: &mut [u8]| {
+            for b in buf {
+                *b = n;
+                n = n.wrapping_add(37);
+            }
+        }
+    }
+
+    #[test]
+    fn codes_have_prefix_and_twelve_clean_characters() {
+        let code = generate("LOY", &mut counter_rng());
+        assert_eq!(code.len(), 3 + 1 + 14);
+        assert!(code.starts_with("LOY-"));
+        let body: String = code[4..].chars().filter(|c| *c != '-').collect();
+        assert_eq!(body.len(), RANDOM_CHARS);
+        assert!(body.bytes().all(|b| ALPHABET.contains(&b)));
+        assert!(!body.contains(['0', 'O', '1', 'I', 'L']));
+        assert_eq!(normalize(&code.to_lowercase()), Some(code));
+    }
+
+    #[test]
+    fn garbage_is_rejected_before_storage() {
+        for bad in ["", "ab", "A B C", "LOY-ÄÖÜ", "x'; DROP TABLE coupons;--", &"A".repeat(65)] {
+            assert_eq!(normalize(bad), None, "{bad:?}");
+        }
+        assert_eq!(normalize("  summer_24 "), Some("SUMMER_24".into()));
+    }
+
+    #[test]
+    fn discounts() {
+        let fixed = DiscountSpec { amount_minor: Some(500), currency: Some("USD".into()), ..Default::default() };
+        assert_eq!(discount(RewardKind::FixedAmountDiscount, &fixed, Some(300)).amount_minor, Some(300), "never more than the order");
+        assert_eq!(discount(RewardKind::FixedAmountDiscount, &fixed, None).amount_minor, Some(500));
+        let pct = DiscountSpec { percent: Some(15), ..Default::default() };
+        assert_eq!(discount(RewardKind::PercentageDiscount, &pct, Some(1999)).amount_minor, Some(299), "rounds down");
+    }
+
+    #[test]
+    fn validation_reasons() {
+        let mut c = IssuedCoupon {
+            customer_id: "alice".into(),
+            used: false,
+            expires_at: Some(NOW.plus_days(1)),
+            min_order_minor: 1000,
+            kind: RewardKind::FixedAmountDiscount,
+            spec: DiscountSpec { amount_minor: Some(500), currency: Some("USD".into()), ..Default::default() },
+        };
+        assert_eq!(validate(None, None, None, None, NOW), Err(InvalidReason::NotFound));
+        assert!(validate(Some(&c), Some("alice"), Some(1000), Some("USD"), NOW).is_ok());
+        assert_eq!(validate(Some(&c), Some("bob"), None, None, NOW), Err(InvalidReason::WrongCustomer));
+        assert_eq!(validate(Some(&c), None, Some(999), None, NOW), Err(InvalidReason::MinOrderNotMet));
+        assert_eq!(validate(Some(&c), None, Some(5000), Some("EUR"), NOW), Err(InvalidReason::CurrencyMismatch));
+        assert_eq!(validate(Some(&c), None, None, None, NOW.plus_days(1)), Err(InvalidReason::Expired));
+        c.used = true;
+        assert_eq!(validate(Some(&c), None, None, None, NOW), Err(InvalidReason::AlreadyUsed));
+    }
+
+    proptest! {
+        #[test]
+        fn any_random_source_gives_a_well_formed_code(seed in any::<u64>()) {
+            let mut x = seed;
+            let mut rng = move |buf: &mut [u8]| for b in buf { x ^= x << 13; x ^= x >> 7; x ^= x << 17; *b = x as u8; };
+            let code = generate("", &mut rng);
+            prop_assert_eq!(normalize(&code), Some(code.clone()));
+            prop_assert_eq!(code.replace('-', "").len(), RANDOM_CHARS);
+        }
+
+        #[test]
+        fn a_discount_never_exceeds_the_order(order in 0i64..10_000_000, amount in 1i64..10_000_000, pct in 1u32..=100) {
+            let f = DiscountSpec { amount_minor: Some(amount), currency: Some("USD".into()), ..Default::default() };
+            prop_assert!(discount(RewardKind::FixedAmountDiscount, &f, Some(order)).amount_minor.unwrap() <= order);
+            let p = DiscountSpec { percent: Some(pct), ..Default::default() };
+            prop_assert!(discount(RewardKind::PercentageDiscount, &p, Some(order)).amount_minor.unwrap() <= order);
+        }
+    }
+}

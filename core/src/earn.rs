@@ -1,0 +1,112 @@
+//! How many points an event earns.
+//!
+//! All integer arithmetic, rounding down (a shopper never gets a fraction of
+//! a point, and rounding is never in the shopper's disfavour by more than
+//! one point), computed in `i128` so no amount can overflow.
+
+use crate::error::Error;
+use crate::program::{BonusEvent, Program, PurchaseRule};
+use crate::timestamp::Timestamp;
+
+/// Points for a purchase of `amount_minor` by a member whose tier earns
+/// `multiplier_percent`: `floor(amount × points × multiplier / (per_amount × 100))`.
+pub fn purchase_points(rule: &PurchaseRule, amount_minor: i64, multiplier_percent: u32) -> i64 {
+    if amount_minor <= 0 || rule.per_amount_minor <= 0 || rule.points <= 0 {
+        return 0;
+    }
+    let num = i128::from(amount_minor) * i128::from(rule.points) * i128::from(multiplier_percent);
+    let den = i128::from(rule.per_amount_minor) * 100;
+    i64::try_from(num / den).unwrap_or(i64::MAX)
+}
+
+/// What a purchase earns and when it becomes spendable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PurchaseEarning {
+    /// Points earned (0 is possible for tiny orders).
+    pub points: i64,
+    /// When the points become spendable (= `occurred_at` with no pending period).
+    pub available_at: Timestamp,
+    /// When the points expire, under the program's expiry policy.
+    pub expires_at: Option<Timestamp>,
+}
+
+/// Checks a purchase event and computes its earning.
+///
+/// Refuses a currency other than the program's (converting is the store's
+/// job), non-positive amounts, and purchases dated in the future.
+pub fn purchase(
+    program: &Program,
+    amount_minor: i64,
+    currency: &str,
+    multiplier_percent: u32,
+    occurred_at: Timestamp,
+    now: Timestamp,
+) -> Result<PurchaseEarning, Error> {
+    if amount_minor <= 0 {
+        return Err(Error::invalid("amount_minor", "must be a positive integer"));
+    }
+    if currency != program.currency {
+        return Err(Error::invalid("currency", format!("the program earns in {}", program.currency)));
+    }
+    if occurred_at > now.plus_secs(crate::token::MAX_CLOCK_SKEW_SECS) {
+        return Err(Error::invalid("occurred_at", "must not be in the future"));
+    }
+    let points = purchase_points(&program.earn.purchase, amount_minor, multiplier_percent);
+    let available_at = occurred_at.plus_days(program.pending_days);
+    Ok(PurchaseEarning { points, available_at, expires_at: expires_at(program, available_at) })
+}
+
+/// When points that become spendable at `available_at` expire.
+pub fn expires_at(program: &Program, available_at: Timestamp) -> Option<Timestamp> {
+    program.expiry_days.map(|d| available_at.plus_days(d))
+}
+
+/// The bonus a member gets for `event`, given how many times they already
+/// got it (`prior`) and, for birthdays, whether they got it this calendar
+/// year. `None` when the program has no such bonus or the cap is reached.
+pub fn bonus_points(program: &Program, event: BonusEvent, prior: u32, already_this_year: bool) -> Option<i64> {
+    let rule = program.bonus(event)?;
+    if rule.per_member_cap.is_some_and(|cap| prior >= cap) {
+        return None;
+    }
+    if event == BonusEvent::Birthday && already_this_year {
+        return None;
+    }
+    Some(rule.points)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn rule(points: i64, per: i64) -> PurchaseRule {
+        PurchaseRule { points, per_amount_minor: per }
+    }
+
+    #[test]
+    fn one_point_per_dollar_rounds_down() {
+        assert_eq!(purchase_points(&rule(1, 100), 12_999, 100), 129);
+        assert_eq!(purchase_points(&rule(1, 100), 99, 100), 0);
+        assert_eq!(purchase_points(&rule(1, 100), 12_999, 150), 194);
+        assert_eq!(purchase_points(&rule(5, 1000), 2500, 125), 15);
+    }
+
+    #[test]
+    fn extreme_amounts_do_not_overflow() {
+        assert_eq!(purchase_points(&rule(1_000_000, 1), i64::MAX, 1000), i64::MAX);
+    }
+
+    proptest! {
+        #[test]
+        fn earning_is_monotonic_and_never_above_the_exact_value(a in 0i64..10_000_000, b in 0i64..10_000_000, m in 100u32..=1000) {
+            let r = rule(3, 250);
+            let (lo, hi) = (a.min(b), a.max(b));
+            prop_assert!(purchase_points(&r, lo, m) <= purchase_points(&r, hi, m));
+            let p = purchase_points(&r, hi, m);
+            // p <= exact < p + 1, in integers: p*250*100 <= hi*3*m < (p+1)*250*100
+            prop_assert!(i128::from(p) * 25_000 <= i128::from(hi) * 3 * i128::from(m));
+            prop_assert!(i128::from(hi) * 3 * i128::from(m) < (i128::from(p) + 1) * 25_000);
+        }
+    }
+}

@@ -1,0 +1,404 @@
+//! The points ledger: append-only entries, and everything derived from them.
+//!
+//! Invariants (stated first, then hammered by the property tests below and,
+//! at the edge, by the end-to-end tests against D1):
+//! 1. `balance = Σ entries.points`, always; entries are never edited
+//!    (a reversal is a new entry).
+//! 2. A balance never goes below zero: [`Ledger::post`] refuses such an entry,
+//!    as the D1 `CHECK (balance >= 0)` does at the edge.
+//! 3. Points live in lots (one per positive entry). Spending consumes the
+//!    oldest lot first (FIFO); expiry takes only what is left of a lot, so
+//!    spent points are never expired; `Σ lots.remaining = balance`.
+//! 4. Proportional reversal of an order's points never takes back more than
+//!    the order earned, whatever the order and size of partial refunds.
+//!
+//! Pending points (earned, not yet spendable) are not in the ledger: they
+//! join it as an `earn` entry when they become available, so the balance
+//! is always exactly what can be spent.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Refusal};
+use crate::timestamp::Timestamp;
+
+/// What caused a ledger entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryKind {
+    /// Points earned (purchase or bonus event). Positive.
+    Earn,
+    /// Points spent on a reward. Negative.
+    Redeem,
+    /// Points taken back because an order was refunded. Negative.
+    Refund,
+    /// A manual correction by the merchant. Either sign, never zero.
+    Adjust,
+    /// Points that reached their expiry date unspent. Negative.
+    Expire,
+}
+
+impl EntryKind {
+    /// The wire/storage name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryKind::Earn => "earn",
+            EntryKind::Redeem => "redeem",
+            EntryKind::Refund => "refund",
+            EntryKind::Adjust => "adjust",
+            EntryKind::Expire => "expire",
+        }
+    }
+
+    /// Parses a storage name.
+    pub fn parse(s: &str) -> Option<EntryKind> {
+        [EntryKind::Earn, EntryKind::Redeem, EntryKind::Refund, EntryKind::Adjust, EntryKind::Expire]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+
+    /// Whether entries of this kind count towards lifetime earned points
+    /// (earnings net of refunds; redemptions and adjustments do not count).
+    pub fn counts_as_earned(self) -> bool {
+        matches!(self, EntryKind::Earn | EntryKind::Refund)
+    }
+}
+
+/// One ledger entry, as far as the rules need it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// Strictly increasing id; defines the order of entries.
+    pub id: i64,
+    /// What caused it.
+    pub kind: EntryKind,
+    /// Signed point delta.
+    pub points: i64,
+    /// When it was posted.
+    pub at: Timestamp,
+    /// For positive entries under an expiry policy: when the lot expires.
+    pub expires_at: Option<Timestamp>,
+    /// For `expire` entries: the id of the lot (positive entry) it expires.
+    pub lot_id: Option<i64>,
+}
+
+/// The balance: the sum of all entries.
+pub fn balance(entries: &[Entry]) -> i64 {
+    entries.iter().map(|e| e.points).sum()
+}
+
+/// Lifetime earned points: earnings net of refunds.
+pub fn lifetime_earned(entries: &[Entry]) -> i64 {
+    entries.iter().filter(|e| e.kind.counts_as_earned()).map(|e| e.points).sum()
+}
+
+/// What is left of one positive entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lot {
+    /// The positive entry's id.
+    pub entry_id: i64,
+    /// When it expires, if ever.
+    pub expires_at: Option<Timestamp>,
+    /// Points it started with.
+    pub original: i64,
+    /// Points neither spent nor expired.
+    pub remaining: i64,
+}
+
+/// Replays the entries into lots: spending consumes the oldest lot first,
+/// an `expire` entry consumes what is left of its own lot.
+pub fn lots(entries: &[Entry]) -> Vec<Lot> {
+    let mut lots: Vec<Lot> = Vec::new();
+    for e in entries {
+        if e.points > 0 {
+            lots.push(Lot { entry_id: e.id, expires_at: e.expires_at, original: e.points, remaining: e.points });
+        } else if e.kind == EntryKind::Expire {
+            if let Some(lot) = lots.iter_mut().find(|l| Some(l.entry_id) == e.lot_id) {
+                lot.remaining -= (-e.points).min(lot.remaining);
+            }
+        } else {
+            let mut due = -e.points;
+            for lot in lots.iter_mut().filter(|l| l.remaining > 0) {
+                let take = due.min(lot.remaining);
+                lot.remaining -= take;
+                due -= take;
+                if due == 0 {
+                    break;
+                }
+            }
+        }
+    }
+    lots
+}
+
+/// A lot past its expiry date, and the points to expire from it (0 when it
+/// was spent in full: the edge still records that it was looked at).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueExpiration {
+    /// The lot's entry id.
+    pub lot_id: i64,
+    /// Points still in it.
+    pub points: i64,
+}
+
+/// Lots whose expiry is at or before `now` that still hold points. Lots
+/// already expired by an `expire` entry hold none, so running this twice
+/// after posting its result yields nothing: expiry is idempotent.
+pub fn due_expirations(entries: &[Entry], now: Timestamp) -> Vec<DueExpiration> {
+    lots(entries)
+        .into_iter()
+        .filter(|l| l.expires_at.is_some_and(|x| x <= now) && l.remaining > 0)
+        .map(|l| DueExpiration { lot_id: l.entry_id, points: l.remaining })
+        .collect()
+}
+
+/// Points that will expire, grouped by UTC day, soonest first. Only lots
+/// still holding points and not yet due are listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Expiring {
+    /// Points expiring that day.
+    pub points: i64,
+    /// The first instant that day at which some of them expire.
+    pub expires_at: Timestamp,
+}
+
+/// The points expiring after `now`, by UTC day, soonest first.
+pub fn expiring(entries: &[Entry], now: Timestamp) -> Vec<Expiring> {
+    let mut lots: Vec<(Timestamp, i64)> = lots(entries)
+        .into_iter()
+        .filter(|l| l.remaining > 0)
+        .filter_map(|l| l.expires_at.filter(|x| *x > now).map(|x| (x, l.remaining)))
+        .collect();
+    lots.sort();
+    let mut out: Vec<Expiring> = Vec::new();
+    for (at, points) in lots {
+        match out.last_mut() {
+            Some(last) if last.expires_at.date() == at.date() => last.points += points,
+            _ => out.push(Expiring { points, expires_at: at }),
+        }
+    }
+    out
+}
+
+/// Points to take back for a (partial) refund of an order.
+///
+/// The order earned `earned` points on `order_amount_minor`; refunds of
+/// `refunded_before_minor` were already processed. Reversal is cumulative
+/// and proportional: after refunds totalling `r`, exactly
+/// `floor(earned × r / amount)` points have been taken back, so any order
+/// or split of partial refunds takes back the same total, never more than
+/// `earned`, and all of it once the order is fully refunded.
+pub fn reversal_due(
+    earned: i64,
+    order_amount_minor: i64,
+    refunded_before_minor: i64,
+    refund_minor: i64,
+) -> Result<i64, Error> {
+    if refund_minor <= 0 {
+        return Err(Error::invalid("amount_minor", "must be a positive integer"));
+    }
+    let after = refunded_before_minor.checked_add(refund_minor).unwrap_or(i64::MAX);
+    if after > order_amount_minor {
+        return Err(Error::invalid(
+            "amount_minor",
+            format!("refunds would exceed the order amount ({} left to refund)", order_amount_minor - refunded_before_minor),
+        ));
+    }
+    let taken = |r: i64| -> i64 {
+        if order_amount_minor <= 0 {
+            return 0;
+        }
+        i64::try_from(i128::from(earned.max(0)) * i128::from(r) / i128::from(order_amount_minor)).unwrap_or(0)
+    };
+    Ok(taken(after) - taken(refunded_before_minor))
+}
+
+/// An in-memory ledger that enforces the invariants: the reference model the
+/// property tests drive, and which the D1 schema mirrors with constraints.
+#[derive(Debug, Clone, Default)]
+pub struct Ledger {
+    entries: Vec<Entry>,
+}
+
+impl Ledger {
+    /// The entries, oldest first.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// The current balance.
+    pub fn balance(&self) -> i64 {
+        balance(&self.entries)
+    }
+
+    /// Appends an entry, refusing zero deltas, kinds posted with the wrong
+    /// sign, and anything that would take the balance below zero.
+    pub fn post(
+        &mut self,
+        kind: EntryKind,
+        points: i64,
+        at: Timestamp,
+        expires_at: Option<Timestamp>,
+        lot_id: Option<i64>,
+    ) -> Result<&Entry, Error> {
+        let sign_ok = match kind {
+            EntryKind::Earn => points > 0,
+            EntryKind::Redeem | EntryKind::Refund | EntryKind::Expire => points < 0,
+            EntryKind::Adjust => points != 0,
+        };
+        if !sign_ok {
+            return Err(Error::invalid("points", format!("wrong sign for a {} entry", kind.as_str())));
+        }
+        let balance = self.balance();
+        if balance + points < 0 {
+            return Err(Error::Refused(Refusal::InsufficientPoints { needed: -points, shortfall: -(balance + points) }));
+        }
+        let id = self.entries.last().map_or(1, |e| e.id + 1);
+        self.entries.push(Entry { id, kind, points, at, expires_at: if points > 0 { expires_at } else { None }, lot_id });
+        Ok(self.entries.last().expect("just pushed"))
+    }
+
+    /// Posts an `expire` entry for every lot due at `now`; returns how many
+    /// points expired.
+    pub fn expire_due(&mut self, now: Timestamp) -> i64 {
+        let due = due_expirations(&self.entries, now);
+        let mut total = 0;
+        for d in due {
+            if self.post(EntryKind::Expire, -d.points, now, None, Some(d.lot_id)).is_ok() {
+                total += d.points;
+            }
+        }
+        total
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const T0: Timestamp = Timestamp(1_700_000_000);
+
+    #[test]
+    fn spending_consumes_the_oldest_lot_and_expiry_takes_only_the_rest() {
+        let mut l = Ledger::default();
+        l.post(EntryKind::Earn, 100, T0, Some(T0.plus_days(10)), None).unwrap();
+        l.post(EntryKind::Earn, 50, T0.plus_days(1), Some(T0.plus_days(11)), None).unwrap();
+        l.post(EntryKind::Redeem, -120, T0.plus_days(2), None, None).unwrap();
+        let lots = lots(l.entries());
+        assert_eq!((lots[0].remaining, lots[1].remaining), (0, 30));
+        assert_eq!(expiring(l.entries(), T0.plus_days(3)), vec![Expiring { points: 30, expires_at: T0.plus_days(11) }]);
+        assert_eq!(l.expire_due(T0.plus_days(10)), 0, "the first lot was spent, nothing to expire");
+        assert_eq!(l.expire_due(T0.plus_days(11)), 30);
+        assert_eq!(l.balance(), 0);
+        assert_eq!(l.expire_due(T0.plus_days(12)), 0, "idempotent");
+    }
+
+    #[test]
+    fn overdraft_is_refused_with_the_shortfall() {
+        let mut l = Ledger::default();
+        l.post(EntryKind::Earn, 100, T0, None, None).unwrap();
+        let err = l.post(EntryKind::Redeem, -150, T0, None, None).unwrap_err();
+        assert_eq!(err, Error::Refused(Refusal::InsufficientPoints { needed: 150, shortfall: 50 }));
+        assert_eq!(l.balance(), 100);
+    }
+
+    #[test]
+    fn wrong_signs_are_refused() {
+        let mut l = Ledger::default();
+        assert!(l.post(EntryKind::Earn, -1, T0, None, None).is_err());
+        assert!(l.post(EntryKind::Adjust, 0, T0, None, None).is_err());
+        assert!(l.post(EntryKind::Redeem, 5, T0, None, None).is_err());
+    }
+
+    #[test]
+    fn partial_refunds_are_proportional() {
+        assert_eq!(reversal_due(100, 10_000, 0, 2_500).unwrap(), 25);
+        assert_eq!(reversal_due(100, 10_000, 2_500, 7_500).unwrap(), 75);
+        assert!(reversal_due(100, 10_000, 2_500, 7_501).is_err());
+        assert!(reversal_due(100, 10_000, 0, 0).is_err());
+        // 3 x 1/3 of an odd split still totals exactly what was earned.
+        let (a, b, c) =
+            (reversal_due(10, 300, 0, 100).unwrap(), reversal_due(10, 300, 100, 100).unwrap(), reversal_due(10, 300, 200, 100).unwrap());
+        assert_eq!((a, b, c, a + b + c), (3, 3, 4, 10));
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Earn(i64, Option<u32>),
+        Spend(i64),
+        Adjust(i64),
+        Advance(u32),
+        Expire,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            (1i64..500, proptest::option::of(1u32..30)).prop_map(|(p, d)| Op::Earn(p, d)),
+            (1i64..800).prop_map(Op::Spend),
+            (-300i64..300).prop_filter("non-zero", |p| *p != 0).prop_map(Op::Adjust),
+            (0u32..20).prop_map(Op::Advance),
+            Just(Op::Expire),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Invariants 1–3 under any sequence of operations.
+        #[test]
+        fn no_sequence_breaks_the_ledger(ops in proptest::collection::vec(op(), 0..60)) {
+            let mut l = Ledger::default();
+            let mut now = T0;
+            for op in ops {
+                let before = l.balance();
+                let spent_before: Vec<(i64, i64)> = lots(l.entries()).iter().map(|x| (x.entry_id, x.original - x.remaining)).collect();
+                match op {
+                    Op::Earn(p, d) => { l.post(EntryKind::Earn, p, now, d.map(|d| now.plus_days(d)), None).unwrap(); }
+                    Op::Spend(p) => {
+                        let r = l.post(EntryKind::Redeem, -p, now, None, None);
+                        prop_assert_eq!(r.is_ok(), before >= p);
+                    }
+                    Op::Adjust(p) => { let _ = l.post(EntryKind::Adjust, p, now, None, None); }
+                    Op::Advance(d) => now = now.plus_days(d),
+                    Op::Expire => {
+                        let expired = l.expire_due(now);
+                        // Expiry never touches points already consumed by spending.
+                        for lot in lots(l.entries()) {
+                            if let Some((_, spent)) = spent_before.iter().find(|(id, _)| *id == lot.entry_id) {
+                                prop_assert!(lot.original - lot.remaining >= *spent);
+                            }
+                        }
+                        prop_assert!(expired <= before);
+                        prop_assert_eq!(l.expire_due(now), 0, "expiry is idempotent");
+                    }
+                }
+                prop_assert!(l.balance() >= 0);
+                prop_assert_eq!(l.balance(), l.entries().iter().map(|e| e.points).sum::<i64>());
+                prop_assert_eq!(lots(l.entries()).iter().map(|x| x.remaining).sum::<i64>(), l.balance());
+                prop_assert!(lots(l.entries()).iter().all(|x| x.remaining >= 0 && x.remaining <= x.original));
+            }
+        }
+
+        /// Invariant 4: any split of refunds, in any order, never takes back
+        /// more than was earned, and exactly that once fully refunded.
+        #[test]
+        fn partial_refunds_never_take_back_more_than_earned(
+            earned in 0i64..100_000,
+            parts in proptest::collection::vec(1i64..10_000, 1..12),
+            full in any::<bool>(),
+        ) {
+            let total: i64 = parts.iter().sum();
+            let amount = if full { total } else { total + 1 };
+            let mut refunded = 0;
+            let mut taken = 0;
+            for p in &parts {
+                let due = reversal_due(earned, amount, refunded, *p).unwrap();
+                prop_assert!(due >= 0);
+                taken += due;
+                refunded += p;
+                prop_assert!(taken <= earned);
+            }
+            if full { prop_assert_eq!(taken, earned); }
+            prop_assert!(reversal_due(earned, amount, refunded, amount - refunded + 1).is_err());
+        }
+    }
+}

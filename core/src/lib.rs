@@ -1,0 +1,37 @@
+//! # loyalty-core
+//!
+//! Every rule of a Loyalty Edge program, as pure functions over values.
+//!
+//! Nothing in this crate performs I/O, reads a clock or draws randomness on its
+//! own: the time is always a [`Timestamp`] argument and randomness a
+//! caller-supplied source. That is what lets the same functions run in the
+//! Worker (which enforces them) and in the widget (which explains them), and
+//! what makes them testable with properties instead of hopes.
+//!
+//! Map of the modules, in the order a request meets them:
+//! - [`ids`], [`timestamp`]: the validated scalars of the wire contract.
+//! - [`token`]: customer tokens (HS256 JWT) minted by a storefront backend.
+//! - [`program`]: the program configuration (earn rules, tiers, policies).
+//! - [`earn`], [`tier`]: how many points an event earns; which tier a member holds.
+//! - [`ledger`]: entries, balances, FIFO lots, expiry and proportional reversal.
+//! - [`reward`], [`eligibility`]: the catalog and who may redeem what, and why not.
+//! - [`redemption`]: the decision to redeem, or a typed refusal.
+//! - [`coupon`]: codes, their format, and the discount they give at checkout.
+//! - [`wire`]: the JSON shapes of `shared/API.md` shared by edge and widget.
+
+pub mod coupon;
+pub mod earn;
+pub mod eligibility;
+pub mod error;
+pub mod ids;
+pub mod ledger;
+pub mod program;
+pub mod redemption;
+pub mod reward;
+pub mod tier;
+pub mod timestamp;
+pub mod token;
+pub mod wire;
+
+pub use error::{Error, Refusal};
+pub use timestamp::Timestamp;

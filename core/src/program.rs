@@ -1,0 +1,359 @@
+//! The program configuration: what a merchant decides once and rarely changes.
+//!
+//! It is plain data (JSON on the wire and in KV; the demo ships
+//! `edge/seed/program.json`). [`Program::from_json`] parses *and* validates,
+//! reporting every problem at once with a path to the bad field, so an
+//! operator fixes a config in one round trip instead of ten.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Issue};
+
+/// A whole loyalty program.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Program {
+    /// Shown to shoppers, e.g. "Acme Rewards".
+    pub name: String,
+    /// What the points are called, e.g. "points" or "Stars".
+    #[serde(default = "default_points_name")]
+    pub points_name: String,
+    /// ISO 4217 code of the currency purchases are earned in.
+    pub currency: String,
+    /// How points are earned.
+    pub earn: EarnRules,
+    /// Tiers, lowest first. If present the first must start at 0.
+    #[serde(default)]
+    pub tiers: Vec<TierRule>,
+    /// What tier thresholds are measured in.
+    #[serde(default)]
+    pub tier_basis: TierBasis,
+    /// Days purchase points stay pending (unspendable) after the purchase,
+    /// e.g. a return window. 0 means points are spendable at once.
+    #[serde(default)]
+    pub pending_days: u32,
+    /// Days after which earned points expire (oldest first). `None`: never.
+    #[serde(default)]
+    pub expiry_days: Option<u32>,
+}
+
+fn default_points_name() -> String {
+    "points".to_owned()
+}
+
+/// Earn rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EarnRules {
+    /// Points for purchases.
+    pub purchase: PurchaseRule,
+    /// Fixed bonuses for non-purchase events.
+    #[serde(default)]
+    pub bonuses: Vec<BonusRule>,
+}
+
+/// `points` for every `per_amount_minor` spent, rounded down; e.g. 1 point
+/// per 100 cents. Tier multipliers apply on top.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PurchaseRule {
+    /// Points earned per step.
+    pub points: i64,
+    /// The step, in minor units of the program currency.
+    pub per_amount_minor: i64,
+}
+
+/// A fixed bonus for an event, with an optional lifetime cap per member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BonusRule {
+    /// Which event earns it.
+    pub event: BonusEvent,
+    /// Points per occurrence.
+    pub points: i64,
+    /// At most this many times per member (lifetime). Birthdays are in
+    /// addition limited to once per calendar year.
+    #[serde(default)]
+    pub per_member_cap: Option<u32>,
+}
+
+/// Non-purchase events that earn a fixed bonus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BonusEvent {
+    /// Joining the program.
+    Signup,
+    /// The member's birthday.
+    Birthday,
+    /// Writing a product review.
+    Review,
+    /// Referring a new customer.
+    Referral,
+}
+
+impl BonusEvent {
+    /// The wire name (`signup`, `birthday`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BonusEvent::Signup => "signup",
+            BonusEvent::Birthday => "birthday",
+            BonusEvent::Review => "review",
+            BonusEvent::Referral => "referral",
+        }
+    }
+
+    /// Parses a wire name.
+    pub fn parse(s: &str) -> Option<BonusEvent> {
+        [BonusEvent::Signup, BonusEvent::Birthday, BonusEvent::Review, BonusEvent::Referral]
+            .into_iter()
+            .find(|e| e.as_str() == s)
+    }
+}
+
+/// One tier: reached at `threshold` (lifetime points or spend), with an earn
+/// multiplier in percent (100 = 1x, 150 = 1.5x; integers, never floats).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TierRule {
+    /// Tier name, e.g. "Gold".
+    pub name: String,
+    /// Lifetime points (or minor units spent) needed.
+    pub threshold: i64,
+    /// Earn multiplier in percent.
+    #[serde(default = "default_multiplier")]
+    pub multiplier_percent: u32,
+}
+
+fn default_multiplier() -> u32 {
+    100
+}
+
+/// What tier thresholds count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TierBasis {
+    /// Points earned over the member's lifetime (net of refunds).
+    #[default]
+    LifetimePoints,
+    /// Minor units spent over the member's lifetime (net of refunds).
+    LifetimeSpend,
+}
+
+impl Program {
+    /// Parses and validates a program from JSON, reporting every problem.
+    pub fn from_json(json: &str) -> Result<Program, Error> {
+        let program: Program = serde_json::from_str(json).map_err(|e| Error::invalid("", e.to_string()))?;
+        program.validate()?;
+        Ok(program)
+    }
+
+    /// Checks every rule of a well-typed program; all problems at once.
+    pub fn validate(&self) -> Result<(), Error> {
+        let mut issues = Vec::new();
+        let mut bad = |path: String, msg: &str| issues.push(Issue::new(path, msg));
+        if self.name.trim().is_empty() || self.name.len() > 100 {
+            bad("name".into(), "must be 1 to 100 characters");
+        }
+        if self.points_name.trim().is_empty() || self.points_name.len() > 40 {
+            bad("points_name".into(), "must be 1 to 40 characters");
+        }
+        if !is_currency(&self.currency) {
+            bad("currency".into(), "must be an ISO 4217 code such as USD");
+        }
+        if self.earn.purchase.points < 0 || self.earn.purchase.points > 1_000_000 {
+            bad("earn.purchase.points".into(), "must be 0 to 1000000");
+        }
+        if self.earn.purchase.per_amount_minor <= 0 || self.earn.purchase.per_amount_minor > 100_000_000 {
+            bad("earn.purchase.per_amount_minor".into(), "must be 1 to 100000000");
+        }
+        let mut seen = Vec::new();
+        for (i, b) in self.earn.bonuses.iter().enumerate() {
+            if b.points <= 0 || b.points > 1_000_000 {
+                bad(format!("earn.bonuses[{i}].points"), "must be 1 to 1000000");
+            }
+            if b.per_member_cap == Some(0) {
+                bad(format!("earn.bonuses[{i}].per_member_cap"), "must be at least 1, or absent for no cap");
+            }
+            if seen.contains(&b.event) {
+                bad(format!("earn.bonuses[{i}].event"), "each event may have one bonus rule");
+            }
+            seen.push(b.event);
+        }
+        for (i, t) in self.tiers.iter().enumerate() {
+            if t.name.trim().is_empty() || t.name.len() > 40 {
+                bad(format!("tiers[{i}].name"), "must be 1 to 40 characters");
+            }
+            if self.tiers[..i].iter().any(|o| o.name == t.name) {
+                bad(format!("tiers[{i}].name"), "tier names must be unique");
+            }
+            if i == 0 && t.threshold != 0 {
+                bad(format!("tiers[{i}].threshold"), "the first tier must start at 0");
+            }
+            if i > 0 && t.threshold <= self.tiers[i - 1].threshold {
+                bad(format!("tiers[{i}].threshold"), "thresholds must increase");
+            }
+            if !(100..=1000).contains(&t.multiplier_percent) {
+                bad(format!("tiers[{i}].multiplier_percent"), "must be 100 to 1000");
+            }
+        }
+        if self.pending_days > 365 {
+            bad("pending_days".into(), "must be 0 to 365");
+        }
+        if let Some(d) = self.expiry_days {
+            if d == 0 || d > 3650 {
+                bad("expiry_days".into(), "must be 1 to 3650, or absent for no expiry");
+            }
+        }
+        if issues.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Invalid(issues))
+        }
+    }
+
+    /// The bonus rule for `event`, if the program has one.
+    pub fn bonus(&self, event: BonusEvent) -> Option<&BonusRule> {
+        self.earn.bonuses.iter().find(|b| b.event == event)
+    }
+
+    /// The earn rules in words, for shoppers.
+    pub fn earn_rules_in_words(&self) -> Vec<String> {
+        let p = &self.earn.purchase;
+        let mut out = vec![format!(
+            "Earn {} {} for every {} spent",
+            p.points,
+            self.points_name,
+            format_money(p.per_amount_minor, &self.currency)
+        )];
+        for t in self.tiers.iter().filter(|t| t.multiplier_percent != 100) {
+            out.push(format!("{} members earn {}x", t.name, format_multiplier(t.multiplier_percent)));
+        }
+        for b in &self.earn.bonuses {
+            let what = match b.event {
+                BonusEvent::Signup => "for joining",
+                BonusEvent::Birthday => "on your birthday",
+                BonusEvent::Review => "for each product review",
+                BonusEvent::Referral => "for each friend you refer",
+            };
+            out.push(format!("{} {} {}", b.points, self.points_name, what));
+        }
+        out
+    }
+}
+
+/// Whether `s` looks like an ISO 4217 code (three capital letters).
+pub fn is_currency(s: &str) -> bool {
+    s.len() == 3 && s.bytes().all(|b| b.is_ascii_uppercase())
+}
+
+/// Minor-unit digits of a currency (ISO 4217 exponent): 0 for the few
+/// currencies without minor units, else 2.
+pub fn minor_digits(currency: &str) -> u32 {
+    match currency {
+        "JPY" | "KRW" | "VND" | "CLP" | "ISK" | "UGX" | "XAF" | "XOF" | "PYG" => 0,
+        "BHD" | "KWD" | "OMR" | "JOD" | "TND" => 3,
+        _ => 2,
+    }
+}
+
+/// Formats minor units for people, e.g. `1050, "USD"` as `10.50 USD`.
+/// Integer arithmetic only.
+pub fn format_money(amount_minor: i64, currency: &str) -> String {
+    let digits = minor_digits(currency);
+    if digits == 0 {
+        return format!("{amount_minor} {currency}");
+    }
+    let scale = 10i64.pow(digits);
+    let sign = if amount_minor < 0 { "-" } else { "" };
+    let a = amount_minor.unsigned_abs();
+    format!("{sign}{}.{:0width$} {currency}", a / scale as u64, a % scale as u64, width = digits as usize)
+}
+
+/// `150` as `1.5`, `200` as `2`, `125` as `1.25`.
+pub fn format_multiplier(percent: u32) -> String {
+    let (whole, frac) = (percent / 100, percent % 100);
+    match frac {
+        0 => whole.to_string(),
+        f if f % 10 == 0 => format!("{whole}.{}", f / 10),
+        f => format!("{whole}.{f:02}"),
+    }
+}
+
+/// Fixtures shared by the unit tests of several modules.
+#[cfg(test)]
+pub(crate) mod tests_support {
+    pub(crate) const DEMO: &str = r#"{
+        "name": "Acme Rewards", "points_name": "points", "currency": "USD",
+        "earn": {"purchase": {"points": 1, "per_amount_minor": 100},
+                 "bonuses": [{"event": "signup", "points": 100, "per_member_cap": 1},
+                             {"event": "review", "points": 25, "per_member_cap": 10}]},
+        "tiers": [{"name": "Bronze", "threshold": 0},
+                  {"name": "Silver", "threshold": 500, "multiplier_percent": 125},
+                  {"name": "Gold", "threshold": 2000, "multiplier_percent": 150}],
+        "pending_days": 0, "expiry_days": 365
+    }"#;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tests_support::DEMO;
+    use super::*;
+
+    #[test]
+    fn demo_program_is_valid() {
+        let p = Program::from_json(DEMO).unwrap();
+        assert_eq!(p.tiers.len(), 3);
+        assert_eq!(
+            p.earn_rules_in_words(),
+            vec![
+                "Earn 1 points for every 1.00 USD spent",
+                "Silver members earn 1.25x",
+                "Gold members earn 1.5x",
+                "100 points for joining",
+                "25 points for each product review"
+            ]
+        );
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_path() {
+        let json = r#"{"name": "", "currency": "usd",
+            "earn": {"purchase": {"points": 1, "per_amount_minor": 0},
+                     "bonuses": [{"event": "review", "points": 0}, {"event": "review", "points": 5}]},
+            "tiers": [{"name": "A", "threshold": 10}, {"name": "A", "threshold": 5, "multiplier_percent": 50}],
+            "expiry_days": 0}"#;
+        let Err(Error::Invalid(issues)) = Program::from_json(json) else { panic!("should fail") };
+        let paths: Vec<_> = issues.iter().map(|i| i.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            vec![
+                "name",
+                "currency",
+                "earn.purchase.per_amount_minor",
+                "earn.bonuses[0].points",
+                "earn.bonuses[1].event",
+                "tiers[0].threshold",
+                "tiers[1].name",
+                "tiers[1].threshold",
+                "tiers[1].multiplier_percent",
+                "expiry_days"
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_fields_and_enum_values_are_rejected() {
+        assert!(Program::from_json(&DEMO.replace("\"pending_days\"", "\"pending_dayz\"")).is_err());
+        assert!(Program::from_json(&DEMO.replace("\"review\"", "\"tweet\"")).is_err());
+    }
+
+    #[test]
+    fn money_and_multipliers_format_without_floats() {
+        assert_eq!(format_money(1050, "USD"), "10.50 USD");
+        assert_eq!(format_money(5, "EUR"), "0.05 EUR");
+        assert_eq!(format_money(500, "JPY"), "500 JPY");
+        assert_eq!(format_money(-1234, "KWD"), "-1.234 KWD");
+        assert_eq!(format_multiplier(125), "1.25");
+        assert_eq!(format_multiplier(200), "2");
+    }
+}

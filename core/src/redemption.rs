@@ -1,0 +1,130 @@
+//! Whether a member may redeem a reward now, and what they get.
+//!
+//! The widget calls [`offer`] to label each reward ("redeemable", "you need
+//! 120 more points", "not eligible: …"); the edge calls [`decide`] before it
+//! writes. Both read the same rules, so they cannot disagree. The edge's D1
+//! batch then re-checks what can race (balance, limits, pool) with
+//! constraints: this decision is the explanation, the database the guard.
+
+use serde::{Deserialize, Serialize};
+
+use crate::eligibility::MemberAttributes;
+use crate::error::Refusal;
+use crate::reward::Reward;
+use crate::timestamp::Timestamp;
+
+/// How often a reward was already redeemed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Usage {
+    /// By this member.
+    pub by_member: u32,
+    /// By everyone.
+    pub total: u32,
+}
+
+/// A reward as one member sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Offer {
+    /// The member meets the eligibility rules (and limits allow it).
+    pub eligible: bool,
+    /// The balance covers the cost.
+    pub affordable: bool,
+    /// Points still missing (0 when affordable).
+    pub points_needed: i64,
+    /// Why not, in words, when not eligible.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// Labels a reward for a member with `balance` spendable points.
+pub fn offer(reward: &Reward, member: &MemberAttributes, balance: i64, usage: Usage) -> Offer {
+    let refusal = refusal_before_balance(reward, member, usage);
+    let points_needed = (reward.points_cost - balance).max(0);
+    Offer {
+        eligible: refusal.is_none(),
+        affordable: points_needed == 0,
+        points_needed,
+        reason: refusal.map(|r| r.to_string()),
+    }
+}
+
+/// What a granted redemption debits and issues.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    /// Points to debit (positive).
+    pub points: i64,
+    /// When the coupon expires, if it does.
+    pub coupon_expires_at: Option<Timestamp>,
+}
+
+/// Decides a redemption at `now`. Refusals come in the order a shopper can
+/// act on: unavailable, then not eligible, then limits, then balance.
+pub fn decide(
+    reward: &Reward,
+    member: &MemberAttributes,
+    balance: i64,
+    usage: Usage,
+    now: Timestamp,
+) -> Result<Grant, Refusal> {
+    if let Some(r) = refusal_before_balance(reward, member, usage) {
+        return Err(r);
+    }
+    if balance < reward.points_cost {
+        return Err(Refusal::InsufficientPoints { needed: reward.points_cost, shortfall: reward.points_cost - balance });
+    }
+    Ok(Grant { points: reward.points_cost, coupon_expires_at: reward.coupon.expires_in_days.map(|d| now.plus_days(d)) })
+}
+
+fn refusal_before_balance(reward: &Reward, member: &MemberAttributes, usage: Usage) -> Option<Refusal> {
+    if !reward.active {
+        return Some(Refusal::Inactive);
+    }
+    if let Err(reason) = reward.eligibility.explain(member) {
+        return Some(Refusal::NotEligible { reason });
+    }
+    if reward.limits.per_member.is_some_and(|n| usage.by_member >= n) {
+        return Some(Refusal::LimitReached("you have already redeemed this reward the maximum number of times".into()));
+    }
+    if reward.limits.total.is_some_and(|n| usage.total >= n) {
+        return Some(Refusal::LimitReached("this reward has been fully redeemed".into()));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reward::tests::SEED;
+    use crate::timestamp::parse_date;
+
+    const NOW: Timestamp = Timestamp(1_800_000_000);
+
+    fn eligible_member() -> MemberAttributes {
+        MemberAttributes { tags: vec!["cohortC".into(), "cohortD".into()], ..Default::default() }
+    }
+
+    #[test]
+    fn grant_and_refusals() {
+        let mut r = Reward::from_json("5_OFF", SEED.as_bytes()).unwrap();
+        let m = eligible_member();
+        assert_eq!(decide(&r, &m, 500, Usage::default(), NOW).unwrap(), Grant { points: 500, coupon_expires_at: Some(NOW.plus_days(30)) });
+        assert_eq!(decide(&r, &m, 380, Usage::default(), NOW), Err(Refusal::InsufficientPoints { needed: 500, shortfall: 120 }));
+        assert_eq!(Refusal::InsufficientPoints { needed: 500, shortfall: 120 }.to_string(), "you need 120 more points");
+        let outsider = MemberAttributes { enrolled_at: parse_date("2024-01-01"), ..Default::default() };
+        assert!(matches!(decide(&r, &outsider, 10_000, Usage::default(), NOW), Err(Refusal::NotEligible { .. })));
+        r.limits.per_member = Some(1);
+        assert!(matches!(decide(&r, &m, 10_000, Usage { by_member: 1, total: 1 }, NOW), Err(Refusal::LimitReached(_))));
+        r.active = false;
+        assert_eq!(decide(&r, &m, 10_000, Usage::default(), NOW), Err(Refusal::Inactive));
+    }
+
+    #[test]
+    fn offers_agree_with_decisions() {
+        let r = Reward::from_json("5_OFF", SEED.as_bytes()).unwrap();
+        let o = offer(&r, &eligible_member(), 380, Usage::default());
+        assert_eq!((o.eligible, o.affordable, o.points_needed), (true, false, 120));
+        let o = offer(&r, &MemberAttributes::default(), 900, Usage::default());
+        assert_eq!((o.eligible, o.affordable, o.points_needed), (false, true, 0));
+        assert_eq!(o.reason.as_deref(), Some("not eligible: only for members tagged cohortC and cohortD"));
+    }
+}

@@ -1,0 +1,463 @@
+//! The JSON shapes of `shared/API.md`, shared by the Worker (which writes
+//! them) and the widget (which reads them), so the two cannot drift.
+//!
+//! Requests are strict (`deny_unknown_fields`, exact types): a typo in a
+//! field name is a 400 with the field named, not a silently ignored value.
+
+use serde::{Deserialize, Serialize};
+
+use crate::coupon::{Discount, InvalidReason};
+use crate::ledger::{EntryKind, Expiring};
+use crate::program::{Program, TierBasis};
+use crate::reward::Reward;
+use crate::timestamp::Timestamp;
+
+/// The error body every non-2xx answer carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// Machine code and human message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    /// Stable code, e.g. `insufficient_points`.
+    pub code: String,
+    /// Human text; never a stack trace.
+    pub message: String,
+}
+
+/// `GET /v1/program`: what a shopper may know about the program.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProgramSummary {
+    /// Program name.
+    pub name: String,
+    /// What points are called.
+    pub points_name: String,
+    /// Program currency.
+    pub currency: String,
+    /// Earn rules in words.
+    pub earn_rules: Vec<String>,
+    /// Tiers, lowest first.
+    pub tiers: Vec<TierSummary>,
+    /// What tier thresholds count.
+    pub tier_basis: TierBasis,
+    /// Days purchase points stay pending.
+    pub pending_days: u32,
+    /// Days until points expire, if they do.
+    pub expiry_days: Option<u32>,
+    /// Active rewards shown to shoppers who are not signed in.
+    #[serde(default)]
+    pub rewards: Vec<Reward>,
+}
+
+/// One tier in the program summary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TierSummary {
+    /// Name.
+    pub name: String,
+    /// Threshold.
+    pub threshold: i64,
+    /// Earn multiplier, percent.
+    pub multiplier_percent: u32,
+}
+
+impl ProgramSummary {
+    /// The shopper-facing summary of a program.
+    pub fn of(p: &Program) -> ProgramSummary {
+        ProgramSummary {
+            name: p.name.clone(),
+            points_name: p.points_name.clone(),
+            currency: p.currency.clone(),
+            earn_rules: p.earn_rules_in_words(),
+            tiers: p
+                .tiers
+                .iter()
+                .map(|t| TierSummary { name: t.name.clone(), threshold: t.threshold, multiplier_percent: t.multiplier_percent })
+                .collect(),
+            tier_basis: p.tier_basis,
+            pending_days: p.pending_days,
+            expiry_days: p.expiry_days,
+            rewards: Vec::new(),
+        }
+    }
+}
+
+/// `GET /v1/me`: a member's standing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberSummary {
+    /// The member.
+    pub customer_id: String,
+    /// Spendable points.
+    pub balance: i64,
+    /// Earned points not yet spendable.
+    pub pending: i64,
+    /// Points earned over the member's lifetime, net of refunds.
+    pub lifetime_earned: i64,
+    /// Current tier.
+    pub tier: Option<String>,
+    /// The next tier and what is missing.
+    pub next_tier: Option<NextTierSummary>,
+    /// Points that will expire, soonest first.
+    pub expiring: Vec<Expiring>,
+    /// When pending points become spendable, soonest first.
+    #[serde(default)]
+    pub pending_lots: Vec<PendingLot>,
+}
+
+/// The next tier.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NextTierSummary {
+    /// Its name.
+    pub name: String,
+    /// Its threshold.
+    pub threshold: i64,
+    /// Points still needed (for a spend-based program: minor units).
+    pub points_needed: i64,
+}
+
+/// Pending points and when they become spendable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingLot {
+    /// Points.
+    pub points: i64,
+    /// When they become spendable.
+    pub available_at: Timestamp,
+}
+
+/// `GET /v1/members/{id}`: the summary plus the attributes rules read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberDetail {
+    /// Standing.
+    #[serde(flatten)]
+    pub summary: MemberSummary,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Enrolment date `YYYY-MM-DD`.
+    pub enrolled_at: Option<String>,
+    /// Birthday `YYYY-MM-DD`.
+    pub birthday: Option<String>,
+    /// E-mail.
+    pub email: Option<String>,
+}
+
+/// `PATCH /v1/members/{id}`: attributes to set; absent fields stay, `null` clears.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemberPatch {
+    /// Tags (replaces the set).
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+    /// Enrolment date.
+    #[serde(default, with = "double_option")]
+    pub enrolled_at: Option<Option<String>>,
+    /// Birthday.
+    #[serde(default, with = "double_option")]
+    pub birthday: Option<Option<String>>,
+    /// E-mail.
+    #[serde(default, with = "double_option")]
+    pub email: Option<Option<String>>,
+}
+
+/// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
+mod double_option {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &Option<Option<String>>, s: S) -> Result<S::Ok, S::Error> {
+        v.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+        Option::<String>::deserialize(d).map(Some)
+    }
+}
+
+/// One item of `GET /v1/me/rewards`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RewardOffer {
+    /// The reward.
+    pub reward: Reward,
+    /// Eligible (rules and limits).
+    pub eligible: bool,
+    /// Balance covers the cost.
+    pub affordable: bool,
+    /// Points missing.
+    pub points_needed: i64,
+    /// Why not eligible, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// `GET /v1/me/rewards`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RewardOffers {
+    /// The rewards the member may see.
+    pub rewards: Vec<RewardOffer>,
+}
+
+/// `POST …/redemptions` body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedeemRequest {
+    /// Which reward.
+    pub reward_id: String,
+}
+
+/// `POST …/redemptions` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RedemptionReceipt {
+    /// The redemption's id.
+    pub redemption_id: String,
+    /// The reward.
+    pub reward_id: String,
+    /// Points debited.
+    pub points_debited: i64,
+    /// Balance after the debit.
+    pub balance_after: i64,
+    /// The coupon to use at checkout.
+    pub coupon: CouponSummary,
+}
+
+/// A coupon as a shopper gets it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CouponSummary {
+    /// The code.
+    pub code: String,
+    /// When it expires.
+    pub expires_at: Option<Timestamp>,
+    /// What it gives.
+    pub discount: Discount,
+    /// Smallest order it applies to.
+    pub min_order_minor: i64,
+}
+
+/// A ledger entry on the wire.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transaction {
+    /// Entry id.
+    pub transaction_id: i64,
+    /// What caused it.
+    pub kind: EntryKind,
+    /// Signed points.
+    pub points: i64,
+    /// When it was posted.
+    pub created_at: Timestamp,
+    /// Human description.
+    pub description: String,
+    /// Order, for earn/refund.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<String>,
+    /// Reward, for redeem.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reward_id: Option<String>,
+    /// Redemption, for redeem.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redemption_id: Option<String>,
+    /// When these points expire (positive entries).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Timestamp>,
+}
+
+/// A page of transactions, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransactionPage {
+    /// Entries.
+    pub transactions: Vec<Transaction>,
+    /// Pass as `?cursor=` for the next page; `None` on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// `POST /v1/members/{id}/adjustments` body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdjustmentRequest {
+    /// Signed, non-zero.
+    pub points: i64,
+    /// Why (shown in the member's history).
+    pub reason: String,
+}
+
+/// Event types of `POST /v1/events`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventType {
+    /// A purchase (earns per the purchase rule).
+    Purchase,
+    /// Joining.
+    Signup,
+    /// Birthday.
+    Birthday,
+    /// A review.
+    Review,
+    /// A referral.
+    Referral,
+}
+
+/// `POST /v1/events` body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventRequest {
+    /// Event type.
+    #[serde(rename = "type")]
+    pub kind: EventType,
+    /// The member.
+    pub customer_id: String,
+    /// Purchases: the order (idempotency key of the earning).
+    #[serde(default)]
+    pub order_id: Option<String>,
+    /// Purchases: amount in minor units.
+    #[serde(default)]
+    pub amount_minor: Option<i64>,
+    /// Purchases: currency.
+    #[serde(default)]
+    pub currency: Option<String>,
+    /// When it happened (default: now).
+    #[serde(default)]
+    pub occurred_at: Option<Timestamp>,
+    /// Bonus events: the storefront's id for it (review id, referral id),
+    /// which makes the bonus idempotent.
+    #[serde(default)]
+    pub event_id: Option<String>,
+}
+
+/// `POST /v1/events` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventReceipt {
+    /// Event type.
+    #[serde(rename = "type")]
+    pub kind: EventType,
+    /// The member.
+    pub customer_id: String,
+    /// Order (purchases).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<String>,
+    /// Points earned (0 if the cap was reached or the order too small).
+    pub points_earned: i64,
+    /// Whether they are pending (not yet spendable).
+    pub pending: bool,
+    /// When they become spendable.
+    pub available_at: Timestamp,
+    /// The ledger entry, once the points are in the ledger.
+    pub transaction: Option<Transaction>,
+}
+
+/// `POST /v1/orders/{order_id}/refunds` body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefundRequest {
+    /// Refunded amount, minor units.
+    pub amount_minor: i64,
+}
+
+/// `POST /v1/orders/{order_id}/refunds` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundReceipt {
+    /// The order.
+    pub order_id: String,
+    /// The member.
+    pub customer_id: String,
+    /// This refund's amount.
+    pub amount_minor: i64,
+    /// All refunds of the order so far.
+    pub refunded_total_minor: i64,
+    /// Points taken back by this refund.
+    pub points_reversed: i64,
+    /// Points due but not taken back because the member had already spent
+    /// them (a balance never goes below zero).
+    pub points_forgiven: i64,
+}
+
+/// `POST /v1/coupons/validate` body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValidateRequest {
+    /// The code as typed.
+    pub code: String,
+    /// The customer checking out.
+    #[serde(default)]
+    pub customer_id: Option<String>,
+    /// The order amount.
+    #[serde(default)]
+    pub order_amount_minor: Option<i64>,
+    /// The order currency.
+    #[serde(default)]
+    pub currency: Option<String>,
+}
+
+/// `POST /v1/coupons/validate` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValidateResponse {
+    /// Whether the code applies.
+    pub valid: bool,
+    /// Why not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<InvalidReason>,
+    /// The discount it gives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount: Option<Discount>,
+    /// The reward it came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reward_id: Option<String>,
+}
+
+/// `POST /v1/coupons/{code}/redeem` body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CouponRedeemRequest {
+    /// The order the coupon is used on.
+    pub order_id: String,
+}
+
+/// `POST /v1/coupons/{code}/redeem` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CouponRedemption {
+    /// The code.
+    pub code: String,
+    /// The order.
+    pub order_id: String,
+    /// The reward it came from.
+    pub reward_id: String,
+    /// The member it was issued to.
+    pub customer_id: String,
+    /// When it was used.
+    pub redeemed_at: Timestamp,
+    /// What it gives.
+    pub discount: Discount,
+}
+
+/// `POST /v1/rewards/{id}/coupons` body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CouponPoolRequest {
+    /// Pre-made codes.
+    pub codes: Vec<String>,
+}
+
+/// Pool counts of a reward (`coupons_info`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CouponsInfo {
+    /// Codes in the pool, issued or not.
+    pub total: i64,
+    /// Pool codes handed to a redemption.
+    pub issued: i64,
+    /// Pool codes used on an order.
+    pub redeemed: i64,
+}
+
+/// `GET /v1/rewards/{id}`: the reward plus its pool counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RewardDetail {
+    /// The reward.
+    #[serde(flatten)]
+    pub reward: Reward,
+    /// Pool counts.
+    pub coupons_info: CouponsInfo,
+}
+
+/// `GET /v1/rewards`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RewardList {
+    /// All rewards, active and inactive.
+    pub rewards: Vec<Reward>,
+}

@@ -1,0 +1,162 @@
+//! Checkout: validating a code and redeeming it on an order, once.
+
+use loyalty_core::coupon::{self, InvalidReason, IssuedCoupon};
+use loyalty_core::ids::check_id;
+use loyalty_core::program::is_currency;
+use loyalty_core::reward::{DiscountSpec, RewardKind};
+use loyalty_core::wire::{CouponRedeemRequest, CouponRedemption, ValidateRequest, ValidateResponse};
+use loyalty_core::Timestamp;
+use serde::Deserialize;
+
+use crate::args;
+use crate::db::{changes, rows, Conflict, Db};
+use crate::error::{Error, Result};
+use crate::http::{parse_json, Ctx, Reply};
+use crate::idempotency::{self, Start};
+
+#[derive(Deserialize)]
+struct CouponRow {
+    code: String,
+    reward_id: String,
+    customer_id: Option<String>,
+    expires_at: Option<i64>,
+    min_order_minor: i64,
+    kind: Option<String>,
+    discount: Option<String>,
+    used_at: Option<i64>,
+    used_order_id: Option<String>,
+}
+
+const COLUMNS: &str = "code, reward_id, customer_id, expires_at, min_order_minor, kind, discount, used_at, used_order_id";
+
+impl CouponRow {
+    fn kind(&self) -> RewardKind {
+        self.kind
+            .as_deref()
+            .and_then(|k| serde_json::from_value(serde_json::Value::String(k.to_owned())).ok())
+            .unwrap_or(RewardKind::FreeShipping)
+    }
+
+    fn spec(&self) -> DiscountSpec {
+        self.discount.as_deref().and_then(|d| serde_json::from_str(d).ok()).unwrap_or_default()
+    }
+
+    fn issued(&self) -> IssuedCoupon {
+        IssuedCoupon {
+            customer_id: self.customer_id.clone().unwrap_or_default(),
+            used: self.used_at.is_some(),
+            expires_at: self.expires_at.map(Timestamp),
+            min_order_minor: self.min_order_minor,
+            kind: self.kind(),
+            spec: self.spec(),
+        }
+    }
+}
+
+/// An issued coupon (pool codes not yet handed out do not exist for checkout).
+async fn find(db: &Db, code: &str) -> Result<Option<CouponRow>> {
+    db.first(&format!("SELECT {COLUMNS} FROM coupons WHERE code = ? AND redemption_id IS NOT NULL"), args![code]).await
+}
+
+/// `POST /v1/coupons/validate`: always 200 for a well-formed body.
+pub async fn validate(ctx: &mut Ctx) -> Result<Reply> {
+    let body = ctx.body().await?;
+    validate_body(ctx, &body).await
+}
+
+/// The body of [`validate`], shared with the demo checkout.
+pub async fn validate_body(ctx: &Ctx, body: &[u8]) -> Result<Reply> {
+    let req: ValidateRequest = parse_json(body)?;
+    if let Some(c) = &req.customer_id {
+        check_id("customer_id", c)?;
+    }
+    if req.order_amount_minor.is_some_and(|a| a < 0) {
+        return Err(Error::invalid("order_amount_minor", "must not be negative"));
+    }
+    if req.currency.as_deref().is_some_and(|c| !is_currency(c)) {
+        return Err(Error::invalid("currency", "must be an ISO 4217 code such as USD"));
+    }
+    if req.code.len() > 256 {
+        return Err(Error::invalid("code", "is too long"));
+    }
+    let row = match coupon::normalize(&req.code) {
+        Some(code) => find(&ctx.db()?, &code).await?,
+        None => None,
+    };
+    let verdict = coupon::validate(
+        row.as_ref().map(CouponRow::issued).as_ref(),
+        req.customer_id.as_deref(),
+        req.order_amount_minor,
+        req.currency.as_deref(),
+        ctx.now,
+    );
+    let resp = match verdict {
+        Ok(d) => ValidateResponse { valid: true, reason: None, discount: Some(d), reward_id: row.map(|r| r.reward_id) },
+        Err(reason) => ValidateResponse {
+            valid: false,
+            reason: Some(reason),
+            discount: None,
+            reward_id: row.filter(|_| reason != InvalidReason::NotFound).map(|r| r.reward_id),
+        },
+    };
+    Reply::json(200, &resp)
+}
+
+fn answer(row: &CouponRow) -> Result<Reply> {
+    Reply::json(
+        200,
+        &CouponRedemption {
+            code: row.code.clone(),
+            order_id: row.used_order_id.clone().unwrap_or_default(),
+            reward_id: row.reward_id.clone(),
+            customer_id: row.customer_id.clone().unwrap_or_default(),
+            redeemed_at: Timestamp(row.used_at.unwrap_or_default()),
+            discount: coupon::discount(row.kind(), &row.spec(), None),
+        },
+    )
+}
+
+/// `POST /v1/coupons/{code}/redeem`: marks the coupon used, once.
+pub async fn redeem(ctx: &mut Ctx, code: &str) -> Result<Reply> {
+    let body = ctx.body().await?;
+    let key = match idempotency::start(ctx, "server", &body).await? {
+        Start::Replay(r) => return Ok(r),
+        Start::Fresh(k) => k,
+    };
+    redeem_body(ctx, code, &body, key).await
+}
+
+/// The body of [`redeem`], shared with the demo checkout.
+pub async fn redeem_body(ctx: &Ctx, code: &str, body: &[u8], key: Option<idempotency::Key>) -> Result<Reply> {
+    let req: CouponRedeemRequest = parse_json(body)?;
+    check_id("order_id", &req.order_id)?;
+    let code = coupon::normalize(code).ok_or_else(|| Error::CouponInvalid("unknown coupon code".into()))?;
+    let (db, now) = (ctx.db()?, ctx.now);
+    // The guard is the WHERE clause of one UPDATE: unused, issued, unexpired.
+    let mut stmts = idempotency::reserve(&key, &db, now.0)?;
+    stmts.push(db.stmt(
+        "UPDATE coupons SET used_at = ?1, used_order_id = ?2
+          WHERE code = ?3 AND redemption_id IS NOT NULL AND used_at IS NULL AND (expires_at IS NULL OR expires_at > ?1)",
+        args![now.0, &req.order_id, &code],
+    )?);
+    let update = stmts.len() - 1;
+    stmts.push(db.stmt(&format!("SELECT {COLUMNS} FROM coupons WHERE code = ? AND redemption_id IS NOT NULL"), args![&code])?);
+    let res = match db.try_batch(stmts).await? {
+        Ok(r) => r,
+        Err(Conflict::Duplicate { table }) if table == "idempotency" => {
+            return key.expect("reserved").await_winner(&db, now.0).await;
+        }
+        Err(c) => return Err(Error::Internal(format!("coupon redeem: {c:?}"))),
+    };
+    let row = rows::<CouponRow>(&res, update + 1)?.into_iter().next();
+    let reply = match row {
+        Some(row) if changes(&res, update) == 1 || row.used_order_id.as_deref() == Some(req.order_id.as_str()) => answer(&row)?,
+        Some(row) if row.used_at.is_some() => {
+            return Err(Error::CouponInvalid("this coupon was already used on another order".into()))
+        }
+        Some(_) => return Err(Error::CouponInvalid("this coupon has expired".into())),
+        None => return Err(Error::CouponInvalid("unknown coupon code".into())),
+    };
+    idempotency::complete(&key, &db, &reply).await?;
+    Ok(reply)
+}

@@ -1,0 +1,144 @@
+//! `Idempotency-Key` handling for state-changing POSTs.
+//!
+//! The record is *reserved* by a statement inside the request's own D1
+//! batch, so of two racing requests with one key only one can write; the
+//! loser waits for the winner's answer and replays it. Answers are stored
+//! only for successes: a refused request wrote nothing, so retrying it is
+//! safe and may legitimately succeed later.
+
+use std::time::Duration;
+
+use loyalty_core::ids::is_valid_idempotency_key;
+use sha2::{Digest, Sha256};
+use worker::D1PreparedStatement;
+
+use crate::args;
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::http::{Ctx, Reply};
+
+/// Records live this long.
+const TTL_SECS: i64 = 24 * 3600;
+
+/// A fresh key for this request, to reserve in its batch.
+#[derive(Debug, Clone)]
+pub struct Key {
+    scope: String,
+    key: String,
+    hash: String,
+}
+
+/// How to proceed.
+pub enum Start {
+    /// Return this earlier answer.
+    Replay(Reply),
+    /// Go ahead (with a key to reserve, if the caller sent one).
+    Fresh(Option<Key>),
+}
+
+#[derive(serde::Deserialize)]
+struct Row {
+    body_hash: String,
+    status: Option<i64>,
+    response: Option<String>,
+}
+
+/// Looks the caller's key up. `principal` separates callers' key spaces.
+pub async fn start(ctx: &Ctx, principal: &str, body: &[u8]) -> Result<Start> {
+    let Some(key) = ctx.header("idempotency-key") else { return Ok(Start::Fresh(None)) };
+    if !is_valid_idempotency_key(&key) {
+        return Err(Error::invalid("Idempotency-Key", "must be 1 to 255 printable ASCII characters"));
+    }
+    let k = Key {
+        scope: format!("{principal} {} {}", ctx.method.as_ref(), ctx.path),
+        key,
+        hash: Sha256::digest(body).iter().map(|b| format!("{b:02x}")).collect(),
+    };
+    match lookup(&ctx.db()?, &k, ctx.now.0).await? {
+        Found::Missing => Ok(Start::Fresh(Some(k))),
+        found => found.into_reply().map(Start::Replay),
+    }
+}
+
+/// What the store holds for a key.
+enum Found {
+    Missing,
+    Mismatch,
+    InFlight,
+    Done(Reply),
+}
+
+impl Found {
+    fn into_reply(self) -> Result<Reply> {
+        match self {
+            Found::Done(r) => Ok(r),
+            Found::Mismatch => Err(Error::Conflict("this Idempotency-Key was used with a different request body".into())),
+            Found::Missing | Found::InFlight => {
+                Err(Error::Conflict("a request with this Idempotency-Key is still in progress".into()))
+            }
+        }
+    }
+}
+
+async fn lookup(db: &Db, k: &Key, now: i64) -> Result<Found> {
+    let row: Option<Row> = db
+        .first(
+            "SELECT body_hash, status, response FROM idempotency WHERE scope = ? AND key = ? AND created_at > ?",
+            args![&k.scope, &k.key, now - TTL_SECS],
+        )
+        .await?;
+    Ok(match row {
+        None => Found::Missing,
+        Some(r) if r.body_hash != k.hash => Found::Mismatch,
+        Some(Row { status: Some(s), response: Some(body), .. }) => Found::Done(Reply { status: s as u16, body }),
+        Some(_) => Found::InFlight,
+    })
+}
+
+impl Key {
+    /// Statements to put first in the request's batch.
+    pub fn reserve(&self, db: &Db, now: i64) -> Result<Vec<D1PreparedStatement>> {
+        Ok(vec![
+            db.stmt("DELETE FROM idempotency WHERE scope = ? AND key = ? AND created_at <= ?", args![&self.scope, &self.key, now - TTL_SECS])?,
+            db.stmt(
+                "INSERT INTO idempotency (scope, key, body_hash, created_at) VALUES (?, ?, ?, ?)",
+                args![&self.scope, &self.key, &self.hash, now],
+            )?,
+        ])
+    }
+
+    /// Stores the answer after the batch committed.
+    pub async fn complete(&self, db: &Db, reply: &Reply) -> Result<()> {
+        db.stmt(
+            "UPDATE idempotency SET status = ?, response = ? WHERE scope = ? AND key = ?",
+            args![i64::from(reply.status), &reply.body, &self.scope, &self.key],
+        )?
+        .run()
+        .await?;
+        Ok(())
+    }
+
+    /// The batch lost the race for this key: wait for the winner's answer.
+    pub async fn await_winner(&self, db: &Db, now: i64) -> Result<Reply> {
+        for _ in 0..40 {
+            match lookup(db, self, now).await? {
+                Found::Missing | Found::InFlight => worker::Delay::from(Duration::from_millis(50)).await,
+                found => return found.into_reply(),
+            }
+        }
+        Found::InFlight.into_reply()
+    }
+}
+
+/// The reservation statements, or none.
+pub fn reserve(key: &Option<Key>, db: &Db, now: i64) -> Result<Vec<D1PreparedStatement>> {
+    key.as_ref().map_or(Ok(Vec::new()), |k| k.reserve(db, now))
+}
+
+/// Stores the answer, if there was a key.
+pub async fn complete(key: &Option<Key>, db: &Db, reply: &Reply) -> Result<()> {
+    match key {
+        Some(k) if (200..300).contains(&reply.status) => k.complete(db, reply).await,
+        _ => Ok(()),
+    }
+}

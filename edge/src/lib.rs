@@ -1,0 +1,306 @@
+//! # loyalty-edge
+//!
+//! The Cloudflare Worker that serves the Loyalty Edge API (`shared/API.md`).
+//! A thin adapter: this file routes, `auth` authenticates, each resource
+//! module translates HTTP to `loyalty-core` calls and D1 batches. Decisions
+//! live in core; atomicity lives in the schema (`edge/migrations/`).
+//!
+//! Routes at a glance (see [`Route`]):
+//!
+//! | class    | routes |
+//! |----------|--------|
+//! | public   | `GET /v1/health`, `GET /v1/program`, `GET /v1/openapi.json` |
+//! | shopper  | `GET /v1/me`, `GET /v1/me/rewards`, `POST /v1/me/redemptions`, `GET /v1/me/transactions` |
+//! | server   | `/v1/rewards…`, `/v1/members…`, `POST /v1/events`, `POST /v1/orders/{id}/refunds`, `/v1/coupons…`, `PUT /v1/program` |
+//! | dev only | `POST /dev/token`, `POST /dev/checkout/{validate,redeem,purchase}` |
+
+mod auth;
+mod config;
+mod coupons;
+pub mod db;
+mod dev;
+mod error;
+mod http;
+mod idempotency;
+mod log;
+mod members;
+mod orders;
+mod program;
+mod redemptions;
+mod rewards;
+mod schedule;
+
+use worker::{event, Context, Env, Method, Request, Response, ScheduleContext, ScheduledEvent};
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::http::{Ctx, Reply};
+
+/// The OpenAPI document, served at `/v1/openapi.json`.
+const OPENAPI: &str = include_str!("../openapi.json");
+
+/// Every route, by path; methods are checked in [`dispatch`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route<'a> {
+    Health,
+    Program,
+    OpenApi,
+    Me,
+    MeRewards,
+    MeRedemptions,
+    MeTransactions,
+    Rewards,
+    Reward(&'a str),
+    RewardCoupons(&'a str),
+    Member(&'a str),
+    MemberRewards(&'a str),
+    MemberTransactions(&'a str),
+    MemberAdjustments(&'a str),
+    MemberRedemptions(&'a str),
+    Events,
+    OrderRefunds(&'a str),
+    CouponsValidate,
+    CouponRedeem(&'a str),
+    DevToken,
+    DevCheckout(&'a str),
+}
+
+impl<'a> Route<'a> {
+    /// Matches a path.
+    pub fn parse(path: &'a str) -> Option<Route<'a>> {
+        let segs: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
+        Some(match segs.as_slice() {
+            ["v1", "health"] => Route::Health,
+            ["v1", "program"] => Route::Program,
+            ["v1", "openapi.json"] => Route::OpenApi,
+            ["v1", "me"] => Route::Me,
+            ["v1", "me", "rewards"] => Route::MeRewards,
+            ["v1", "me", "redemptions"] => Route::MeRedemptions,
+            ["v1", "me", "transactions"] => Route::MeTransactions,
+            ["v1", "rewards"] => Route::Rewards,
+            ["v1", "rewards", id] => Route::Reward(id),
+            ["v1", "rewards", id, "coupons"] => Route::RewardCoupons(id),
+            ["v1", "members", id] => Route::Member(id),
+            ["v1", "members", id, "rewards"] => Route::MemberRewards(id),
+            ["v1", "members", id, "transactions"] => Route::MemberTransactions(id),
+            ["v1", "members", id, "adjustments"] => Route::MemberAdjustments(id),
+            ["v1", "members", id, "redemptions"] => Route::MemberRedemptions(id),
+            ["v1", "events"] => Route::Events,
+            ["v1", "orders", id, "refunds"] => Route::OrderRefunds(id),
+            ["v1", "coupons", "validate"] => Route::CouponsValidate,
+            ["v1", "coupons", code, "redeem"] => Route::CouponRedeem(code),
+            ["dev", "token"] => Route::DevToken,
+            ["dev", "checkout", action] => Route::DevCheckout(action),
+            _ => return None,
+        })
+    }
+
+    /// Routes a browser calls across origins (CORS allowed).
+    pub fn is_browser(self) -> bool {
+        matches!(self, Route::Program | Route::Me | Route::MeRewards | Route::MeRedemptions | Route::MeTransactions)
+    }
+
+    /// The route's template, for logs.
+    pub fn template(self) -> &'static str {
+        match self {
+            Route::Health => "/v1/health",
+            Route::Program => "/v1/program",
+            Route::OpenApi => "/v1/openapi.json",
+            Route::Me => "/v1/me",
+            Route::MeRewards => "/v1/me/rewards",
+            Route::MeRedemptions => "/v1/me/redemptions",
+            Route::MeTransactions => "/v1/me/transactions",
+            Route::Rewards => "/v1/rewards",
+            Route::Reward(_) => "/v1/rewards/{reward_id}",
+            Route::RewardCoupons(_) => "/v1/rewards/{reward_id}/coupons",
+            Route::Member(_) => "/v1/members/{customer_id}",
+            Route::MemberRewards(_) => "/v1/members/{customer_id}/rewards",
+            Route::MemberTransactions(_) => "/v1/members/{customer_id}/transactions",
+            Route::MemberAdjustments(_) => "/v1/members/{customer_id}/adjustments",
+            Route::MemberRedemptions(_) => "/v1/members/{customer_id}/redemptions",
+            Route::Events => "/v1/events",
+            Route::OrderRefunds(_) => "/v1/orders/{order_id}/refunds",
+            Route::CouponsValidate => "/v1/coupons/validate",
+            Route::CouponRedeem(_) => "/v1/coupons/{code}/redeem",
+            Route::DevToken => "/dev/token",
+            Route::DevCheckout(_) => "/dev/checkout/{action}",
+        }
+    }
+}
+
+async fn dispatch(ctx: &mut Ctx, route: Route<'_>) -> Result<Reply> {
+    use Method::{Delete, Get, Patch, Post, Put};
+    let m = ctx.method.clone();
+    match (route, m) {
+        (Route::Health, Get) => Reply::json(200, &serde_json::json!({"status": "ok"})),
+        (Route::OpenApi, Get) => Ok(Reply { status: 200, body: OPENAPI.to_owned() }),
+        (Route::Program, Get) => program::get(ctx).await,
+        (Route::Program, Put) => program::put(ctx).await,
+
+        (Route::Me, Get) => {
+            let c = auth::customer(ctx)?;
+            members::me(ctx, &c.sub).await
+        }
+        (Route::MeRewards, Get) => {
+            let c = auth::customer(ctx)?;
+            members::offers(ctx, &c.sub, false).await
+        }
+        (Route::MeRedemptions, Post) => {
+            let c = auth::customer(ctx)?;
+            redemptions::redeem(ctx, &c.sub, &format!("customer:{}", c.sub)).await
+        }
+        (Route::MeTransactions, Get) => {
+            let c = auth::customer(ctx)?;
+            members::transactions(ctx, &c.sub).await
+        }
+
+        (Route::Rewards, Get) => rewards::list(ctx).await,
+        (Route::Reward(id), Put) => rewards::put(ctx, id).await,
+        (Route::Reward(id), Get) => rewards::get(ctx, id).await,
+        (Route::Reward(id), Delete) => rewards::delete(ctx, id).await,
+        (Route::RewardCoupons(id), Post) => rewards::add_pool(ctx, id).await,
+
+        (Route::Member(id), Get | Patch)
+        | (Route::MemberRewards(id) | Route::MemberTransactions(id), Get)
+        | (Route::MemberAdjustments(id) | Route::MemberRedemptions(id), Post) => {
+            auth::server(ctx)?;
+            let id = members::checked(id)?;
+            ctx.member = Some(id.to_owned());
+            match (route, &ctx.method) {
+                (Route::Member(_), Get) => members::get(ctx, id).await,
+                (Route::Member(_), _) => members::patch(ctx, id).await,
+                (Route::MemberRewards(_), _) => members::offers(ctx, id, true).await,
+                (Route::MemberTransactions(_), _) => members::transactions(ctx, id).await,
+                (Route::MemberAdjustments(_), _) => members::adjust(ctx, id).await,
+                _ => redemptions::redeem(ctx, id, "server").await,
+            }
+        }
+
+        (Route::Events | Route::OrderRefunds(_) | Route::CouponsValidate | Route::CouponRedeem(_), Post) => {
+            auth::server(ctx)?;
+            match route {
+                Route::Events => orders::post_event(ctx).await,
+                Route::OrderRefunds(id) => orders::refund(ctx, id).await,
+                Route::CouponsValidate => coupons::validate(ctx).await,
+                Route::CouponRedeem(code) => coupons::redeem(ctx, code).await,
+                _ => Err(Error::MethodNotAllowed),
+            }
+        }
+
+        (Route::DevToken | Route::DevCheckout(_), _) if !ctx.config()?.development => {
+            Err(Error::NotFound("no such route".into()))
+        }
+        (Route::DevToken, Post) => dev::token(ctx).await,
+        (Route::DevCheckout(action), Post) => dev::checkout(ctx, action).await,
+
+        _ => Err(Error::MethodNotAllowed),
+    }
+}
+
+/// Handles one request, start to finish; never returns an error response
+/// without the contract's body.
+async fn handle(ctx: &mut Ctx) -> (Reply, Option<String>) {
+    let path = ctx.path.clone();
+    let Some(route) = Route::parse(&path) else {
+        return (Reply::error(&Error::NotFound(format!("no route {path}"))), None);
+    };
+    ctx.route = route.template();
+    if route != Route::Health {
+        match Config::load(&ctx.env) {
+            Ok(c) => ctx.config = Some(c),
+            Err(e) => return (Reply::error(&e), Some(e.to_string())),
+        }
+    }
+    if ctx.method == Method::Options {
+        if route.is_browser() {
+            return (Reply { status: 204, body: String::new() }, None);
+        }
+        return (Reply::error(&Error::MethodNotAllowed), None);
+    }
+    match dispatch(ctx, route).await {
+        Ok(r) => (r, None),
+        Err(e) => {
+            let detail = matches!(e, Error::Internal(_)).then(|| e.to_string());
+            (Reply::error(&e), detail)
+        }
+    }
+}
+
+fn respond(ctx: &Ctx, reply: Reply) -> worker::Result<Response> {
+    let status = reply.status;
+    let mut resp = if status == 204 {
+        Response::empty()?.with_status(204)
+    } else {
+        let r = Response::ok(reply.body)?.with_status(status);
+        r.headers().set("content-type", "application/json; charset=utf-8")?;
+        r
+    };
+    let h = resp.headers_mut();
+    h.set("cache-control", "no-store")?;
+    h.set("x-content-type-options", "nosniff")?;
+    let browser = Route::parse(&ctx.path).is_some_and(Route::is_browser);
+    if browser {
+        h.set("vary", "Origin")?;
+        let origin = ctx.header("origin");
+        if let Some(allow) = ctx.config.as_ref().and_then(|c| c.cors_origin(origin.as_deref())) {
+            h.set("access-control-allow-origin", &allow)?;
+            if ctx.method == Method::Options {
+                h.set("access-control-allow-methods", "GET, POST, OPTIONS")?;
+                h.set("access-control-allow-headers", "authorization, content-type, idempotency-key")?;
+                h.set("access-control-max-age", "86400")?;
+            }
+        }
+    }
+    Ok(resp)
+}
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    let started = js_sys::Date::now();
+    let mut ctx = Ctx::new(req, env, http::now());
+    let (reply, error) = handle(&mut ctx).await;
+    let status = reply.status;
+    let resp = respond(&ctx, reply);
+    log::request(
+        ctx.method.as_ref(),
+        ctx.route,
+        status,
+        (js_sys::Date::now() - started).max(0.0) as u64,
+        ctx.member.as_deref(),
+        error.as_deref(),
+    );
+    resp
+}
+
+#[event(scheduled)]
+async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    let now = http::now();
+    let run = async {
+        let db = db::Db(env.d1("DB")?);
+        let activated = schedule::activate_pending(&db, now).await?;
+        let expired = schedule::expire_due(&db, now).await?;
+        Ok::<_, Error>((activated, expired))
+    };
+    match run.await {
+        Ok((a, e)) => log::scheduled(&event.cron(), a, e, None),
+        Err(e) => log::scheduled(&event.cron(), 0, 0, Some(&e.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_parse() {
+        assert_eq!(Route::parse("/v1/me"), Some(Route::Me));
+        assert_eq!(Route::parse("/v1/me/"), Some(Route::Me));
+        assert_eq!(Route::parse("/v1/members/alice/adjustments"), Some(Route::MemberAdjustments("alice")));
+        assert_eq!(Route::parse("/v1/coupons/LOY-ABCD/redeem"), Some(Route::CouponRedeem("LOY-ABCD")));
+        assert_eq!(Route::parse("/v1/coupons/validate"), Some(Route::CouponsValidate));
+        assert_eq!(Route::parse("/v2/me"), None);
+        assert_eq!(Route::parse("/"), None);
+        assert!(Route::parse("/v1/program").unwrap().is_browser());
+        assert!(!Route::parse("/v1/events").unwrap().is_browser());
+    }
+}

@@ -1,0 +1,409 @@
+//! Members: their standing (`/v1/me`, `/v1/members/{id}`), attributes,
+//! history and manual adjustments.
+
+use loyalty_core::eligibility::MemberAttributes;
+use loyalty_core::ids::check_id;
+use loyalty_core::ledger::{self, Entry, EntryKind};
+use loyalty_core::program::Program;
+use loyalty_core::redemption::{self, Usage};
+use loyalty_core::timestamp::{format_date, parse_date};
+use loyalty_core::wire::{
+    AdjustmentRequest, MemberDetail, MemberPatch, MemberSummary, NextTierSummary, PendingLot, RewardOffer, RewardOffers,
+    Transaction, TransactionPage,
+};
+use loyalty_core::{earn, tier, Timestamp};
+use serde::Deserialize;
+
+use crate::args;
+use crate::db::{rows, Conflict, Db};
+use crate::error::{Error, Result};
+use crate::http::{int_param, random_id, Ctx, Reply};
+use crate::idempotency::{self, Start};
+use crate::{program, rewards};
+
+/// A `members` row.
+#[derive(Debug, Clone, Deserialize)]
+pub struct MemberRow {
+    /// Id.
+    pub customer_id: String,
+    /// E-mail.
+    pub email: Option<String>,
+    /// Tags, JSON array.
+    pub tags: String,
+    /// Enrolment date.
+    pub enrolled_at: String,
+    /// Birthday.
+    pub birthday: Option<String>,
+    /// Spendable points.
+    pub balance: i64,
+    /// Lifetime earned points.
+    pub lifetime_earned: i64,
+    /// Lifetime spend.
+    pub lifetime_spend_minor: i64,
+    /// Bumped by every ledger entry.
+    pub version: i64,
+}
+
+/// The columns of [`MemberRow`].
+pub const MEMBER_COLUMNS: &str =
+    "customer_id, email, tags, enrolled_at, birthday, balance, lifetime_earned, lifetime_spend_minor, version";
+
+impl MemberRow {
+    /// A member never seen before: zero balance, enrolled today.
+    pub fn unseen(customer_id: &str, now: Timestamp) -> MemberRow {
+        MemberRow {
+            customer_id: customer_id.into(),
+            email: None,
+            tags: "[]".into(),
+            enrolled_at: format_date(now.date()),
+            birthday: None,
+            balance: 0,
+            lifetime_earned: 0,
+            lifetime_spend_minor: 0,
+            version: 0,
+        }
+    }
+
+    /// The tags.
+    pub fn tags(&self) -> Vec<String> {
+        serde_json::from_str(&self.tags).unwrap_or_default()
+    }
+
+    /// What eligibility rules read.
+    pub fn attributes(&self, program: Option<&Program>) -> MemberAttributes {
+        MemberAttributes {
+            enrolled_at: parse_date(&self.enrolled_at),
+            birthday: self.birthday.as_deref().and_then(parse_date),
+            email: self.email.clone(),
+            tags: self.tags(),
+            tier: program.and_then(|p| tier::status(p, self.lifetime_earned, self.lifetime_spend_minor).tier),
+            lifetime_earned: self.lifetime_earned,
+        }
+    }
+}
+
+/// Makes sure a member row exists (first sight enrols the member today).
+pub fn ensure_member(db: &Db, customer_id: &str, now: Timestamp) -> Result<worker::D1PreparedStatement> {
+    db.stmt(
+        "INSERT INTO members (customer_id, enrolled_at, created_at) VALUES (?, ?, ?) ON CONFLICT (customer_id) DO NOTHING",
+        args![customer_id, format_date(now.date()), now.0],
+    )
+}
+
+#[derive(Deserialize)]
+struct EntryRow {
+    id: i64,
+    kind: String,
+    points: i64,
+    created_at: i64,
+    expires_at: Option<i64>,
+    lot_id: Option<i64>,
+}
+
+impl EntryRow {
+    fn entry(&self) -> Entry {
+        Entry {
+            id: self.id,
+            kind: EntryKind::parse(&self.kind).unwrap_or(EntryKind::Adjust),
+            points: self.points,
+            at: Timestamp(self.created_at),
+            expires_at: self.expires_at.map(Timestamp),
+            lot_id: self.lot_id,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct PendingRow {
+    points: i64,
+    available_at: i64,
+}
+
+/// A member's row, ledger (when expiry needs it) and pending points.
+pub struct MemberState {
+    /// The row (or an unseen member's).
+    pub row: MemberRow,
+    /// Ledger entries, oldest first (empty unless requested).
+    pub entries: Vec<Entry>,
+    /// Pending points.
+    pub pending: Vec<PendingLot>,
+}
+
+/// Loads a member in one D1 round trip.
+pub async fn load(db: &Db, customer_id: &str, now: Timestamp, with_entries: bool) -> Result<MemberState> {
+    let mut stmts = vec![
+        db.stmt(&format!("SELECT {MEMBER_COLUMNS} FROM members WHERE customer_id = ?"), args![customer_id])?,
+        db.stmt(
+            "SELECT points, available_at FROM pending_points WHERE customer_id = ? AND points > 0 ORDER BY available_at",
+            args![customer_id],
+        )?,
+    ];
+    if with_entries {
+        stmts.push(db.stmt(
+            "SELECT id, kind, points, created_at, expires_at, lot_id FROM ledger WHERE customer_id = ? ORDER BY id",
+            args![customer_id],
+        )?);
+    }
+    let res = db.batch(stmts).await?;
+    let row = rows::<MemberRow>(&res, 0)?.into_iter().next().unwrap_or_else(|| MemberRow::unseen(customer_id, now));
+    let pending = rows::<PendingRow>(&res, 1)?
+        .into_iter()
+        .map(|p| PendingLot { points: p.points, available_at: Timestamp(p.available_at) })
+        .collect();
+    let entries = if with_entries { rows::<EntryRow>(&res, 2)?.iter().map(EntryRow::entry).collect() } else { Vec::new() };
+    Ok(MemberState { row, entries, pending })
+}
+
+/// The member's standing under `program` at `now`.
+pub fn summarize(program: Option<&Program>, st: &MemberState, now: Timestamp) -> MemberSummary {
+    let status = program.map(|p| tier::status(p, st.row.lifetime_earned, st.row.lifetime_spend_minor));
+    MemberSummary {
+        customer_id: st.row.customer_id.clone(),
+        balance: st.row.balance,
+        pending: st.pending.iter().map(|p| p.points).sum(),
+        lifetime_earned: st.row.lifetime_earned,
+        tier: status.as_ref().and_then(|s| s.tier.clone()),
+        next_tier: status.and_then(|s| s.next).map(|n| NextTierSummary { name: n.name, threshold: n.threshold, points_needed: n.needed }),
+        expiring: ledger::expiring(&st.entries, now),
+        pending_lots: st.pending.clone(),
+    }
+}
+
+async fn standing(ctx: &Ctx, customer_id: &str) -> Result<(MemberSummary, MemberState)> {
+    let program = program::load(ctx).await.ok();
+    let with_entries = program.as_ref().is_some_and(|p| p.expiry_days.is_some());
+    let st = load(&ctx.db()?, customer_id, ctx.now, with_entries).await?;
+    Ok((summarize(program.as_ref(), &st, ctx.now), st))
+}
+
+/// `GET /v1/me`.
+pub async fn me(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
+    Reply::json(200, &standing(ctx, customer_id).await?.0)
+}
+
+fn detail(summary: MemberSummary, row: &MemberRow) -> MemberDetail {
+    MemberDetail {
+        summary,
+        tags: row.tags(),
+        enrolled_at: Some(row.enrolled_at.clone()),
+        birthday: row.birthday.clone(),
+        email: row.email.clone(),
+    }
+}
+
+/// `GET /v1/members/{id}`.
+pub async fn get(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
+    let (summary, st) = standing(ctx, customer_id).await?;
+    Reply::json(200, &detail(summary, &st.row))
+}
+
+/// `PATCH /v1/members/{id}`: set the attributes eligibility reads.
+pub async fn patch(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
+    let (p, _): (MemberPatch, _) = ctx.json().await?;
+    let mut issues = Vec::new();
+    if let Some(tags) = &p.tags {
+        if tags.len() > 100 || tags.iter().any(|t| t.is_empty() || t.len() > 64) {
+            issues.push(loyalty_core::error::Issue::new("tags", "must be at most 100 tags of 1 to 64 characters"));
+        }
+    }
+    let date = |v: &Option<Option<String>>, name: &str, issues: &mut Vec<_>| -> Option<Option<String>> {
+        match v {
+            Some(Some(s)) => match parse_date(s) {
+                Some(d) => Some(Some(format_date(d))),
+                None => {
+                    issues.push(loyalty_core::error::Issue::new(name, "must be a date YYYY-MM-DD"));
+                    None
+                }
+            },
+            other => other.clone(),
+        }
+    };
+    let enrolled_at = date(&p.enrolled_at, "enrolled_at", &mut issues);
+    let birthday = date(&p.birthday, "birthday", &mut issues);
+    if matches!(&p.enrolled_at, Some(None)) {
+        issues.push(loyalty_core::error::Issue::new("enrolled_at", "cannot be cleared"));
+    }
+    if let Some(Some(e)) = &p.email {
+        if e.len() > 254 || !e.contains('@') || e.chars().any(char::is_whitespace) {
+            issues.push(loyalty_core::error::Issue::new("email", "must be an e-mail address"));
+        }
+    }
+    if !issues.is_empty() {
+        return Err(Error::Core(loyalty_core::Error::Invalid(issues)));
+    }
+    let tags = p.tags.map(|mut t| {
+        t.sort();
+        t.dedup();
+        serde_json::to_string(&t).unwrap_or_else(|_| "[]".into())
+    });
+    let db = ctx.db()?;
+    db.batch(vec![
+        ensure_member(&db, customer_id, ctx.now)?,
+        db.stmt(
+            "UPDATE members SET
+               tags = CASE WHEN ?1 THEN ?2 ELSE tags END,
+               enrolled_at = CASE WHEN ?3 THEN ?4 ELSE enrolled_at END,
+               birthday = CASE WHEN ?5 THEN ?6 ELSE birthday END,
+               email = CASE WHEN ?7 THEN ?8 ELSE email END
+             WHERE customer_id = ?9",
+            args![
+                tags.is_some(),
+                tags,
+                enrolled_at.is_some(),
+                enrolled_at.flatten(),
+                birthday.is_some(),
+                birthday.flatten(),
+                p.email.is_some(),
+                p.email.flatten(),
+                customer_id
+            ],
+        )?,
+    ])
+    .await?;
+    get(ctx, customer_id).await
+}
+
+/// `GET /v1/me/rewards` and `GET /v1/members/{id}/rewards`: each active
+/// reward labelled by core for this member. `only_eligible` filters.
+pub async fn offers(ctx: &mut Ctx, customer_id: &str, only_eligible: bool) -> Result<Reply> {
+    let program = program::load(ctx).await.ok();
+    let catalog = rewards::catalog(ctx).await?;
+    let db = ctx.db()?;
+    let res = db
+        .batch(vec![
+            db.stmt(&format!("SELECT {MEMBER_COLUMNS} FROM members WHERE customer_id = ?"), args![customer_id])?,
+            db.stmt("SELECT reward_id, COUNT(*) AS n FROM redemptions WHERE customer_id = ? GROUP BY reward_id", args![customer_id])?,
+            db.stmt("SELECT reward_id, redeemed_count AS n FROM rewards WHERE total_limit IS NOT NULL", args![])?,
+        ])
+        .await?;
+    let row = rows::<MemberRow>(&res, 0)?.into_iter().next().unwrap_or_else(|| MemberRow::unseen(customer_id, ctx.now));
+    let mine: Vec<Count> = rows(&res, 1)?;
+    let totals: Vec<Count> = rows(&res, 2)?;
+    let count = |v: &[Count], id: &str| v.iter().find(|c| c.reward_id == id).map_or(0, |c| c.n as u32);
+    let attrs = row.attributes(program.as_ref());
+    let rewards = catalog
+        .into_iter()
+        .filter(|r| r.active)
+        .map(|r| {
+            let usage = Usage { by_member: count(&mine, &r.reward_id), total: count(&totals, &r.reward_id) };
+            let o = redemption::offer(&r, &attrs, row.balance, usage);
+            RewardOffer { reward: r, eligible: o.eligible, affordable: o.affordable, points_needed: o.points_needed, reason: o.reason }
+        })
+        .filter(|o| !only_eligible || o.eligible)
+        .collect();
+    Reply::json(200, &RewardOffers { rewards })
+}
+
+#[derive(Deserialize)]
+struct Count {
+    reward_id: String,
+    n: i64,
+}
+
+/// A ledger row as the history shows it.
+#[derive(Deserialize)]
+pub struct TransactionRow {
+    id: i64,
+    kind: String,
+    points: i64,
+    created_at: i64,
+    expires_at: Option<i64>,
+    order_id: Option<String>,
+    reward_id: Option<String>,
+    redemption_id: Option<String>,
+    reason: Option<String>,
+}
+
+/// The columns of [`TransactionRow`].
+pub const TRANSACTION_COLUMNS: &str = "id, kind, points, created_at, expires_at, order_id, reward_id, redemption_id, reason";
+
+impl TransactionRow {
+    /// The wire form.
+    pub fn transaction(self) -> Transaction {
+        let kind = EntryKind::parse(&self.kind).unwrap_or(EntryKind::Adjust);
+        Transaction {
+            transaction_id: self.id,
+            kind,
+            points: self.points,
+            created_at: Timestamp(self.created_at),
+            description: self.reason.unwrap_or_else(|| kind.as_str().to_owned()),
+            order_id: self.order_id,
+            reward_id: self.reward_id,
+            redemption_id: self.redemption_id,
+            expires_at: self.expires_at.map(Timestamp),
+        }
+    }
+}
+
+/// `GET …/transactions`: newest first, `?limit=` (1–100, default 20) and
+/// `?cursor=` (the `next_cursor` of the previous page).
+pub async fn transactions(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
+    let limit = int_param(ctx.query_param("limit"), "limit", 20, 1, 100)?;
+    let cursor = int_param(ctx.query_param("cursor"), "cursor", i64::MAX, 1, i64::MAX)?;
+    let rows: Vec<TransactionRow> = ctx
+        .db()?
+        .all(
+            &format!("SELECT {TRANSACTION_COLUMNS} FROM ledger WHERE customer_id = ? AND id < ? ORDER BY id DESC LIMIT ?"),
+            args![customer_id, cursor, limit + 1],
+        )
+        .await?;
+    let more = rows.len() as i64 > limit;
+    let transactions: Vec<Transaction> = rows.into_iter().take(limit as usize).map(TransactionRow::transaction).collect();
+    let next_cursor = if more { transactions.last().map(|t| t.transaction_id.to_string()) } else { None };
+    Reply::json(200, &TransactionPage { transactions, next_cursor })
+}
+
+/// `POST /v1/members/{id}/adjustments`: a manual correction.
+pub async fn adjust(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
+    let (req, raw): (AdjustmentRequest, _) = ctx.json().await?;
+    if req.points == 0 || req.points.abs() > 1_000_000_000 {
+        return Err(Error::invalid("points", "must be a non-zero integer within ±1000000000"));
+    }
+    if req.reason.trim().is_empty() || req.reason.len() > 500 {
+        return Err(Error::invalid("reason", "must be 1 to 500 characters"));
+    }
+    let key = match idempotency::start(ctx, "server", &raw).await? {
+        Start::Replay(r) => return Ok(r),
+        Start::Fresh(k) => k,
+    };
+    let now = ctx.now;
+    let expires_at = if req.points > 0 {
+        program::load(ctx).await.ok().and_then(|p| earn::expires_at(&p, now)).map(|t| t.0)
+    } else {
+        None
+    };
+    let db = ctx.db()?;
+    let cause = random_id("adjust");
+    let mut stmts = idempotency::reserve(&key, &db, now.0)?;
+    stmts.push(ensure_member(&db, customer_id, now)?);
+    stmts.push(db.stmt(
+        "INSERT INTO ledger (customer_id, kind, points, created_at, expires_at, reason, cause) VALUES (?, 'adjust', ?, ?, ?, ?, ?)",
+        args![customer_id, req.points, now.0, expires_at, req.reason.trim(), &cause],
+    )?);
+    stmts.push(db.stmt(&format!("SELECT {TRANSACTION_COLUMNS} FROM ledger WHERE cause = ?"), args![&cause])?);
+    let last = stmts.len() - 1;
+    let res = match db.try_batch(stmts).await? {
+        Ok(r) => r,
+        Err(Conflict::InsufficientPoints) => {
+            let st = load(&db, customer_id, now, false).await?;
+            return Err(Error::refused(loyalty_core::Refusal::InsufficientPoints {
+                needed: -req.points,
+                shortfall: -req.points - st.row.balance,
+            }));
+        }
+        Err(Conflict::Duplicate { table }) if table == "idempotency" => {
+            return key.expect("reserved").await_winner(&db, now.0).await
+        }
+        Err(c) => return Err(Error::Internal(format!("adjustment: {c:?}"))),
+    };
+    let t = rows::<TransactionRow>(&res, last)?.into_iter().next().ok_or_else(|| Error::Internal("adjustment vanished".into()))?;
+    let reply = Reply::json(201, &t.transaction())?;
+    idempotency::complete(&key, &db, &reply).await?;
+    Ok(reply)
+}
+
+/// Checks a customer id from a path.
+pub fn checked(customer_id: &str) -> Result<&str> {
+    check_id("customer_id", customer_id)?;
+    Ok(customer_id)
+}

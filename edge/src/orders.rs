@@ -1,0 +1,341 @@
+//! Earning: purchase and bonus events, and refunds that take points back.
+
+use std::time::Duration;
+
+use loyalty_core::earn;
+use loyalty_core::ids::check_id;
+use loyalty_core::ledger::reversal_due;
+use loyalty_core::program::{BonusEvent, Program};
+use loyalty_core::tier;
+use loyalty_core::wire::{EventReceipt, EventRequest, EventType, RefundReceipt, RefundRequest};
+use serde::Deserialize;
+
+use crate::args;
+use crate::db::{rows, Conflict, Db};
+use crate::error::{Error, Result};
+use crate::http::{Ctx, Reply};
+use crate::idempotency::{self, Start};
+use crate::members::{self, MemberRow, TransactionRow, MEMBER_COLUMNS, TRANSACTION_COLUMNS};
+use crate::program;
+
+/// `POST /v1/events`.
+pub async fn post_event(ctx: &mut Ctx) -> Result<Reply> {
+    let (ev, raw): (EventRequest, _) = ctx.json().await?;
+    check_id("customer_id", &ev.customer_id)?;
+    let key = match idempotency::start(ctx, "server", &raw).await? {
+        Start::Replay(r) => return Ok(r),
+        Start::Fresh(k) => k,
+    };
+    let program = program::load(ctx).await?;
+    let reply = match ev.kind {
+        EventType::Purchase => purchase(ctx, &program, &ev, &key).await?,
+        EventType::Signup => bonus(ctx, &program, &ev, BonusEvent::Signup, &key).await?,
+        EventType::Birthday => bonus(ctx, &program, &ev, BonusEvent::Birthday, &key).await?,
+        EventType::Review => bonus(ctx, &program, &ev, BonusEvent::Review, &key).await?,
+        EventType::Referral => bonus(ctx, &program, &ev, BonusEvent::Referral, &key).await?,
+    };
+    idempotency::complete(&key, &ctx.db()?, &reply).await?;
+    Ok(reply)
+}
+
+#[derive(Deserialize)]
+struct Stored {
+    response: Option<String>,
+}
+
+/// The first answer for an order (or bonus event), as a 200. Waits briefly
+/// if the first request is still finishing.
+async fn first_answer(db: &Db, sql: &str, id: &str) -> Result<Option<Reply>> {
+    for attempt in 0..40 {
+        let row: Option<Stored> = db.first(sql, args![id]).await?;
+        match row {
+            None if attempt == 0 => return Ok(None),
+            Some(Stored { response: Some(body) }) => return Ok(Some(Reply { status: 200, body })),
+            _ => worker::Delay::from(Duration::from_millis(50)).await,
+        }
+    }
+    Err(Error::Conflict("the first request for this id is still in progress".into()))
+}
+
+async fn purchase(ctx: &Ctx, program: &Program, ev: &EventRequest, key: &Option<idempotency::Key>) -> Result<Reply> {
+    let order_id = ev.order_id.as_deref().ok_or_else(|| Error::invalid("order_id", "is required for a purchase"))?;
+    check_id("order_id", order_id)?;
+    let amount = ev.amount_minor.ok_or_else(|| Error::invalid("amount_minor", "is required for a purchase"))?;
+    let currency = ev.currency.as_deref().ok_or_else(|| Error::invalid("currency", "is required for a purchase"))?;
+    if ev.event_id.is_some() {
+        return Err(Error::invalid("event_id", "is for bonus events; a purchase is identified by order_id"));
+    }
+    let (db, now) = (ctx.db()?, ctx.now);
+    const FIRST: &str = "SELECT response FROM orders WHERE order_id = ?";
+    if let Some(reply) = first_answer(&db, FIRST, order_id).await? {
+        return Ok(reply);
+    }
+    let member = db.first::<MemberRow>(&format!("SELECT {MEMBER_COLUMNS} FROM members WHERE customer_id = ?"), args![&ev.customer_id]).await?;
+    let member = member.unwrap_or_else(|| MemberRow::unseen(&ev.customer_id, now));
+    let status = tier::status(program, member.lifetime_earned, member.lifetime_spend_minor);
+    let occurred_at = ev.occurred_at.unwrap_or(now);
+    let e = earn::purchase(program, amount, currency, status.multiplier_percent, occurred_at, now)?;
+    let pending = e.points > 0 && e.available_at > now;
+    let cause = format!("order:{order_id}");
+
+    let mut stmts = idempotency::reserve(key, &db, now.0)?;
+    stmts.push(members::ensure_member(&db, &ev.customer_id, now)?);
+    stmts.push(db.stmt(
+        "INSERT INTO orders (order_id, customer_id, amount_minor, currency, points_earned, occurred_at, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
+        args![order_id, &ev.customer_id, amount, currency, e.points, occurred_at.0, now.0],
+    )?);
+    stmts.push(db.stmt(
+        "UPDATE members SET lifetime_spend_minor = lifetime_spend_minor + ? WHERE customer_id = ?",
+        args![amount, &ev.customer_id],
+    )?);
+    if pending {
+        stmts.push(db.stmt(
+            "INSERT INTO pending_points (customer_id, order_id, points, available_at, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            args![&ev.customer_id, order_id, e.points, e.available_at.0, e.expires_at.map(|t| t.0), now.0],
+        )?);
+    } else if e.points > 0 {
+        stmts.push(db.stmt(
+            "INSERT INTO ledger (customer_id, kind, points, created_at, expires_at, order_id, reason, cause)
+             VALUES (?, 'earn', ?, ?, ?, ?, ?, ?)",
+            args![&ev.customer_id, e.points, now.0, e.expires_at.map(|t| t.0), order_id, format!("Purchase {order_id}"), &cause],
+        )?);
+    }
+    stmts.push(db.stmt(&format!("SELECT {TRANSACTION_COLUMNS} FROM ledger WHERE cause = ?"), args![&cause])?);
+    let last = stmts.len() - 1;
+    let res = match db.try_batch(stmts).await? {
+        Ok(r) => r,
+        Err(Conflict::Duplicate { table }) if table == "orders" => {
+            return first_answer(&db, FIRST, order_id).await?.ok_or_else(|| Error::Internal("order vanished".into()));
+        }
+        Err(Conflict::Duplicate { table }) if table == "idempotency" => {
+            return key.as_ref().expect("reserved").await_winner(&db, now.0).await;
+        }
+        Err(c) => return Err(Error::Internal(format!("purchase: {c:?}"))),
+    };
+    let receipt = EventReceipt {
+        kind: EventType::Purchase,
+        customer_id: ev.customer_id.clone(),
+        order_id: Some(order_id.to_owned()),
+        points_earned: e.points,
+        pending,
+        available_at: if pending { e.available_at } else { now },
+        transaction: rows::<TransactionRow>(&res, last)?.into_iter().next().map(TransactionRow::transaction),
+    };
+    let reply = Reply::json(201, &receipt)?;
+    db.stmt("UPDATE orders SET response = ? WHERE order_id = ?", args![&reply.body, order_id])?.run().await?;
+    Ok(reply)
+}
+
+#[derive(Deserialize)]
+struct Claims {
+    n: i64,
+    this_year: Option<i64>,
+}
+
+async fn bonus(
+    ctx: &Ctx,
+    program: &Program,
+    ev: &EventRequest,
+    event: BonusEvent,
+    key: &Option<idempotency::Key>,
+) -> Result<Reply> {
+    if ev.order_id.is_some() || ev.amount_minor.is_some() || ev.currency.is_some() {
+        return Err(Error::invalid("", "order_id, amount_minor and currency are for purchases"));
+    }
+    if let Some(id) = &ev.event_id {
+        check_id("event_id", id)?;
+    }
+    let (db, now) = (ctx.db()?, ctx.now);
+    const FIRST: &str = "SELECT response FROM bonus_claims WHERE event_id = ?";
+    if let Some(id) = &ev.event_id {
+        if let Some(reply) = first_answer(&db, FIRST, &format!("{}:{id}", event.as_str())).await? {
+            return Ok(reply);
+        }
+    }
+    let year = i64::from(now.date().year());
+    // Claims are numbered; two racing claims for the same number cannot both
+    // land, so the per-member cap holds. The loser re-reads and retries.
+    for _ in 0..5 {
+        let c: Option<Claims> = db
+            .first(
+                "SELECT COUNT(*) AS n, SUM(year = ?) AS this_year FROM bonus_claims WHERE customer_id = ? AND event = ?",
+                args![year, &ev.customer_id, event.as_str()],
+            )
+            .await?;
+        let (n, this_year) = c.map_or((0, 0), |c| (c.n, c.this_year.unwrap_or(0)));
+        let Some(points) = earn::bonus_points(program, event, n as u32, this_year > 0) else {
+            let receipt = EventReceipt {
+                kind: ev.kind,
+                customer_id: ev.customer_id.clone(),
+                order_id: None,
+                points_earned: 0,
+                pending: false,
+                available_at: now,
+                transaction: None,
+            };
+            return Reply::json(200, &receipt);
+        };
+        let seq = n + 1;
+        let cause = format!("bonus:{}:{}:{seq}", event.as_str(), ev.customer_id);
+        let expires_at = earn::expires_at(program, now).map(|t| t.0);
+        let event_key = ev.event_id.as_ref().map(|id| format!("{}:{id}", event.as_str()));
+        let mut stmts = idempotency::reserve(key, &db, now.0)?;
+        stmts.push(members::ensure_member(&db, &ev.customer_id, now)?);
+        stmts.push(db.stmt(
+            "INSERT INTO bonus_claims (customer_id, event, seq, event_id, year, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            args![&ev.customer_id, event.as_str(), seq, event_key.clone(), year, now.0],
+        )?);
+        stmts.push(db.stmt(
+            "INSERT INTO ledger (customer_id, kind, points, created_at, expires_at, reason, cause) VALUES (?, 'earn', ?, ?, ?, ?, ?)",
+            args![&ev.customer_id, points, now.0, expires_at, format!("Bonus: {}", event.as_str()), &cause],
+        )?);
+        stmts.push(db.stmt(&format!("SELECT {TRANSACTION_COLUMNS} FROM ledger WHERE cause = ?"), args![&cause])?);
+        let last = stmts.len() - 1;
+        match db.try_batch(stmts).await? {
+            Ok(res) => {
+                let receipt = EventReceipt {
+                    kind: ev.kind,
+                    customer_id: ev.customer_id.clone(),
+                    order_id: None,
+                    points_earned: points,
+                    pending: false,
+                    available_at: now,
+                    transaction: rows::<TransactionRow>(&res, last)?.into_iter().next().map(TransactionRow::transaction),
+                };
+                let reply = Reply::json(201, &receipt)?;
+                db.stmt(
+                    "UPDATE bonus_claims SET response = ? WHERE customer_id = ? AND event = ? AND seq = ?",
+                    args![&reply.body, &ev.customer_id, event.as_str(), seq],
+                )?
+                .run()
+                .await?;
+                return Ok(reply);
+            }
+            Err(Conflict::Duplicate { table }) if table == "idempotency" => {
+                return key.as_ref().expect("reserved").await_winner(&db, now.0).await;
+            }
+            Err(Conflict::Duplicate { .. }) => {
+                if let Some(k) = &event_key {
+                    if let Some(reply) = first_answer(&db, FIRST, k).await? {
+                        return Ok(reply);
+                    }
+                }
+                continue;
+            }
+            Err(c) => return Err(Error::Internal(format!("bonus: {c:?}"))),
+        }
+    }
+    Err(Error::Conflict("too many concurrent bonus claims for this member; retry".into()))
+}
+
+#[derive(Deserialize)]
+struct OrderRow {
+    customer_id: String,
+    amount_minor: i64,
+    points_earned: i64,
+    refunded_minor: i64,
+    refunds: i64,
+    pending: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct Reversed {
+    points: Option<i64>,
+}
+
+/// `POST /v1/orders/{order_id}/refunds`: take back the points that part of
+/// the order earned, proportionally, never more than were earned and never
+/// below a zero balance.
+pub async fn refund(ctx: &mut Ctx, order_id: &str) -> Result<Reply> {
+    check_id("order_id", order_id)?;
+    let (req, raw): (RefundRequest, _) = ctx.json().await?;
+    if req.amount_minor <= 0 {
+        return Err(Error::invalid("amount_minor", "must be a positive integer"));
+    }
+    let key = match idempotency::start(ctx, "server", &raw).await? {
+        Start::Replay(r) => return Ok(r),
+        Start::Fresh(k) => k,
+    };
+    let (db, now) = (ctx.db()?, ctx.now);
+    for _ in 0..5 {
+        let o: Option<OrderRow> = db
+            .first(
+                "SELECT customer_id, amount_minor, points_earned, refunded_minor,
+                        (SELECT COUNT(*) FROM refunds r WHERE r.order_id = o.order_id) AS refunds,
+                        (SELECT points FROM pending_points p WHERE p.order_id = o.order_id) AS pending
+                   FROM orders o WHERE order_id = ?",
+                args![order_id],
+            )
+            .await?;
+        let o = o.ok_or_else(|| Error::NotFound(format!("no order {order_id}")))?;
+        let due = reversal_due(o.points_earned, o.amount_minor, o.refunded_minor, req.amount_minor)?;
+        let seq = o.refunds + 1;
+        let cause = format!("refund:{order_id}:{seq}");
+        let mut stmts = idempotency::reserve(&key, &db, now.0)?;
+        stmts.push(db.stmt(
+            "INSERT INTO refunds (order_id, seq, amount_minor, points_due, created_at) VALUES (?, ?, ?, ?, ?)",
+            args![order_id, seq, req.amount_minor, due, now.0],
+        )?);
+        stmts.push(db.stmt(
+            "UPDATE orders SET refunded_minor = refunded_minor + ?, points_reversed_due = points_reversed_due + ? WHERE order_id = ?",
+            args![req.amount_minor, due, order_id],
+        )?);
+        stmts.push(db.stmt(
+            "UPDATE members SET lifetime_spend_minor = MAX(0, lifetime_spend_minor - ?) WHERE customer_id = ?",
+            args![req.amount_minor, &o.customer_id],
+        )?);
+        // Points still pending are reduced where they are; points in the
+        // ledger are taken back by a new entry, never past a zero balance.
+        stmts.push(db.stmt("UPDATE pending_points SET points = points - MIN(?, points) WHERE order_id = ?", args![due, order_id])?);
+        stmts.push(db.stmt(
+            "INSERT INTO ledger (customer_id, kind, points, created_at, order_id, reason, cause)
+             SELECT customer_id, 'refund', -MIN(?1, balance), ?2, ?3, ?4, ?5 FROM members
+              WHERE customer_id = ?6 AND MIN(?1, balance) > 0
+                AND NOT EXISTS (SELECT 1 FROM pending_points WHERE order_id = ?3)",
+            args![due, now.0, order_id, format!("Refund of order {order_id}"), &cause, &o.customer_id],
+        )?);
+        stmts.push(db.stmt("SELECT -points AS points FROM ledger WHERE cause = ?", args![&cause])?);
+        let last = stmts.len() - 1;
+        match db.try_batch(stmts).await? {
+            Ok(res) => {
+                let from_ledger = rows::<Reversed>(&res, last)?.into_iter().next().and_then(|r| r.points).unwrap_or(0);
+                let from_pending = o.pending.map_or(0, |p| due.min(p));
+                let reversed = from_ledger + from_pending;
+                let receipt = RefundReceipt {
+                    order_id: order_id.into(),
+                    customer_id: o.customer_id,
+                    amount_minor: req.amount_minor,
+                    refunded_total_minor: o.refunded_minor + req.amount_minor,
+                    points_reversed: reversed,
+                    points_forgiven: due - reversed,
+                };
+                let reply = Reply::json(201, &receipt)?;
+                idempotency::complete(&key, &db, &reply).await?;
+                return Ok(reply);
+            }
+            Err(Conflict::Duplicate { table }) if table == "idempotency" => {
+                return key.expect("reserved").await_winner(&db, now.0).await;
+            }
+            Err(Conflict::Duplicate { .. }) => continue,
+            Err(c) => return Err(Error::Internal(format!("refund: {c:?}"))),
+        }
+    }
+    Err(Error::Conflict("too many concurrent refunds for this order; retry".into()))
+}
+
+/// Used by the dev checkout: a purchase without an API key.
+pub async fn purchase_for_demo(ctx: &mut Ctx, customer_id: &str, amount_minor: i64, order_id: &str) -> Result<Reply> {
+    let program = program::load(ctx).await?;
+    let ev = EventRequest {
+        kind: EventType::Purchase,
+        customer_id: customer_id.into(),
+        order_id: Some(order_id.into()),
+        amount_minor: Some(amount_minor),
+        currency: Some(program.currency.clone()),
+        occurred_at: None,
+        event_id: None,
+    };
+    check_id("customer_id", customer_id)?;
+    purchase(ctx, &program, &ev, &None).await
+}

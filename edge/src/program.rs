@@ -1,0 +1,57 @@
+//! The program configuration: D1 holds it, KV serves it.
+
+use loyalty_core::program::Program;
+use loyalty_core::wire::ProgramSummary;
+
+use crate::args;
+use crate::auth;
+use crate::error::{Error, Result};
+use crate::http::{Ctx, Reply};
+use crate::rewards;
+
+const KV_KEY: &str = "program";
+
+/// The program, from the KV snapshot (falling back to D1 and re-filling
+/// the snapshot if KV lost it).
+pub async fn load(ctx: &Ctx) -> Result<Program> {
+    if let Some(json) = ctx.kv()?.get(KV_KEY).text().await? {
+        return Program::from_json(&json).map_err(|e| Error::Internal(format!("stored program is invalid: {e}")));
+    }
+    let row: Option<Body> = ctx.db()?.first("SELECT body FROM program WHERE id = 1", args![]).await?;
+    let Some(row) = row else {
+        return Err(Error::NotFound("no program is configured yet: PUT /v1/program first".into()));
+    };
+    ctx.kv()?.put(KV_KEY, row.body.as_str())?.execute().await?;
+    Program::from_json(&row.body).map_err(|e| Error::Internal(format!("stored program is invalid: {e}")))
+}
+
+#[derive(serde::Deserialize)]
+struct Body {
+    body: String,
+}
+
+/// `GET /v1/program`: public.
+pub async fn get(ctx: &mut Ctx) -> Result<Reply> {
+    let program = load(ctx).await?;
+    let mut summary = ProgramSummary::of(&program);
+    summary.rewards = rewards::catalog(ctx).await?.into_iter().filter(|r| r.active && r.show_to_guests).collect();
+    Reply::json(200, &summary)
+}
+
+/// `PUT /v1/program`: replace the program (API key).
+pub async fn put(ctx: &mut Ctx) -> Result<Reply> {
+    auth::server(ctx)?;
+    let body = ctx.body().await?;
+    let text = std::str::from_utf8(&body).map_err(|_| Error::invalid("", "body must be UTF-8"))?;
+    let program = Program::from_json(text)?;
+    let json = serde_json::to_string(&program)?;
+    let db = ctx.db()?;
+    db.stmt(
+        "INSERT INTO program (id, body, updated_at) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+        args![&json, ctx.now.0],
+    )?
+    .run()
+    .await?;
+    ctx.kv()?.put(KV_KEY, json.as_str())?.execute().await?;
+    Reply::json(200, &program)
+}

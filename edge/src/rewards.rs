@@ -1,0 +1,195 @@
+//! The rewards catalog (API key): D1 is the truth, KV a read snapshot
+//! rewritten after every change, and pools of pre-made coupon codes.
+
+use loyalty_core::coupon;
+use loyalty_core::ids::check_id;
+use loyalty_core::reward::Reward;
+use loyalty_core::wire::{CouponPoolRequest, CouponsInfo, RewardDetail, RewardList};
+use serde::Deserialize;
+
+use crate::args;
+use crate::auth;
+use crate::db::{changes, Db};
+use crate::error::{Error, Result};
+use crate::http::{Ctx, Reply};
+use crate::idempotency::{self, Start};
+
+const KV_KEY: &str = "catalog";
+
+#[derive(Deserialize)]
+struct Body {
+    body: String,
+}
+
+fn parse(body: &str) -> Result<Reward> {
+    serde_json::from_str(body).map_err(|e| Error::Internal(format!("stored reward is invalid: {e}")))
+}
+
+/// One reward from D1, the source of truth (used where a decision depends on it).
+pub async fn find(db: &Db, reward_id: &str) -> Result<Option<Reward>> {
+    let row: Option<Body> = db.first("SELECT body FROM rewards WHERE reward_id = ?", args![reward_id]).await?;
+    row.map(|r| parse(&r.body)).transpose()
+}
+
+/// The whole catalog from the KV snapshot (for display).
+pub async fn catalog(ctx: &Ctx) -> Result<Vec<Reward>> {
+    if let Some(json) = ctx.kv()?.get(KV_KEY).text().await? {
+        return Ok(serde_json::from_str(&json)?);
+    }
+    refresh_snapshot(ctx).await
+}
+
+async fn all_from_db(db: &Db) -> Result<Vec<Reward>> {
+    let rows: Vec<Body> = db.all("SELECT body FROM rewards ORDER BY points_cost, reward_id", args![]).await?;
+    rows.iter().map(|r| parse(&r.body)).collect()
+}
+
+async fn refresh_snapshot(ctx: &Ctx) -> Result<Vec<Reward>> {
+    let all = all_from_db(&ctx.db()?).await?;
+    ctx.kv()?.put(KV_KEY, serde_json::to_string(&all)?)?.execute().await?;
+    Ok(all)
+}
+
+/// `PUT /v1/rewards/{id}`.
+pub async fn put(ctx: &mut Ctx, reward_id: &str) -> Result<Reply> {
+    auth::server(ctx)?;
+    let body = ctx.body().await?;
+    let reward = Reward::from_json(reward_id, &body)?;
+    let json = serde_json::to_string(&reward)?;
+    ctx.db()?
+        .stmt(
+            "INSERT INTO rewards (reward_id, body, active, points_cost, per_member_limit, total_limit, pool_only, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (reward_id) DO UPDATE SET body = excluded.body, active = excluded.active,
+               points_cost = excluded.points_cost, per_member_limit = excluded.per_member_limit,
+               total_limit = excluded.total_limit, pool_only = excluded.pool_only, updated_at = excluded.updated_at",
+            args![
+                reward_id,
+                &json,
+                reward.active,
+                reward.points_cost,
+                reward.limits.per_member,
+                reward.limits.total,
+                reward.coupon.pool_only,
+                ctx.now.0
+            ],
+        )?
+        .run()
+        .await?;
+    refresh_snapshot(ctx).await?;
+    Reply::json(200, &reward)
+}
+
+#[derive(Deserialize)]
+struct Counts {
+    total: i64,
+    issued: Option<i64>,
+    redeemed: Option<i64>,
+}
+
+/// How many pool codes a reward has, has handed out, and has seen used.
+async fn pool_counts(db: &Db, reward_id: &str) -> Result<CouponsInfo> {
+    let c: Option<Counts> = db
+        .first(
+            "SELECT COUNT(*) AS total, SUM(redemption_id IS NOT NULL) AS issued, SUM(used_at IS NOT NULL) AS redeemed
+               FROM coupons WHERE reward_id = ? AND pooled = 1",
+            args![reward_id],
+        )
+        .await?;
+    Ok(c.map_or_else(CouponsInfo::default, |c| CouponsInfo {
+        total: c.total,
+        issued: c.issued.unwrap_or(0),
+        redeemed: c.redeemed.unwrap_or(0),
+    }))
+}
+
+/// `GET /v1/rewards/{id}`: the reward and its pool counts.
+pub async fn get(ctx: &mut Ctx, reward_id: &str) -> Result<Reply> {
+    auth::server(ctx)?;
+    check_id("reward_id", reward_id)?;
+    let db = ctx.db()?;
+    let reward = find(&db, reward_id).await?.ok_or_else(|| Error::NotFound(format!("no reward {reward_id}")))?;
+    let coupons_info = pool_counts(&db, reward_id).await?;
+    Reply::json(200, &RewardDetail { reward, coupons_info })
+}
+
+/// `GET /v1/rewards`: all rewards, active and inactive.
+pub async fn list(ctx: &mut Ctx) -> Result<Reply> {
+    auth::server(ctx)?;
+    Reply::json(200, &RewardList { rewards: all_from_db(&ctx.db()?).await? })
+}
+
+/// `DELETE /v1/rewards/{id}`: deactivate; history keeps it.
+pub async fn delete(ctx: &mut Ctx, reward_id: &str) -> Result<Reply> {
+    auth::server(ctx)?;
+    check_id("reward_id", reward_id)?;
+    let db = ctx.db()?;
+    let mut reward = find(&db, reward_id).await?.ok_or_else(|| Error::NotFound(format!("no reward {reward_id}")))?;
+    reward.active = false;
+    db.stmt(
+        "UPDATE rewards SET body = ?, active = 0, updated_at = ? WHERE reward_id = ?",
+        args![serde_json::to_string(&reward)?, ctx.now.0, reward_id],
+    )?
+    .run()
+    .await?;
+    refresh_snapshot(ctx).await?;
+    Reply::json(200, &reward)
+}
+
+#[derive(serde::Serialize)]
+struct PoolAdded {
+    reward_id: String,
+    added: usize,
+    duplicates: Vec<String>,
+    coupons_info: CouponsInfo,
+}
+
+/// `POST /v1/rewards/{id}/coupons`: add pre-made codes to the pool.
+pub async fn add_pool(ctx: &mut Ctx, reward_id: &str) -> Result<Reply> {
+    auth::server(ctx)?;
+    check_id("reward_id", reward_id)?;
+    let (req, raw): (CouponPoolRequest, _) = ctx.json().await?;
+    let key = match idempotency::start(ctx, "server", &raw).await? {
+        Start::Replay(r) => return Ok(r),
+        Start::Fresh(k) => k,
+    };
+    if req.codes.is_empty() || req.codes.len() > 1000 {
+        return Err(Error::invalid("codes", "must hold 1 to 1000 codes"));
+    }
+    let mut codes = Vec::with_capacity(req.codes.len());
+    let mut issues = Vec::new();
+    for (i, c) in req.codes.iter().enumerate() {
+        match coupon::normalize(c) {
+            Some(c) => codes.push(c),
+            None => issues.push(loyalty_core::error::Issue::new(format!("codes[{i}]"), "must be 3 to 64 characters of A-Z 0-9 - _")),
+        }
+    }
+    if !issues.is_empty() {
+        return Err(Error::Core(loyalty_core::Error::Invalid(issues)));
+    }
+    let db = ctx.db()?;
+    if find(&db, reward_id).await?.is_none() {
+        return Err(Error::NotFound(format!("no reward {reward_id}")));
+    }
+    let mut stmts = idempotency::reserve(&key, &db, ctx.now.0)?;
+    let first = stmts.len();
+    for c in &codes {
+        stmts.push(db.stmt(
+            "INSERT INTO coupons (code, reward_id, pooled, created_at) VALUES (?, ?, 1, ?) ON CONFLICT (code) DO NOTHING",
+            args![c, reward_id, ctx.now.0],
+        )?);
+    }
+    let results = match db.try_batch(stmts).await? {
+        Ok(r) => r,
+        Err(crate::db::Conflict::Duplicate { table }) if table == "idempotency" => {
+            return key.expect("reserved").await_winner(&db, ctx.now.0).await
+        }
+        Err(c) => return Err(Error::Internal(format!("pool insert: {c:?}"))),
+    };
+    let duplicates: Vec<String> =
+        codes.iter().enumerate().filter(|(i, _)| changes(&results, first + i) == 0).map(|(_, c)| c.clone()).collect();
+    let coupons_info = pool_counts(&db, reward_id).await?;
+    let reply = Reply::json(201, &PoolAdded { reward_id: reward_id.into(), added: codes.len() - duplicates.len(), duplicates, coupons_info })?;
+    idempotency::complete(&key, &db, &reply).await?;
+    Ok(reply)
+}
