@@ -1,1 +1,75 @@
+//! # loyalty-widget
+//!
+//! The storefront widget: Leptos (client-side rendering) compiled to wasm.
+//! `widget/loader.js` is the one `<script>` a store pastes; it creates a
+//! shadow root (so store CSS and widget CSS never meet), loads this module
+//! and calls [`mount`]. Everything the widget says about points and rewards
+//! comes from the API, which labels rewards with `loyalty-core`, the same
+//! code the Worker enforces.
+//!
+//! Code map: [`state`] (context shared by components), [`api`] (HTTP),
+//! [`text`] (all user-facing words, per language), and one module per
+//! component: [`panel`], [`balance`], [`rewards`], [`history`], [`guest`].
 
+mod api;
+mod balance;
+mod guest;
+mod history;
+mod panel;
+mod rewards;
+mod state;
+mod text;
+
+use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+
+use crate::state::{Config, State};
+
+thread_local! {
+    // The mounted widget's state, for the JS API below (`LoyaltyEdge.*`).
+    static STATE: std::cell::Cell<Option<State>> = const { std::cell::Cell::new(None) };
+}
+
+/// Mounts the widget into `mount` (inside the shadow root of `host`).
+/// `config` is `{api, token?, lang?, mode?}` read by the loader from the
+/// script tag's data attributes.
+#[wasm_bindgen]
+pub fn mount(host: web_sys::HtmlElement, mount: web_sys::HtmlElement, config: JsValue) {
+    let config: Config = serde_wasm_bindgen::from_value(config).unwrap_or_default();
+    let token = RwSignal::new(config.token.clone().filter(|t| !t.is_empty()));
+    let handle = leptos::mount::mount_to(mount, move || {
+        let state = State::new(config, token, host);
+        STATE.with(|s| s.set(Some(state)));
+        provide_context(state);
+        view! { <panel::Panel/> }
+    });
+    // The widget lives as long as the page.
+    handle.forget();
+}
+
+fn with_state(f: impl FnOnce(State)) {
+    if let Some(s) = STATE.with(std::cell::Cell::get) {
+        f(s);
+    }
+}
+
+/// Signs a shopper in (single-page storefronts call this after login).
+#[wasm_bindgen]
+pub fn identify(token: String) {
+    with_state(|s| s.token.set(Some(token).filter(|t| !t.is_empty())));
+}
+
+/// Signs the shopper out: the widget falls back to the guest view.
+#[wasm_bindgen]
+pub fn logout() {
+    with_state(|s| {
+        s.last_coupon.set(None);
+        s.token.set(None);
+    });
+}
+
+/// Reloads the balance and rewards (e.g. after the store reports a purchase).
+#[wasm_bindgen]
+pub fn refresh() {
+    with_state(|s| s.refresh());
+}

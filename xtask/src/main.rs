@@ -1,1 +1,113 @@
-fn main(){}
+//! `cargo xtask <command>`: Loyalty Edge's build chores, in Rust.
+//!
+//! - `dev`   install what is missing, build, migrate, seed, serve on :8787
+//! - `test`  fmt, clippy (host + wasm32), unit/property tests, docs, both wasm
+//!           builds, end-to-end tests on `wrangler dev`, browser tests
+//! - `bench` sizes, load test against a baseline Worker, criterion figures
+//! - `build` just the release artefacts (widget + Worker + site)
+//!
+//! Every tool version is pinned here or in a lock file; installs are cached
+//! (a second run checks versions and skips).
+
+mod bench;
+mod build;
+mod http;
+mod server;
+mod tools;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+}
+
+/// A failed step.
+pub type Result<T = ()> = std::result::Result<T, String>;
+
+/// Runs a command, failing with its name if it fails.
+pub fn run(cmd: &mut Command) -> Result {
+    let shown = format!("{cmd:?}");
+    eprintln!("xtask: $ {}", shown.replace('"', ""));
+    let status = cmd.status().map_err(|e| format!("cannot start {shown}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("failed ({status}): {shown}"))
+    }
+}
+
+/// `cargo` with the workspace as working directory.
+pub fn cargo() -> Command {
+    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.current_dir(root());
+    c
+}
+
+fn usage() -> ExitCode {
+    eprintln!("usage: cargo xtask <dev|test|bench|build>");
+    ExitCode::from(2)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let started = Instant::now();
+    let result = match args.first().map(String::as_str) {
+        Some("dev") => server::dev(),
+        Some("test") => test(&args[1..]),
+        Some("bench") => bench::bench(),
+        Some("build") => tools::ensure_all(false).and_then(|t| build::all(&t)),
+        _ => return usage(),
+    };
+    match result {
+        Ok(()) => {
+            eprintln!("xtask: done in {:.0?}", started.elapsed());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("xtask: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The whole test suite, in the order that fails fastest.
+/// `--no-e2e` stops after the builds (for a quick local loop).
+fn test(args: &[String]) -> Result {
+    let e2e = !args.iter().any(|a| a == "--no-e2e");
+    let t = tools::ensure_all(e2e)?;
+    let step = |name: &str| eprintln!("\nxtask: ── {name} ──");
+
+    step("rustfmt");
+    run(cargo().args(["fmt", "--all", "--", "--check"]))?;
+    step("clippy (host)");
+    run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
+    step("clippy (wasm32)");
+    run(cargo().args([
+        "clippy",
+        "-p",
+        "loyalty-core",
+        "-p",
+        "loyalty-edge",
+        "-p",
+        "loyalty-widget",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    step("unit and property tests");
+    run(cargo().args(["test", "--workspace"]))?;
+    step("docs");
+    run(cargo().args(["doc", "-p", "loyalty-core", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"))?;
+    step("wasm builds");
+    build::all(&t)?;
+    if e2e {
+        step("end-to-end and browser tests (wrangler dev + Chromium)");
+        server::e2e(&t)?;
+    }
+    Ok(())
+}

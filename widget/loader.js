@@ -1,0 +1,89 @@
+// Loyalty Edge widget loader: the one <script> a storefront pastes.
+//
+//   <script src="https://loyalty.example.com/widget/loyalty.js" async
+//           data-api="https://loyalty.example.com"
+//           data-customer-token="<JWT from your backend>"   (optional)
+//           data-lang="en" data-mode="launcher|inline" data-target="#rewards"
+//           data-accent="#5b3df5" data-radius="12px" data-font="inherit"></script>
+//
+// `xtask` bundles this file after the wasm-bindgen `no-modules` glue inside
+// one function scope, so the only global is `window.LoyaltyEdge`.
+/* global wasm_bindgen, LOYALTY_CSS */
+(function () {
+  // Only valid during the script's first synchronous run: capture it now.
+  var script = document.currentScript;
+  if (!script) return;
+  var data = script.dataset;
+  var base = script.src.slice(0, script.src.lastIndexOf('/') + 1);
+  var api = data.api || new URL(script.src).origin;
+  var token = data.customerToken || undefined;
+  var ready = false;
+  // A page may have queued calls on a stub (`window.LoyaltyEdge = {q: []}`)
+  // before this async script ran; they are replayed below.
+  var stub = window.LoyaltyEdge;
+
+  // Single-page storefronts sign shoppers in and out without a reload.
+  window.LoyaltyEdge = {
+    identify: function (t) {
+      if (ready) wasm_bindgen.identify(String(t || ''));
+      else token = t;
+    },
+    logout: function () {
+      if (ready) wasm_bindgen.logout();
+      else token = undefined;
+    },
+    refresh: function () {
+      if (ready) wasm_bindgen.refresh();
+    },
+  };
+  if (stub && stub.q) {
+    stub.q.forEach(function (call) {
+      window.LoyaltyEdge[call[0]].apply(null, call.slice(1));
+    });
+  }
+
+  function start() {
+    var host = data.target ? document.querySelector(data.target) : null;
+    if (!host) {
+      host = document.createElement('div');
+      script.parentNode.insertBefore(host, script.nextSibling);
+    }
+    host.setAttribute('data-loyalty-edge', '');
+    // The shadow root keeps the store's CSS out and ours in. The sheet is
+    // adopted rather than a <style> element, which a strict CSP would block.
+    var root = host.shadowRoot || host.attachShadow({ mode: 'open' });
+    var sheet = new CSSStyleSheet();
+    sheet.replaceSync(LOYALTY_CSS);
+    root.adoptedStyleSheets = [sheet];
+    var mount = document.createElement('div');
+    mount.className = 'le-theme';
+    if (data.accent) mount.style.setProperty('--le-accent', data.accent);
+    if (data.radius) mount.style.setProperty('--le-radius', data.radius);
+    if (data.font) mount.style.setProperty('--le-font', data.font);
+    root.appendChild(mount);
+
+    wasm_bindgen({ module_or_path: base + 'loyalty_bg.wasm' })
+      .then(function () {
+        wasm_bindgen.mount(host, mount, {
+          api: api,
+          token: token,
+          lang: data.lang || document.documentElement.lang || 'en',
+          mode: data.mode || 'launcher',
+        });
+        ready = true;
+      })
+      .catch(function (err) {
+        host.dispatchEvent(
+          new CustomEvent('loyalty:error', {
+            bubbles: true,
+            composed: true,
+            detail: { code: 'load_failed', message: String(err) },
+          })
+        );
+      });
+  }
+
+  // Never compete with the host page's first render.
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+  else start();
+})();

@@ -1,0 +1,126 @@
+//! The frame: a launcher button and the panel it opens (a non-modal
+//! dialog), or the panel alone in inline mode. Owns focus handling: the
+//! panel's close button takes focus on open, the launcher gets it back on
+//! close, Escape closes.
+
+use leptos::html;
+use leptos::prelude::*;
+use wasm_bindgen::JsValue;
+
+use crate::state::use_state;
+use crate::{balance, guest, history, rewards};
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tab {
+    Rewards,
+    History,
+}
+
+/// The whole widget.
+#[component]
+pub fn Panel() -> impl IntoView {
+    let s = use_state();
+    let open = RwSignal::new(s.inline);
+    let launcher = NodeRef::<html::Button>::new();
+    let close_button = NodeRef::<html::Button>::new();
+
+    // Tell the host page once the program is known (first successful load).
+    let announced = StoredValue::new(false);
+    Effect::new(move |_| {
+        if matches!(s.program.get(), Some(Ok(_))) && !announced.get_value() {
+            announced.set_value(true);
+            s.emit("loyalty:ready", &JsValue::NULL);
+        }
+    });
+    // Focus moves into the panel when it opens.
+    Effect::new(move |_| {
+        if open.get() && !s.inline {
+            if let Some(b) = close_button.get() {
+                let _ = b.focus();
+            }
+        }
+    });
+    let close = move || {
+        open.set(false);
+        if let Some(b) = launcher.get_untracked() {
+            let _ = b.focus();
+        }
+    };
+    let title = move || match s.program.get() {
+        Some(Ok(p)) => p.name,
+        _ => s.text.launcher.to_owned(),
+    };
+    let badge = move || match s.me.get() {
+        Some(Ok(Some(m))) => format!(" · {}", m.balance),
+        _ => String::new(),
+    };
+
+    view! {
+        <div class="le-root" class:le-inline=s.inline>
+            {(!s.inline).then(|| view! {
+                <button class="le-launcher" node_ref=launcher aria-haspopup="dialog"
+                    aria-expanded=move || open.get().to_string()
+                    on:click=move |_| if open.get_untracked() { close() } else { open.set(true) }>
+                    <span aria-hidden="true">"★ "</span>{s.text.launcher}<span class="le-badge">{badge}</span>
+                </button>
+            })}
+            <Show when=move || open.get()>
+                <section class="le-panel" role="dialog" aria-labelledby="le-title"
+                    on:keydown=move |ev| if ev.key() == "Escape" && !s.inline { close() }>
+                    <header class="le-head">
+                        <h2 id="le-title">{title}</h2>
+                        {(!s.inline).then(|| view! {
+                            <button class="le-close" node_ref=close_button aria-label=s.text.close
+                                on:click=move |_| close()>"×"</button>
+                        })}
+                    </header>
+                    <p class="le-live" role="status" aria-live="polite">{move || s.live.get()}</p>
+                    {move || if s.token.get().is_some() {
+                        view! { <Member/> }.into_any()
+                    } else {
+                        view! { <guest::Guest/> }.into_any()
+                    }}
+                </section>
+            </Show>
+        </div>
+    }
+}
+
+/// A signed-in member: standing, then rewards or history.
+#[component]
+fn Member() -> impl IntoView {
+    let s = use_state();
+    let tab = RwSignal::new(Tab::Rewards);
+    let tab_button = move |t: Tab, label: &'static str| {
+        view! {
+            <button role="tab" class="le-tab" aria-selected=move || (tab.get() == t).to_string()
+                on:click=move |_| tab.set(t)>{label}</button>
+        }
+    };
+    view! {
+        <balance::Balance/>
+        <rewards::CouponView/>
+        <div role="tablist" class="le-tabs">
+            {tab_button(Tab::Rewards, s.text.rewards)}
+            {tab_button(Tab::History, s.text.history)}
+        </div>
+        <div role="tabpanel">
+            {move || match tab.get() {
+                Tab::Rewards => view! { <rewards::Rewards/> }.into_any(),
+                Tab::History => view! { <history::History/> }.into_any(),
+            }}
+        </div>
+    }
+}
+
+/// A failed load: the reason in words and a way to try again.
+#[component]
+pub fn Failure(message: String, retry: Callback<()>) -> impl IntoView {
+    let s = use_state();
+    view! {
+        <div class="le-error" role="alert">
+            <p>{message}</p>
+            <button class="le-secondary" on:click=move |_| retry.run(())>{s.text.retry}</button>
+        </div>
+    }
+}

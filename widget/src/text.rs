@@ -1,0 +1,150 @@
+//! Every word the widget shows, one table per language. English ships as
+//! the default; French proves the mechanism (`data-lang="fr"`). Templates
+//! use `{n}`, `{points}`, `{name}`, `{date}` placeholders.
+
+/// One language's words.
+pub struct Text {
+    pub launcher: &'static str,
+    pub close: &'static str,
+    pub loading: &'static str,
+    pub retry: &'static str,
+    pub balance: &'static str,
+    pub pending: &'static str,
+    pub expiring: &'static str,
+    pub tier: &'static str,
+    pub to_next_tier: &'static str,
+    pub top_tier: &'static str,
+    pub rewards: &'static str,
+    pub history: &'static str,
+    pub redeem: &'static str,
+    pub redeemable: &'static str,
+    pub need_more: &'static str,
+    pub not_eligible: &'static str,
+    pub confirm: &'static str,
+    pub confirm_yes: &'static str,
+    pub cancel: &'static str,
+    pub redeeming: &'static str,
+    pub your_code: &'static str,
+    pub copy: &'static str,
+    pub copied: &'static str,
+    pub expires: &'static str,
+    pub min_order: &'static str,
+    pub redeemed_live: &'static str,
+    pub no_history: &'static str,
+    pub guest_title: &'static str,
+    pub guest_prompt: &'static str,
+    pub how_to_earn: &'static str,
+    pub cost: &'static str,
+    pub errors: &'static [(&'static str, &'static str)],
+}
+
+const EN: Text = Text {
+    launcher: "Rewards",
+    close: "Close",
+    loading: "Loading…",
+    retry: "Try again",
+    balance: "Your balance",
+    pending: "{n} pending",
+    expiring: "{n} expire on {date}",
+    tier: "{name} tier",
+    to_next_tier: "{n} more to {name}",
+    top_tier: "You are in the top tier",
+    rewards: "Rewards",
+    history: "History",
+    redeem: "Redeem",
+    redeemable: "Ready to redeem",
+    need_more: "You need {n} more points",
+    not_eligible: "Not available to you",
+    confirm: "Spend {points} points on {name}?",
+    confirm_yes: "Confirm",
+    cancel: "Cancel",
+    redeeming: "Redeeming…",
+    your_code: "Your code",
+    copy: "Copy code",
+    copied: "Copied",
+    expires: "Valid until {date}",
+    min_order: "Minimum order {n}",
+    redeemed_live: "Redeemed {name}. Your code is {code}.",
+    no_history: "No activity yet.",
+    guest_title: "Join our rewards",
+    guest_prompt: "Sign in to see your points and redeem rewards.",
+    how_to_earn: "How to earn",
+    cost: "{n} points",
+    errors: &[
+        ("insufficient_points", "You do not have enough points for this reward."),
+        ("not_eligible", "This reward is not available to you."),
+        ("reward_unavailable", "This reward is no longer available."),
+        ("unauthorized", "Your session has expired. Please sign in again."),
+        ("network", "Could not reach the rewards service. Check your connection."),
+    ],
+};
+
+const FR: Text = Text {
+    launcher: "Fidélité",
+    close: "Fermer",
+    loading: "Chargement…",
+    retry: "Réessayer",
+    balance: "Votre solde",
+    pending: "{n} en attente",
+    expiring: "{n} expirent le {date}",
+    tier: "Niveau {name}",
+    to_next_tier: "Encore {n} pour {name}",
+    top_tier: "Vous êtes au niveau le plus élevé",
+    rewards: "Récompenses",
+    history: "Historique",
+    redeem: "Échanger",
+    redeemable: "Disponible",
+    need_more: "Il vous manque {n} points",
+    not_eligible: "Non disponible pour vous",
+    confirm: "Dépenser {points} points pour {name} ?",
+    confirm_yes: "Confirmer",
+    cancel: "Annuler",
+    redeeming: "Échange…",
+    your_code: "Votre code",
+    copy: "Copier le code",
+    copied: "Copié",
+    expires: "Valable jusqu'au {date}",
+    min_order: "Commande minimum {n}",
+    redeemed_live: "{name} échangé. Votre code : {code}.",
+    no_history: "Aucune activité.",
+    guest_title: "Rejoignez le programme",
+    guest_prompt: "Connectez-vous pour voir vos points et échanger des récompenses.",
+    how_to_earn: "Comment gagner des points",
+    cost: "{n} points",
+    errors: &[
+        ("insufficient_points", "Vous n'avez pas assez de points pour cette récompense."),
+        ("not_eligible", "Cette récompense ne vous est pas accessible."),
+        ("reward_unavailable", "Cette récompense n'est plus disponible."),
+        ("unauthorized", "Votre session a expiré. Veuillez vous reconnecter."),
+        ("network", "Le service de fidélité est injoignable. Vérifiez votre connexion."),
+    ],
+};
+
+impl Text {
+    /// The table for a language tag (`fr`, `fr-CA`, …); English otherwise.
+    pub fn for_lang(lang: Option<&str>) -> &'static Text {
+        match lang.map(|l| l.split(['-', '_']).next().unwrap_or("").to_ascii_lowercase()) {
+            Some(l) if l == "fr" => &FR,
+            _ => &EN,
+        }
+    }
+
+    /// The words for an API error code, falling back to the API's message.
+    pub fn error(&self, code: &str, message: &str) -> String {
+        self.errors.iter().find(|(c, _)| *c == code).map_or_else(|| message.to_owned(), |(_, m)| (*m).to_owned())
+    }
+}
+
+/// Fills `{key}` placeholders.
+pub fn fill(template: &str, pairs: &[(&str, &str)]) -> String {
+    let mut s = template.to_owned();
+    for (k, v) in pairs {
+        s = s.replace(&format!("{{{k}}}"), v);
+    }
+    s
+}
+
+/// `2026-12-22T…` as `2026-12-22`: dates without a formatting library.
+pub fn day(rfc3339: &str) -> &str {
+    rfc3339.get(..10).unwrap_or(rfc3339)
+}

@@ -1,0 +1,88 @@
+//! Release artefacts: the widget (`target/site/widget/`), the Worker
+//! (`edge/build/`) and the demo site (`target/site/`, served by wrangler).
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+use crate::tools::Tools;
+use crate::{cargo, root, run, Result};
+
+/// Builds everything `wrangler dev` serves.
+pub fn all(t: &Tools) -> Result {
+    widget(t)?;
+    worker(t)?;
+    site()
+}
+
+/// The widget: cargo → wasm-bindgen (no-modules) → wasm-opt -Oz → one
+/// minified `loyalty.js` (glue + loader + CSS in one scope) and
+/// `loyalty_bg.wasm`.
+pub fn widget(t: &Tools) -> Result {
+    let root = root();
+    run(cargo().args(["build", "--release", "--target", "wasm32-unknown-unknown", "-p", "loyalty-widget"]))?;
+    let pkg = root.join("target/widget-pkg");
+    let _ = fs::remove_dir_all(&pkg);
+    run(Command::new(&t.wasm_bindgen)
+        .arg(root.join("target/wasm32-unknown-unknown/release/loyalty_widget.wasm"))
+        .args(["--target", "no-modules", "--no-typescript", "--remove-name-section", "--remove-producers-section"])
+        .args(["--out-name", "loyalty", "--out-dir"])
+        .arg(&pkg))?;
+    let out = root.join("target/site/widget");
+    fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+    run(t.node_tool("wasm-opt").arg("-Oz").arg(pkg.join("loyalty_bg.wasm")).arg("-o").arg(out.join("loyalty_bg.wasm")))?;
+
+    let glue = read(&pkg.join("loyalty.js"))?;
+    let loader = read(&root.join("widget/loader.js"))?;
+    let css = read(&root.join("widget/style.css"))?;
+    let css_literal = serde_json::to_string(&css).map_err(|e| e.to_string())?;
+    // One function scope: the glue's `wasm_bindgen` stays private; only
+    // `window.LoyaltyEdge` is global.
+    let bundle = format!("(function(){{\n{glue}\nvar LOYALTY_CSS = {css_literal};\n{loader}\n}})();\n");
+    let unminified = pkg.join("bundle.js");
+    fs::write(&unminified, bundle).map_err(|e| e.to_string())?;
+    run(t
+        .node_tool("esbuild")
+        .arg(&unminified)
+        .args(["--minify", "--target=es2020", "--legal-comments=none"])
+        .arg(format!("--outfile={}", out.join("loyalty.js").display())))?;
+    Ok(())
+}
+
+/// The Worker, through worker-build with our pinned tools (it would
+/// otherwise try to download them).
+pub fn worker(t: &Tools) -> Result {
+    let nm = t.node_bin.clone();
+    run(Command::new(&t.worker_build)
+        .arg("--release")
+        .current_dir(root().join("edge"))
+        .env("PATH", t.path())
+        .env("WASM_BINDGEN_BIN", &t.wasm_bindgen)
+        .env("WASM_OPT_BIN", nm.join("wasm-opt"))
+        .env("ESBUILD_BIN", nm.join("esbuild")))
+}
+
+/// The demo store pages next to the widget.
+pub fn site() -> Result {
+    let root = root();
+    let out = root.join("target/site");
+    copy_dir(&root.join("www"), &out)
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result {
+    fs::create_dir_all(to).map_err(|e| e.to_string())?;
+    for entry in fs::read_dir(from).map_err(|e| format!("{}: {e}", from.display()))? {
+        let entry = entry.map_err(|e| e.to_string())?;
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            fs::copy(entry.path(), &target).map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
+}
+
+fn read(p: &Path) -> Result<String> {
+    fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))
+}

@@ -1,0 +1,152 @@
+//! Installing what a fresh machine lacks, at pinned versions, once.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::{root, run, Result};
+
+/// worker-build must match the `worker` crate's minor version.
+const WORKER_BUILD: &str = "0.8.7";
+/// schemathesis, for checking the running Worker against its OpenAPI document.
+const SCHEMATHESIS: &str = "4.32.5";
+
+/// Paths of the installed tools.
+#[derive(Debug, Clone)]
+pub struct Tools {
+    /// `node_modules/.bin`, first on PATH for wrangler (needs Node 22).
+    pub node_bin: PathBuf,
+    /// wasm-bindgen CLI (same version as Cargo.lock's crate).
+    pub wasm_bindgen: PathBuf,
+    /// worker-build.
+    pub worker_build: PathBuf,
+    /// Python with schemathesis.
+    pub python: Option<PathBuf>,
+}
+
+impl Tools {
+    /// PATH with our Node first.
+    pub fn path(&self) -> String {
+        format!("{}:{}", self.node_bin.display(), std::env::var("PATH").unwrap_or_default())
+    }
+
+    /// A command from node_modules/.bin, with our PATH.
+    pub fn node_tool(&self, name: &str) -> Command {
+        let mut c = Command::new(self.node_bin.join(name));
+        c.env("PATH", self.path());
+        c
+    }
+}
+
+fn cargo_bin(name: &str) -> PathBuf {
+    let home = std::env::var("CARGO_HOME").map(PathBuf::from).unwrap_or_else(|_| {
+        PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| "/root".into())).join(".cargo")
+    });
+    home.join("bin").join(name)
+}
+
+fn version_of(bin: &PathBuf) -> Option<String> {
+    let out = Command::new(bin).arg("--version").output().ok()?;
+    Some(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+/// The wasm-bindgen version Cargo.lock pins.
+pub fn locked_wasm_bindgen() -> Result<String> {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock")).map_err(|e| format!("Cargo.lock: {e}"))?;
+    let mut lines = lock.lines();
+    while let Some(l) = lines.next() {
+        if l == "name = \"wasm-bindgen\"" {
+            if let Some(v) = lines.next().and_then(|v| v.strip_prefix("version = \"")) {
+                return Ok(v.trim_end_matches('"').to_owned());
+            }
+        }
+    }
+    Err("wasm-bindgen is not in Cargo.lock".into())
+}
+
+fn ensure_cargo_tool(krate: &str, bin: &str, version: &str, locked: bool) -> Result<PathBuf> {
+    let path = cargo_bin(bin);
+    if version_of(&path).is_some_and(|v| v.ends_with(version)) {
+        return Ok(path);
+    }
+    eprintln!("xtask: installing {krate} {version} (once per machine; several minutes on 2 cores)");
+    let mut c = Command::new("cargo");
+    c.args(["install", krate, "--version", version, "--force"]);
+    // wasm-bindgen-cli's own lock file wants a crate the registry lacks here.
+    if locked {
+        c.arg("--locked");
+    }
+    run(&mut c)?;
+    Ok(path)
+}
+
+fn ensure_wasm_target() -> Result {
+    let out = Command::new("rustup").args(["target", "list", "--installed"]).output().map_err(|e| e.to_string())?;
+    if !String::from_utf8_lossy(&out.stdout).contains("wasm32-unknown-unknown") {
+        run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
+    }
+    Ok(())
+}
+
+/// npm packages from the committed package-lock.json, reinstalled only when
+/// the lock file changes.
+fn ensure_npm() -> Result<PathBuf> {
+    let root = root();
+    let lock = std::fs::read(root.join("package-lock.json")).map_err(|e| format!("package-lock.json: {e}"))?;
+    let stamp = root.join("node_modules/.xtask-lock");
+    let node_bin = root.join("node_modules/.bin");
+    let fresh = std::fs::read(&stamp).ok().as_deref() == Some(&lock[..]) && node_bin.join("wrangler").exists();
+    if !fresh {
+        eprintln!("xtask: installing npm packages from package-lock.json");
+        // Not `npm ci`: the registry reachable here serves workerd's Linux
+        // builds only, and `npm ci` insists on lock entries for the other
+        // platforms' optional packages. `npm install` installs exactly the
+        // locked versions; we check that it left the lock file untouched.
+        run(Command::new("npm").args(["install", "--no-audit", "--no-fund"]).current_dir(&root))?;
+        let after = std::fs::read(root.join("package-lock.json")).map_err(|e| e.to_string())?;
+        if after != lock {
+            std::fs::write(root.join("package-lock.json"), &lock).map_err(|e| e.to_string())?;
+            return Err("npm wanted to change package-lock.json; update it deliberately with `npm install`".into());
+        }
+        std::fs::write(&stamp, &lock).map_err(|e| e.to_string())?;
+    }
+    Ok(node_bin)
+}
+
+/// Debian's Chromium for the browser tests.
+fn ensure_chromium() -> Result {
+    if PathBuf::from("/usr/bin/chromium").exists() {
+        return Ok(());
+    }
+    eprintln!("xtask: installing Chromium from Debian (apt-get)");
+    run(Command::new("apt-get").arg("update"))?;
+    run(Command::new("apt-get").args(["install", "-y", "chromium", "chromium-driver"]).env("DEBIAN_FRONTEND", "noninteractive"))
+}
+
+/// A venv with schemathesis, under target/.
+fn ensure_schemathesis() -> Result<PathBuf> {
+    let venv = root().join("target/tools/venv");
+    let python = venv.join("bin/python");
+    let st = venv.join("bin/schemathesis");
+    let ok = Command::new(&st).arg("--version").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains(SCHEMATHESIS));
+    if !ok {
+        eprintln!("xtask: installing schemathesis {SCHEMATHESIS} into target/tools/venv");
+        run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+        run(Command::new(&python).args(["-m", "pip", "install", "--quiet", &format!("schemathesis=={SCHEMATHESIS}")]))?;
+    }
+    Ok(python)
+}
+
+/// Everything `build` needs, and with `e2e` what the tests need too.
+pub fn ensure_all(e2e: bool) -> Result<Tools> {
+    ensure_wasm_target()?;
+    let node_bin = ensure_npm()?;
+    let wasm_bindgen = ensure_cargo_tool("wasm-bindgen-cli", "wasm-bindgen", &locked_wasm_bindgen()?, false)?;
+    let worker_build = ensure_cargo_tool("worker-build", "worker-build", WORKER_BUILD, true)?;
+    let python = if e2e {
+        ensure_chromium()?;
+        Some(ensure_schemathesis()?)
+    } else {
+        None
+    };
+    Ok(Tools { node_bin, wasm_bindgen, worker_build, python })
+}
