@@ -74,7 +74,11 @@ impl ProgramSummary {
             tiers: p
                 .tiers
                 .iter()
-                .map(|t| TierSummary { name: t.name.clone(), threshold: t.threshold, multiplier_percent: t.multiplier_percent })
+                .map(|t| TierSummary {
+                    name: t.name.clone(),
+                    threshold: t.threshold,
+                    multiplier_percent: t.multiplier_percent,
+                })
                 .collect(),
             tier_basis: p.tier_basis,
             pending_days: p.pending_days,
@@ -168,7 +172,9 @@ mod double_option {
         v.serialize(s)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Option<String>>, D::Error> {
         Option::<String>::deserialize(d).map(Some)
     }
 }

@@ -18,7 +18,9 @@ pub enum Principal {
 
 /// Authenticates the `Authorization: Bearer …` header.
 pub fn authenticate(ctx: &Ctx) -> Result<Principal> {
-    let header = ctx.header("authorization").ok_or_else(|| Error::Unauthorized("missing Authorization: Bearer header".into()))?;
+    let header = ctx
+        .header("authorization")
+        .ok_or_else(|| Error::Unauthorized("missing Authorization: Bearer header".into()))?;
     let credential = header
         .strip_prefix("Bearer ")
         .or_else(|| header.strip_prefix("bearer "))
@@ -30,7 +32,11 @@ pub fn authenticate(ctx: &Ctx) -> Result<Principal> {
         return Ok(Principal::Server);
     }
     if credential.contains('.') {
-        return Ok(Principal::Customer(token::verify(credential, config.widget_secret.as_bytes(), ctx.now)?));
+        return Ok(Principal::Customer(token::verify(
+            credential,
+            config.widget_secret.as_bytes(),
+            ctx.now,
+        )?));
     }
     Err(Error::Unauthorized("invalid API key".into()))
 }
@@ -39,7 +45,9 @@ pub fn authenticate(ctx: &Ctx) -> Result<Principal> {
 pub fn server(ctx: &Ctx) -> Result<()> {
     match authenticate(ctx)? {
         Principal::Server => Ok(()),
-        Principal::Customer(_) => Err(Error::Forbidden("this route needs the API key, not a customer token".into())),
+        Principal::Customer(_) => Err(Error::Forbidden(
+            "this route needs the API key, not a customer token".into(),
+        )),
     }
 }
 
@@ -50,6 +58,8 @@ pub fn customer(ctx: &mut Ctx) -> Result<Claims> {
             ctx.member = Some(c.sub.clone());
             Ok(c)
         }
-        Principal::Server => Err(Error::Forbidden("this route needs a customer token, not the API key".into())),
+        Principal::Server => Err(Error::Forbidden(
+            "this route needs a customer token, not the API key".into(),
+        )),
     }
 }

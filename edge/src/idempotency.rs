@@ -45,14 +45,22 @@ struct Row {
 
 /// Looks the caller's key up. `principal` separates callers' key spaces.
 pub async fn start(ctx: &Ctx, principal: &str, body: &[u8]) -> Result<Start> {
-    let Some(key) = ctx.header("idempotency-key") else { return Ok(Start::Fresh(None)) };
+    let Some(key) = ctx.header("idempotency-key") else {
+        return Ok(Start::Fresh(None));
+    };
     if !is_valid_idempotency_key(&key) {
-        return Err(Error::invalid("Idempotency-Key", "must be 1 to 255 printable ASCII characters"));
+        return Err(Error::invalid(
+            "Idempotency-Key",
+            "must be 1 to 255 printable ASCII characters",
+        ));
     }
     let k = Key {
         scope: format!("{principal} {} {}", ctx.method.as_ref(), ctx.path),
         key,
-        hash: Sha256::digest(body).iter().map(|b| format!("{b:02x}")).collect(),
+        hash: Sha256::digest(body)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
     };
     match lookup(&ctx.db()?, &k, ctx.now.0).await? {
         Found::Missing => Ok(Start::Fresh(Some(k))),
@@ -72,10 +80,12 @@ impl Found {
     fn into_reply(self) -> Result<Reply> {
         match self {
             Found::Done(r) => Ok(r),
-            Found::Mismatch => Err(Error::Conflict("this Idempotency-Key was used with a different request body".into())),
-            Found::Missing | Found::InFlight => {
-                Err(Error::Conflict("a request with this Idempotency-Key is still in progress".into()))
-            }
+            Found::Mismatch => Err(Error::Conflict(
+                "this Idempotency-Key was used with a different request body".into(),
+            )),
+            Found::Missing | Found::InFlight => Err(Error::Conflict(
+                "a request with this Idempotency-Key is still in progress".into(),
+            )),
         }
     }
 }
@@ -90,7 +100,14 @@ async fn lookup(db: &Db, k: &Key, now: i64) -> Result<Found> {
     Ok(match row {
         None => Found::Missing,
         Some(r) if r.body_hash != k.hash => Found::Mismatch,
-        Some(Row { status: Some(s), response: Some(body), .. }) => Found::Done(Reply { status: s as u16, body }),
+        Some(Row {
+            status: Some(s),
+            response: Some(body),
+            ..
+        }) => Found::Done(Reply {
+            status: s as u16,
+            body,
+        }),
         Some(_) => Found::InFlight,
     })
 }
@@ -99,7 +116,10 @@ impl Key {
     /// Statements to put first in the request's batch.
     pub fn reserve(&self, db: &Db, now: i64) -> Result<Vec<D1PreparedStatement>> {
         Ok(vec![
-            db.stmt("DELETE FROM idempotency WHERE scope = ? AND key = ? AND created_at <= ?", args![&self.scope, &self.key, now - TTL_SECS])?,
+            db.stmt(
+                "DELETE FROM idempotency WHERE scope = ? AND key = ? AND created_at <= ?",
+                args![&self.scope, &self.key, now - TTL_SECS],
+            )?,
             db.stmt(
                 "INSERT INTO idempotency (scope, key, body_hash, created_at) VALUES (?, ?, ?, ?)",
                 args![&self.scope, &self.key, &self.hash, now],
@@ -122,7 +142,9 @@ impl Key {
     pub async fn await_winner(&self, db: &Db, now: i64) -> Result<Reply> {
         for _ in 0..40 {
             match lookup(db, self, now).await? {
-                Found::Missing | Found::InFlight => worker::Delay::from(Duration::from_millis(50)).await,
+                Found::Missing | Found::InFlight => {
+                    worker::Delay::from(Duration::from_millis(50)).await
+                }
                 found => return found.into_reply(),
             }
         }

@@ -16,7 +16,14 @@ pub fn History() -> impl IntoView {
         let token = s.token.get();
         // Reload after a redemption too: it shows up here.
         let _ = s.last_coupon.get();
-        async move { api::get::<TransactionPage>(&s.api.get_value(), "/v1/me/transactions?limit=20", token.as_deref()).await }
+        async move {
+            api::get::<TransactionPage>(
+                &s.api.get_value(),
+                "/v1/me/transactions?limit=20",
+                token.as_deref(),
+            )
+            .await
+        }
     });
     view! {
         <Transition fallback=move || view! { <p class="le-muted">{s.text.loading}</p> }>

@@ -1,0 +1,183 @@
+// The wire contract of shared/API.md: routes, auth classes, error bodies,
+// limits. Every request goes to the real Worker on local workerd + D1.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { api, credit, mintToken, startWorker, tokenFor, uid } from '../harness.mjs';
+
+let w;
+before(async () => {
+  w = await startWorker();
+});
+after(async () => w?.stop());
+
+function assertError(r, status, code) {
+  assert.equal(r.status, status, r.text);
+  assert.equal(r.json?.error?.code, code, r.text);
+  assert.equal(typeof r.json.error.message, 'string');
+  assert.ok(!/panicked|at src\/|RuntimeError/.test(r.text), `no internals in ${r.text}`);
+}
+
+describe('public routes', () => {
+  test('health needs no credentials', async () => {
+    const r = await api(w.base, 'GET', '/v1/health', { auth: 'none' });
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.json, { status: 'ok' });
+  });
+
+  test('program summary is public, in words, with guest rewards', async () => {
+    const r = await api(w.base, 'GET', '/v1/program', { auth: 'none' });
+    assert.equal(r.status, 200);
+    assert.equal(r.json.name, 'Acme Rewards');
+    assert.equal(r.json.currency, 'USD');
+    assert.ok(r.json.earn_rules.some((s) => s.includes('for every 1.00 USD spent')));
+    assert.deepEqual(r.json.tiers.map((t) => t.name), ['Bronze', 'Silver', 'Gold']);
+    assert.ok(r.json.rewards.every((x) => x.show_to_guests && x.active));
+    assert.ok(r.json.rewards.some((x) => x.reward_id === '5_OFF'));
+    assert.ok(!r.json.rewards.some((x) => x.reward_id === 'GOLD_TOTE'), 'not shown to guests');
+  });
+
+  test('CORS: shopper routes answer preflights; server routes send no allowance', async () => {
+    const pre = await fetch(`${w.base}/v1/me`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://shop.example', 'access-control-request-method': 'GET' },
+    });
+    assert.equal(pre.status, 204);
+    assert.equal(pre.headers.get('access-control-allow-origin'), '*');
+    assert.match(pre.headers.get('access-control-allow-headers'), /authorization/);
+    const srv = await fetch(`${w.base}/v1/events`, { method: 'OPTIONS', headers: { origin: 'https://shop.example' } });
+    assert.equal(srv.headers.get('access-control-allow-origin'), null);
+    const get = await api(w.base, 'GET', '/v1/rewards', { headers: { origin: 'https://shop.example' } });
+    assert.equal(get.headers.get('access-control-allow-origin'), null);
+  });
+});
+
+describe('authentication', () => {
+  test('me with a customer token reads the balance from D1; unseen members get zero', async () => {
+    const c = uid('me');
+    const fresh = await api(w.base, 'GET', '/v1/me', { auth: tokenFor(c) });
+    assert.equal(fresh.status, 200);
+    assert.equal(fresh.json.balance, 0);
+    assert.equal(fresh.json.customer_id, c);
+    assert.equal(fresh.json.tier, 'Bronze');
+    assert.deepEqual(fresh.json.next_tier, { name: 'Silver', threshold: 500, points_needed: 500 });
+    const adj = await api(w.base, 'POST', `/v1/members/${c}/adjustments`, { body: { points: 250, reason: 'goodwill' } });
+    assert.equal(adj.status, 201);
+    assert.equal(adj.json.kind, 'adjust');
+    assert.equal(adj.json.points, 250);
+    const me = await api(w.base, 'GET', '/v1/me', { auth: tokenFor(c) });
+    assert.equal(me.json.balance, 250);
+  });
+
+  test('missing or bad credentials are 401', async () => {
+    assertError(await api(w.base, 'GET', '/v1/me', { auth: 'none' }), 401, 'unauthorized');
+    assertError(await api(w.base, 'GET', '/v1/rewards', { auth: 'not-the-key' }), 401, 'unauthorized');
+    assertError(await api(w.base, 'GET', '/v1/me', { auth: 'a.b.c' }), 401, 'unauthorized');
+    const expired = mintToken({ sub: 'alice', exp: Math.floor(Date.now() / 1000) - 3600 });
+    assertError(await api(w.base, 'GET', '/v1/me', { auth: expired }), 401, 'unauthorized');
+    const forged = mintToken({ sub: 'alice', exp: Math.floor(Date.now() / 1000) + 3600 }, { secret: 'guess' });
+    assertError(await api(w.base, 'GET', '/v1/me', { auth: forged }), 401, 'unauthorized');
+    const none = mintToken({ sub: 'alice', exp: Math.floor(Date.now() / 1000) + 3600 }, { header: { alg: 'none' } }).replace(/[^.]+$/, '');
+    assertError(await api(w.base, 'GET', '/v1/me', { auth: none }), 401, 'unauthorized');
+    const noExp = mintToken({ sub: 'alice' });
+    assertError(await api(w.base, 'GET', '/v1/me', { auth: noExp }), 401, 'unauthorized');
+  });
+
+  test('the wrong credential class is 403', async () => {
+    assertError(await api(w.base, 'GET', '/v1/me'), 403, 'forbidden');
+    assertError(await api(w.base, 'GET', '/v1/rewards', { auth: tokenFor('alice') }), 403, 'forbidden');
+    assertError(
+      await api(w.base, 'POST', '/v1/members/alice/adjustments', { auth: tokenFor('alice'), body: { points: 5, reason: 'x' } }),
+      403,
+      'forbidden'
+    );
+  });
+
+  test("a token only reaches its own member's data", async () => {
+    const a = uid('a');
+    const m = uid('m');
+    await credit(w.base, a, 700);
+    const r = await api(w.base, 'GET', '/v1/me', { auth: tokenFor(m) });
+    assert.equal(r.json.customer_id, m);
+    assert.equal(r.json.balance, 0);
+  });
+});
+
+describe('validation and errors', () => {
+  test('unknown routes are 404 and wrong methods 405, with the error body', async () => {
+    assertError(await api(w.base, 'GET', '/v1/nope'), 404, 'not_found');
+    assertError(await api(w.base, 'DELETE', '/v1/events'), 405, 'method_not_allowed');
+    assertError(await api(w.base, 'GET', '/v1/rewards/NOPE'), 404, 'not_found');
+  });
+
+  test('bodies over 64 KiB are 413', async () => {
+    const big = JSON.stringify({ points: 1, reason: 'x'.repeat(70 * 1024) });
+    assertError(await api(w.base, 'POST', '/v1/members/alice/adjustments', { raw: big }), 413, 'payload_too_large');
+  });
+
+  test('malformed JSON, wrong types, unknown fields and enums, bad ids are 400', async () => {
+    const path = '/v1/members/alice/adjustments';
+    for (const raw of ['{', '[]', '{"points": "5", "reason": "x"}', '{"points": 1.5, "reason": "x"}', '{"points": 5, "reason": "x", "extra": 1}', '']) {
+      assertError(await api(w.base, 'POST', path, { raw }), 400, 'invalid_request');
+    }
+    assertError(await api(w.base, 'POST', path, { body: { points: 0, reason: 'x' } }), 400, 'invalid_request');
+    assertError(await api(w.base, 'POST', '/v1/members/bad%20id/adjustments', { body: { points: 5, reason: 'x' } }), 400, 'invalid_request');
+    assertError(await api(w.base, 'GET', `/v1/members/${'x'.repeat(129)}`), 400, 'invalid_request');
+    assertError(
+      await api(w.base, 'POST', '/v1/events', { body: { type: 'tweet', customer_id: 'a' } }),
+      400,
+      'invalid_request'
+    );
+    assertError(
+      await api(w.base, 'POST', '/v1/events', { body: { type: 'purchase', customer_id: 'a', order_id: 'o1', amount_minor: -5, currency: 'USD' } }),
+      400,
+      'invalid_request'
+    );
+    assertError(await api(w.base, 'GET', '/v1/me/transactions?limit=500', { auth: tokenFor('a') }), 400, 'invalid_request');
+  });
+
+  test('a negative adjustment past zero is 409 insufficient_points and writes nothing', async () => {
+    const c = uid('neg');
+    await credit(w.base, c, 100);
+    assertError(
+      await api(w.base, 'POST', `/v1/members/${c}/adjustments`, { body: { points: -101, reason: 'oops' } }),
+      409,
+      'insufficient_points'
+    );
+    const tx = await api(w.base, 'GET', `/v1/members/${c}/transactions`);
+    assert.equal(tx.json.transactions.length, 1);
+    assert.equal((await api(w.base, 'GET', `/v1/members/${c}`)).json.balance, 100);
+  });
+
+  test('a reward with a bad eligibility rule is rejected at save time with a precise message', async () => {
+    const r = await api(w.base, 'PUT', '/v1/rewards/BAD', {
+      body: {
+        name: 'bad', kind: 'free_shipping', points_cost: 10,
+        eligibility: [{ conditions: [{ attribute: 'shoe_size', operator: 'equals', value: 9 }] }],
+      },
+    });
+    assertError(r, 400, 'invalid_request');
+    assert.match(r.json.error.message, /eligibility\[0\]\.conditions\[0\]: unknown attribute "shoe_size"/);
+    assertError(await api(w.base, 'GET', '/v1/rewards/BAD'), 404, 'not_found');
+  });
+});
+
+describe('members and history', () => {
+  test('attributes drive eligibility; history pages newest first', async () => {
+    const c = uid('attr');
+    const p = await api(w.base, 'PATCH', `/v1/members/${c}`, {
+      body: { tags: ['vip', 'cohortA'], birthday: '1990-04-01', email: 'A@Example.com', enrolled_at: '2022-01-15' },
+    });
+    assert.equal(p.status, 200, p.text);
+    assert.deepEqual(p.json.tags, ['cohortA', 'vip']);
+    assert.equal(p.json.enrolled_at, '2022-01-15');
+    for (let i = 1; i <= 5; i++) await credit(w.base, c, i * 10, `credit ${i}`);
+    const page1 = await api(w.base, 'GET', `/v1/members/${c}/transactions?limit=2`);
+    assert.deepEqual(page1.json.transactions.map((t) => t.points), [50, 40]);
+    const page2 = await api(w.base, 'GET', `/v1/members/${c}/transactions?limit=2&cursor=${page1.json.next_cursor}`);
+    assert.deepEqual(page2.json.transactions.map((t) => t.points), [30, 20]);
+    const page3 = await api(w.base, 'GET', `/v1/members/${c}/transactions?limit=2&cursor=${page2.json.next_cursor}`);
+    assert.deepEqual(page3.json.transactions.map((t) => t.points), [10]);
+    assert.equal(page3.json.next_cursor, null);
+  });
+});

@@ -1,0 +1,289 @@
+// The invariants of shared/API.md, hammered against the real Worker and D1.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { api, credit, fireCron, startWorker, tokenFor, uid } from '../harness.mjs';
+
+let w;
+before(async () => {
+  w = await startWorker();
+});
+after(async () => w?.stop());
+
+async function ledgerSum(customer) {
+  let sum = 0;
+  let cursor = null;
+  for (;;) {
+    const q = cursor ? `?limit=100&cursor=${cursor}` : '?limit=100';
+    const r = await api(w.base, 'GET', `/v1/members/${customer}/transactions${q}`);
+    sum += r.json.transactions.reduce((a, t) => a + t.points, 0);
+    cursor = r.json.next_cursor;
+    if (!cursor) return sum;
+  }
+}
+
+async function balance(customer) {
+  return (await api(w.base, 'GET', `/v1/members/${customer}`)).json.balance;
+}
+
+describe('invariant 1: a balance never goes below zero', () => {
+  test('of 50 concurrent redemptions, exactly as many succeed as the balance pays for', async () => {
+    const c = uid('race');
+    await credit(w.base, c, 1500); // pays for exactly 3 x 5_OFF (500 each)
+    const token = tokenFor(c);
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () => api(w.base, 'POST', '/v1/me/redemptions', { auth: token, body: { reward_id: '5_OFF' } }))
+    );
+    const ok = results.filter((r) => r.status === 201);
+    const refused = results.filter((r) => r.status === 409);
+    assert.equal(ok.length, 3, results.map((r) => r.status).join(','));
+    assert.equal(refused.length, 47);
+    assert.ok(refused.every((r) => r.json.error.code === 'insufficient_points'));
+    assert.equal(await balance(c), 0);
+    assert.equal(await ledgerSum(c), 0);
+    assert.equal(new Set(ok.map((r) => r.json.coupon.code)).size, 3, 'three distinct coupons');
+  });
+});
+
+describe('invariant 2: balance = sum of the ledger, append-only', () => {
+  test('after earning, redeeming, adjusting and refunding', async () => {
+    const c = uid('sum');
+    const order = uid('order');
+    let r = await api(w.base, 'POST', '/v1/events', {
+      body: { type: 'purchase', order_id: order, customer_id: c, amount_minor: 73_450, currency: 'USD' },
+    });
+    assert.equal(r.status, 201, r.text);
+    assert.equal(r.json.points_earned, 734);
+    r = await api(w.base, 'POST', '/v1/me/redemptions', { auth: tokenFor(c), body: { reward_id: 'FREE_SHIP' } });
+    assert.equal(r.status, 201, r.text);
+    await credit(w.base, c, -34, 'correction');
+    r = await api(w.base, 'POST', `/v1/orders/${order}/refunds`, { body: { amount_minor: 10_000 } });
+    assert.equal(r.status, 201, r.text);
+    assert.equal(r.json.points_reversed, 99);
+    assert.equal(await balance(c), 734 - 300 - 34 - 99);
+    assert.equal(await ledgerSum(c), await balance(c));
+  });
+});
+
+describe('invariant 3: a coupon is used at most once', () => {
+  test('a coupon raced by 10 orders: one wins, the others are refused', async () => {
+    const c = uid('coupon');
+    await credit(w.base, c, 500);
+    const red = await api(w.base, 'POST', `/v1/members/${c}/redemptions`, { body: { reward_id: '5_OFF' } });
+    assert.equal(red.status, 201, red.text);
+    const code = red.json.coupon.code;
+    const valid = await api(w.base, 'POST', '/v1/coupons/validate', { body: { code, customer_id: c, order_amount_minor: 300, currency: 'USD' } });
+    assert.deepEqual(valid.json, { valid: true, discount: { kind: 'fixed_amount_discount', amount_minor: 300, currency: 'USD' }, reward_id: '5_OFF' });
+    const orders = Array.from({ length: 10 }, (_, i) => `${c}-order-${i}`);
+    const results = await Promise.all(orders.map((o) => api(w.base, 'POST', `/v1/coupons/${code}/redeem`, { body: { order_id: o } })));
+    const won = results.filter((r) => r.status === 200);
+    assert.equal(won.length, 1, results.map((r) => r.status).join(','));
+    assert.ok(results.filter((r) => r.status === 409).every((r) => r.json.error.code === 'coupon_invalid'));
+    // The winning order may retry and get the same answer.
+    const again = await api(w.base, 'POST', `/v1/coupons/${code}/redeem`, { body: { order_id: won[0].json.order_id } });
+    assert.equal(again.status, 200);
+    assert.deepEqual(again.json, won[0].json);
+    const used = await api(w.base, 'POST', '/v1/coupons/validate', { body: { code } });
+    assert.deepEqual(used.json, { valid: false, reason: 'already_used', reward_id: '5_OFF' });
+    const unknown = await api(w.base, 'POST', '/v1/coupons/NOPE-NOPE/redeem', { body: { order_id: 'x' } });
+    assert.equal(unknown.status, 409);
+    assert.equal(unknown.json.error.code, 'coupon_invalid');
+  });
+
+  test('a pool code is handed to at most one redemption; an empty pool_only reward is unavailable', async () => {
+    const reward = uid('POOL');
+    const put = await api(w.base, 'PUT', `/v1/rewards/${reward}`, {
+      body: { name: 'Pool', kind: 'free_shipping', points_cost: 10, coupon: { pool_only: true, expires_in_days: 5 } },
+    });
+    assert.equal(put.status, 200, put.text);
+    const add = await api(w.base, 'POST', `/v1/rewards/${reward}/coupons`, { body: { codes: ['POOL-A1', 'POOL-B2', 'POOL-C3', 'pool-a1'] } });
+    assert.equal(add.status, 201, add.text);
+    assert.equal(add.json.added, 3);
+    assert.deepEqual(add.json.duplicates, ['POOL-A1']);
+    const members = Array.from({ length: 8 }, () => uid('pool'));
+    for (const m of members) await credit(w.base, m, 10);
+    const results = await Promise.all(members.map((m) => api(w.base, 'POST', `/v1/members/${m}/redemptions`, { body: { reward_id: reward } })));
+    const ok = results.filter((r) => r.status === 201);
+    assert.equal(ok.length, 3, results.map((r) => `${r.status}`).join(','));
+    assert.deepEqual(ok.map((r) => r.json.coupon.code).sort(), ['POOL-A1', 'POOL-B2', 'POOL-C3']);
+    assert.ok(results.filter((r) => r.status !== 201).every((r) => r.json.error.code === 'reward_unavailable'));
+    const info = await api(w.base, 'GET', `/v1/rewards/${reward}`);
+    assert.deepEqual(info.json.coupons_info, { total: 3, issued: 3, redeemed: 0 });
+  });
+});
+
+describe('invariant 4: retries never double-earn, double-debit or double-issue', () => {
+  test('20 concurrent retries of one purchase earn once; retries answer 200 with the first result', async () => {
+    const c = uid('retry');
+    const order = uid('order');
+    const body = { type: 'purchase', order_id: order, customer_id: c, amount_minor: 25_000, currency: 'USD' };
+    const results = await Promise.all(Array.from({ length: 20 }, () => api(w.base, 'POST', '/v1/events', { body })));
+    const statuses = results.map((r) => r.status).sort();
+    assert.equal(statuses.filter((s) => s === 201).length, 1, statuses.join(','));
+    assert.equal(statuses.filter((s) => s === 200).length, 19, statuses.join(','));
+    const first = results.find((r) => r.status === 201).json;
+    for (const r of results) assert.deepEqual(r.json, first);
+    assert.equal(await balance(c), 250);
+    assert.equal(await ledgerSum(c), 250);
+  });
+
+  test('Idempotency-Key: same key and body replays; a different body is 409', async () => {
+    const c = uid('idem');
+    await credit(w.base, c, 2000);
+    const key = uid('key');
+    const token = tokenFor(c);
+    const send = (reward_id) =>
+      api(w.base, 'POST', '/v1/me/redemptions', { auth: token, body: { reward_id }, headers: { 'idempotency-key': key } });
+    const burst = await Promise.all(Array.from({ length: 5 }, () => send('5_OFF')));
+    assert.ok(burst.every((r) => r.status === 201), burst.map((r) => r.status).join(','));
+    assert.ok(burst.every((r) => r.text === burst[0].text), 'byte-for-byte the same answer');
+    assert.equal(await balance(c), 1500, 'debited once');
+    const mismatch = await send('FREE_SHIP');
+    assert.equal(mismatch.status, 409);
+    assert.equal(mismatch.json.error.code, 'conflict');
+    const adjKey = uid('adj');
+    const adj = () => api(w.base, 'POST', `/v1/members/${c}/adjustments`, { body: { points: 7, reason: 'k' }, headers: { 'idempotency-key': adjKey } });
+    const [a1, a2] = [await adj(), await adj()];
+    assert.equal(a1.text, a2.text);
+    assert.equal(await balance(c), 1507);
+    assert.equal((await api(w.base, 'POST', '/v1/events', { body: { type: 'review', customer_id: c }, headers: { 'idempotency-key': 'x'.repeat(256) } })).status, 400);
+  });
+
+  test('refunds in parts never take back more than earned, and never below zero', async () => {
+    const c = uid('refund');
+    const order = uid('order');
+    await api(w.base, 'POST', '/v1/events', { body: { type: 'purchase', order_id: order, customer_id: c, amount_minor: 30_000, currency: 'USD' } });
+    assert.equal(await balance(c), 300);
+    // Spend most of it, then refund everything: only what is left is taken.
+    await credit(w.base, c, -250, 'spent elsewhere');
+    const parts = await Promise.all([10_000, 10_000, 10_000].map((amount_minor) =>
+      api(w.base, 'POST', `/v1/orders/${order}/refunds`, { body: { amount_minor } })
+    ));
+    assert.ok(parts.every((r) => r.status === 201), parts.map((r) => r.text).join('\n'));
+    const reversed = parts.reduce((a, r) => a + r.json.points_reversed, 0);
+    const forgiven = parts.reduce((a, r) => a + r.json.points_forgiven, 0);
+    assert.equal(reversed, 50);
+    assert.equal(reversed + forgiven, 300);
+    assert.equal(await balance(c), 0);
+    assert.equal(await ledgerSum(c), 0);
+    const over = await api(w.base, 'POST', `/v1/orders/${order}/refunds`, { body: { amount_minor: 1 } });
+    assert.equal(over.status, 400);
+  });
+
+  test('bonus events respect their per-member caps and event ids', async () => {
+    const c = uid('bonus');
+    const signups = await Promise.all(Array.from({ length: 5 }, () => api(w.base, 'POST', '/v1/events', { body: { type: 'signup', customer_id: c } })));
+    assert.equal(signups.filter((r) => r.json.points_earned === 100).length, 1, signups.map((r) => r.text).join('\n'));
+    const review = { type: 'review', customer_id: c, event_id: 'review-1' };
+    const [r1, r2] = [await api(w.base, 'POST', '/v1/events', { body: review }), await api(w.base, 'POST', '/v1/events', { body: review })];
+    assert.equal(r1.status, 201);
+    assert.equal(r2.status, 200);
+    assert.equal(r2.json.points_earned, 25);
+    assert.equal(await balance(c), 125);
+  });
+});
+
+describe('tiers and earn rules', () => {
+  test('a Silver member earns 1.25x; the next tier and points needed follow', async () => {
+    const c = uid('tier');
+    await api(w.base, 'POST', '/v1/events', { body: { type: 'purchase', order_id: uid('o'), customer_id: c, amount_minor: 60_000, currency: 'USD' } });
+    const me = await api(w.base, 'GET', '/v1/me', { auth: tokenFor(c) });
+    assert.equal(me.json.tier, 'Silver');
+    assert.deepEqual(me.json.next_tier, { name: 'Gold', threshold: 2000, points_needed: 1400 });
+    const r = await api(w.base, 'POST', '/v1/events', { body: { type: 'purchase', order_id: uid('o'), customer_id: c, amount_minor: 10_000, currency: 'USD' } });
+    assert.equal(r.json.points_earned, 125);
+    const wrong = await api(w.base, 'POST', '/v1/events', { body: { type: 'purchase', order_id: uid('o'), customer_id: c, amount_minor: 100, currency: 'EUR' } });
+    assert.equal(wrong.status, 400);
+  });
+
+  test('eligibility: the member sees why, and the edge refuses the same way', async () => {
+    const c = uid('elig');
+    await credit(w.base, c, 900);
+    const offers = await api(w.base, 'GET', '/v1/me/rewards', { auth: tokenFor(c) });
+    const tote = offers.json.rewards.find((o) => o.reward.reward_id === 'GOLD_TOTE');
+    assert.equal(tote.eligible, false);
+    assert.equal(tote.reason, 'not eligible: only for Gold members');
+    const pct = offers.json.rewards.find((o) => o.reward.reward_id === '15_PCT');
+    assert.deepEqual([pct.eligible, pct.affordable, pct.points_needed], [true, false, 300]);
+    const refused = await api(w.base, 'POST', '/v1/me/redemptions', { auth: tokenFor(c), body: { reward_id: 'GOLD_TOTE' } });
+    assert.equal(refused.status, 403);
+    assert.equal(refused.json.error.code, 'not_eligible');
+    assert.equal(refused.json.error.message, tote.reason);
+    const short = await api(w.base, 'POST', '/v1/me/redemptions', { auth: tokenFor(c), body: { reward_id: '15_PCT' } });
+    assert.equal(short.json.error.message, 'you need 300 more points');
+    const eligibleOnly = await api(w.base, 'GET', `/v1/members/${c}/rewards`);
+    assert.ok(!eligibleOnly.json.rewards.some((o) => o.reward.reward_id === 'GOLD_TOTE'));
+  });
+});
+
+describe('invariant 5: data survive a restart of the dev server', () => {
+  test('balances, ledger and coupons are on disk', async () => {
+    const c = uid('persist');
+    await credit(w.base, c, 800);
+    const red = await api(w.base, 'POST', `/v1/members/${c}/redemptions`, { body: { reward_id: '5_OFF' } });
+    await w.restart();
+    assert.equal(await balance(c), 300);
+    assert.equal(await ledgerSum(c), 300);
+    const v = await api(w.base, 'POST', '/v1/coupons/validate', { body: { code: red.json.coupon.code } });
+    assert.equal(v.json.valid, true);
+  });
+});
+
+describe('scheduled job: pending points and expiry', () => {
+  let s;
+  before(async () => {
+    const program = {
+      name: 'Cron Rewards', currency: 'USD',
+      earn: { purchase: { points: 1, per_amount_minor: 100 } },
+      pending_days: 1, expiry_days: 1,
+    };
+    s = await startWorker({ program });
+  });
+  after(async () => s?.stop());
+
+  test('pending points become spendable and due points expire, idempotently', async () => {
+    const c = uid('cron');
+    const now = Date.now();
+    const day = 86_400_000;
+    // Available in 2 s (pending), and an older purchase that expires in 2 s.
+    const pend = await api(s.base, 'POST', '/v1/events', {
+      body: { type: 'purchase', order_id: uid('p'), customer_id: c, amount_minor: 4_000, currency: 'USD', occurred_at: new Date(now - day + 2_000).toISOString() },
+    });
+    assert.equal(pend.json.pending, true, pend.text);
+    const old = await api(s.base, 'POST', '/v1/events', {
+      body: { type: 'purchase', order_id: uid('e'), customer_id: c, amount_minor: 1_500, currency: 'USD', occurred_at: new Date(now - 2 * day + 2_000).toISOString() },
+    });
+    assert.equal(old.json.pending, false, old.text);
+    let me = (await api(s.base, 'GET', '/v1/me', { auth: tokenFor(c) })).json;
+    assert.deepEqual([me.balance, me.pending], [15, 40]);
+    assert.equal(me.expiring[0].points, 15);
+    await new Promise((r) => setTimeout(r, 3_000));
+    assert.equal(await fireCron(s.base), 200);
+    me = (await api(s.base, 'GET', '/v1/me', { auth: tokenFor(c) })).json;
+    assert.deepEqual([me.balance, me.pending], [40, 0]);
+    assert.equal(await fireCron(s.base), 200);
+    me = (await api(s.base, 'GET', '/v1/me', { auth: tokenFor(c) })).json;
+    assert.deepEqual([me.balance, me.pending], [40, 0], 'a second run changes nothing');
+    const tx = (await api(s.base, 'GET', `/v1/members/${c}/transactions`)).json.transactions;
+    assert.deepEqual(tx.map((t) => [t.kind, t.points]).sort(), [['earn', 15], ['earn', 40], ['expire', -15]].sort());
+  });
+});
+
+describe('production safety', () => {
+  test('a Worker outside development with the dev secrets refuses every request but health', async () => {
+    const p = await startWorker({ seed: false, vars: { LOYALTY_ENV: 'production' } });
+    try {
+      assert.equal((await api(p.base, 'GET', '/v1/health', { auth: 'none' })).status, 200);
+      for (const path of ['/v1/program', '/v1/me', '/v1/rewards']) {
+        const r = await api(p.base, 'GET', path);
+        assert.equal(r.status, 500);
+        assert.equal(r.json.error.code, 'internal');
+        assert.match(r.json.error.message, /LOYALTY_API_KEY/);
+      }
+      const dev = await api(p.base, 'POST', '/dev/token', { body: { customer_id: 'x' } });
+      assert.equal(dev.status, 500);
+    } finally {
+      await p.stop();
+    }
+  });
+});
