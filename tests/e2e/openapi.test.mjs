@@ -1,0 +1,61 @@
+// The running Worker against its own OpenAPI document, with schemathesis:
+// any 5xx, or any response that does not match the document, fails.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { after, before, test } from 'node:test';
+
+import { api, OUTPUT, startWorker, tokenFor } from '../harness.mjs';
+
+let w;
+before(async () => {
+  w = await startWorker();
+});
+after(async () => w?.stop());
+
+const CHECKS = 'not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance';
+
+function schemathesis(args) {
+  const python = process.env.LOYALTY_PYTHON;
+  assert.ok(python, 'LOYALTY_PYTHON is set by `cargo xtask test` (a venv with schemathesis)');
+  const bin = join(dirname(python), 'schemathesis');
+  const r = spawnSync(bin, ['run', `${w.base}/v1/openapi.json`, '-c', CHECKS, '-n', '25', '--seed', '20261122', ...args], {
+    encoding: 'utf8',
+    timeout: 600_000,
+    env: { ...process.env, SCHEMATHESIS_HOOKS: '' },
+  });
+  const out = `${r.stdout}\n${r.stderr}`;
+  const summary = out.match(/(\d+) generated, (\d+) passed/);
+  return { status: r.status, out, generated: summary ? Number(summary[1]) : 0, passed: summary ? Number(summary[2]) : 0 };
+}
+
+test('the document covers every route of the contract', async () => {
+  const doc = (await api(w.base, 'GET', '/v1/openapi.json', { auth: 'none' })).json;
+  assert.equal(doc.openapi, '3.1.0');
+  const expected = {
+    '/v1/program': ['get'], '/v1/me': ['get'], '/v1/me/rewards': ['get'], '/v1/me/redemptions': ['post'],
+    '/v1/me/transactions': ['get'], '/v1/rewards/{reward_id}': ['put', 'get', 'delete'], '/v1/rewards': ['get'],
+    '/v1/rewards/{reward_id}/coupons': ['post'], '/v1/members/{customer_id}': ['get', 'patch'],
+    '/v1/members/{customer_id}/rewards': ['get'], '/v1/members/{customer_id}/transactions': ['get'],
+    '/v1/members/{customer_id}/adjustments': ['post'], '/v1/members/{customer_id}/redemptions': ['post'],
+    '/v1/events': ['post'], '/v1/orders/{order_id}/refunds': ['post'], '/v1/coupons/validate': ['post'],
+    '/v1/coupons/{code}/redeem': ['post'], '/v1/health': ['get'],
+  };
+  for (const [path, methods] of Object.entries(expected)) {
+    for (const m of methods) assert.ok(doc.paths[path]?.[m], `${m.toUpperCase()} ${path} is documented`);
+  }
+});
+
+test('server routes conform, with the API key', () => {
+  const r = schemathesis(['-H', 'Authorization: Bearer dev-api-key', '--exclude-path-regex', '^/v1/me(/|$)', '--report-junit-path', join(OUTPUT, 'schemathesis-server.xml')]);
+  assert.equal(r.status, 0, r.out.slice(-4000));
+  assert.ok(r.generated > 500, `generated ${r.generated} cases`);
+  assert.equal(r.passed, r.generated);
+});
+
+test('shopper routes conform, with a customer token', () => {
+  const r = schemathesis(['-H', `Authorization: Bearer ${tokenFor('fuzzed-shopper')}`, '--include-path-regex', '^/v1/me(/|$)']);
+  assert.equal(r.status, 0, r.out.slice(-4000));
+  assert.ok(r.generated > 100, `generated ${r.generated} cases`);
+  assert.equal(r.passed, r.generated);
+});
