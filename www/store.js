@@ -23,23 +23,28 @@
     }).then(function (r) { return r.json().then(function (j) { return { ok: r.ok, body: j }; }); });
   }
 
+  function show(who, action) {
+    document.getElementById('who').textContent = who;
+    var toggle = document.getElementById('sign-toggle');
+    if (toggle) toggle.textContent = action;
+  }
+
   function signIn() {
     return post('/dev/token', { customer_id: CUSTOMER, name: 'Demo Shopper' }).then(function (r) {
       window.LoyaltyEdge.identify(r.body.token);
-      document.getElementById('who').textContent = 'Signed in as ' + CUSTOMER;
-      document.getElementById('sign-toggle').textContent = 'Sign out';
+      show('Signed in as ' + CUSTOMER, 'Sign out');
     });
   }
 
   function signOut() {
     window.LoyaltyEdge.logout();
-    document.getElementById('who').textContent = 'Guest';
-    document.getElementById('sign-toggle').textContent = 'Sign in';
+    show('Guest', 'Sign in');
   }
 
   document.addEventListener('DOMContentLoaded', function () {
     if (signedIn) signIn(); else signOut();
-    document.getElementById('sign-toggle').addEventListener('click', function () {
+    var toggle = document.getElementById('sign-toggle');
+    if (toggle) toggle.addEventListener('click', function () {
       signedIn = !signedIn;
       sessionStorage.setItem('signed-out', signedIn ? '0' : '1');
       if (signedIn) signIn(); else signOut();
@@ -60,7 +65,7 @@
   // The widget tells the page when a coupon was redeemed: keep it for checkout.
   document.addEventListener('loyalty:redeemed', function (e) {
     sessionStorage.setItem('loyalty-coupon', e.detail.code);
-    document.getElementById('store-status').textContent =
-      'Coupon ' + e.detail.code + ' will be applied at checkout.';
+    var status = document.getElementById('store-status');
+    if (status) status.textContent = 'Coupon ' + e.detail.code + ' will be applied at checkout.';
   });
 })();

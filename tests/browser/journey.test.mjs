@@ -1,0 +1,199 @@
+// A shopper's whole journey on the demo store, in Chromium, against the
+// real Worker: guest view, sign in, earn, tier progress, an unaffordable
+// reward with its shortfall, redeem with confirmation, copy the code, the
+// host page's event, checkout once and refused the second time; plus
+// keyboard use, the host page's CSS left alone, and the French inline mode.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { api, startWorker, uid } from '../harness.mjs';
+import { openBrowser, shot } from './browser.mjs';
+
+let w;
+let b;
+before(async () => {
+  w = await startWorker();
+  b = await openBrowser();
+  await b.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: w.base });
+});
+after(async () => {
+  await b?.close();
+  await w?.stop();
+});
+
+const widget = (page) => ({
+  launcher: page.locator('.le-launcher'),
+  balance: page.locator('[data-testid=balance]'),
+  reward: (id) => page.locator(`.le-reward[data-reward-id="${id}"]`),
+  code: page.locator('[data-testid=coupon-code]'),
+});
+
+async function purchase(customer, amount_minor) {
+  const r = await api(w.base, 'POST', '/v1/events', {
+    body: { type: 'purchase', order_id: uid('order'), customer_id: customer, amount_minor, currency: 'USD' },
+  });
+  assert.equal(r.status, 201, r.text);
+}
+
+test('guest → sign in → earn → redeem → copy → checkout once', async () => {
+  const customer = uid('journey');
+  const { page } = b;
+  const ui = widget(page);
+
+  // Guest: the store has signed out; the widget shows how to earn and the
+  // rewards shown to guests, and asks to sign in.
+  await page.goto(`${w.base}/?customer=${customer}`);
+  await page.evaluate(() => sessionStorage.setItem('signed-out', '1'));
+  await page.reload();
+  await ui.launcher.click();
+  await page.locator('.le-signin').waitFor();
+  assert.ok(await page.locator('.le-earn li').first().textContent().then((t) => t.includes('for every 1.00 USD spent')));
+  assert.equal(await ui.reward('5_OFF').count(), 1);
+  assert.equal(await ui.reward('GOLD_TOTE').count(), 0, 'not shown to guests');
+  await shot(page, 'journey-1-guest');
+
+  // Sign in without a reload (the store calls LoyaltyEdge.identify).
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await ui.balance.waitFor();
+  assert.equal(await ui.balance.textContent(), '0');
+
+  // Earn through a purchase on the store (its backend reports the event).
+  await page.getByRole('button', { name: 'Buy now' }).first().click();
+  await ui.balance.filter({ hasText: '129' }).waitFor();
+  assert.match(await page.locator('#store-status').textContent(), /You earned 129 points/);
+  await purchase(customer, 40_000);
+  await page.evaluate(() => window.LoyaltyEdge.refresh());
+  await ui.balance.filter({ hasText: '529' }).waitFor();
+
+  // Tier progress, and a reward that is not affordable yet, with the shortfall.
+  assert.equal(await page.locator('.le-tier strong').textContent(), 'Silver tier');
+  assert.match(await page.locator('.le-tier .le-muted').textContent(), /1471 more to Gold/);
+  assert.equal(await page.locator('.le-bar').getAttribute('aria-valuenow'), '1');
+  assert.equal(await ui.reward('15_PCT').locator('.le-status').textContent(), 'You need 671 more points');
+  assert.equal(await ui.reward('15_PCT').getByRole('button', { name: 'Redeem' }).isDisabled(), true);
+  assert.equal(
+    await ui.reward('GOLD_TOTE').locator('.le-status').textContent(),
+    'not eligible: only for Gold members'
+  );
+  await shot(page, 'journey-2-member');
+
+  // Redeem with confirmation; a double click on Confirm redeems once.
+  const redeemed = page.evaluate(
+    () => new Promise((resolve) => document.addEventListener('loyalty:redeemed', (e) => resolve(e.detail), { once: true }))
+  );
+  await ui.reward('5_OFF').getByRole('button', { name: 'Redeem' }).click();
+  assert.equal(await ui.reward('5_OFF').locator('.le-confirm p').textContent(), 'Spend 500 points on $5 off?');
+  await shot(page, 'journey-3-confirm');
+  await ui.reward('5_OFF').getByRole('button', { name: 'Confirm' }).dblclick();
+  const detail = await redeemed;
+  await ui.code.waitFor();
+  const code = await ui.code.textContent();
+  assert.match(code, /^LOY-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$/);
+  assert.equal(detail.code, code);
+  assert.deepEqual(detail.discount, { kind: 'fixed_amount_discount', amount_minor: 500, currency: 'USD' });
+  await ui.balance.filter({ hasText: '29' }).waitFor();
+  const tx = await api(w.base, 'GET', `/v1/members/${customer}/transactions`);
+  assert.equal(tx.json.transactions.filter((t) => t.kind === 'redeem').length, 1, 'one redemption despite the double click');
+  assert.match(await page.locator('.le-live').textContent(), new RegExp(`Your code is ${code}`));
+
+  // Copy to the clipboard.
+  await page.getByRole('button', { name: 'Copy code' }).click();
+  await page.getByRole('button', { name: 'Copied' }).waitFor();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), code);
+  assert.match(await page.locator('#store-status').textContent(), new RegExp(`Coupon ${code} will be applied`));
+  await shot(page, 'journey-4-coupon');
+
+  // History shows the redemption.
+  await page.getByRole('tab', { name: 'History' }).click();
+  await page.locator('.le-txn', { hasText: 'Redeemed: $5 off' }).waitFor();
+
+  // Checkout: the code is filled in from the loyalty:redeemed event,
+  // validated and redeemed once; a second order is refused.
+  await page.goto(`${w.base}/checkout.html`);
+  assert.equal(await page.locator('#code').inputValue(), code);
+  await page.getByRole('button', { name: 'Apply coupon' }).click();
+  await page.locator('#result[data-state=valid]').waitFor();
+  assert.equal(await page.locator('#result').textContent(), 'Coupon applies: $5.00 off');
+  await page.getByRole('button', { name: 'Place order' }).click();
+  await page.locator('#result[data-state=redeemed]').waitFor();
+  await shot(page, 'journey-5-checkout');
+  await page.locator('#code').fill(code);
+  await page.getByRole('button', { name: 'Place order' }).click();
+  await page.locator('#result[data-state=refused]').waitFor();
+  assert.match(await page.locator('#result').textContent(), /already used/);
+  await shot(page, 'journey-6-refused');
+  assert.deepEqual(b.errors, []);
+});
+
+test('keyboard: open with Enter, focus moves in, Escape closes and returns focus', async () => {
+  const customer = uid('keys');
+  const { page } = b;
+  await page.goto(`${w.base}/?customer=${customer}`);
+  await page.evaluate(() => sessionStorage.removeItem('signed-out'));
+  await page.reload();
+  const ui = widget(page);
+  await ui.launcher.waitFor();
+  await ui.launcher.focus();
+  await page.keyboard.press('Enter');
+  await page.locator('.le-panel[role=dialog]').waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.shadowRoot.activeElement.getAttribute('aria-label')), 'Close');
+  assert.equal(await ui.launcher.getAttribute('aria-expanded'), 'true');
+  await page.keyboard.press('Escape');
+  await page.locator('.le-panel').waitFor({ state: 'detached' });
+  assert.equal(await page.evaluate(() => document.activeElement.shadowRoot.activeElement.className), 'le-launcher');
+});
+
+test("the store's CSS is untouched by the widget, and the widget's by the store", async () => {
+  const { page } = b;
+  const styles = () =>
+    page.evaluate(() => {
+      const pick = (el) => {
+        const s = getComputedStyle(el);
+        return { color: s.color, font: s.fontFamily, bg: s.backgroundColor, size: s.fontSize };
+      };
+      return { button: pick(document.querySelector('.product button')), li: pick(document.querySelector('.product')), body: pick(document.body) };
+    });
+  await page.route('**/widget/loyalty.js', (r) => r.abort());
+  await page.goto(`${w.base}/?customer=${uid('css')}`);
+  const without = await styles();
+  await page.unroute('**/widget/loyalty.js');
+  await page.goto(`${w.base}/?customer=${uid('css')}`);
+  await widget(page).launcher.waitFor();
+  const withWidget = await styles();
+  assert.deepEqual(withWidget, without);
+  // The store's `button { color: #ffd400 !important }` does not reach the launcher.
+  const launcherColor = await widget(page).launcher.evaluate((el) => getComputedStyle(el).color);
+  assert.equal(launcherColor, 'rgb(255, 255, 255)');
+});
+
+test('inline mode, in French, themed by the host page', async () => {
+  const customer = uid('fr');
+  await purchase(customer, 35_000);
+  const { page } = b;
+  await page.goto(`${w.base}/account.html?customer=${customer}`);
+  const ui = widget(page);
+  await ui.balance.filter({ hasText: '350' }).waitFor();
+  assert.equal(await ui.launcher.count(), 0, 'no launcher inline');
+  assert.equal(await page.getByRole('tab', { name: 'Récompenses' }).count(), 1);
+  assert.equal(await ui.reward('5_OFF').locator('.le-status').textContent(), 'Il vous manque 150 points');
+  const accent = await page.locator('.le-cost').first().evaluate((el) => getComputedStyle(el).color);
+  assert.equal(accent, 'rgb(10, 125, 50)');
+  await shot(page, 'journey-7-inline-fr');
+});
+
+test('a network failure shows a message and a retry that works', async () => {
+  const customer = uid('offline');
+  const { page } = b;
+  let fail = true;
+  await page.route('**/v1/me', (r) => (fail ? r.abort() : r.continue()));
+  await page.goto(`${w.base}/?customer=${customer}`);
+  await widget(page).launcher.click();
+  const retry = page.getByRole('button', { name: 'Try again' });
+  await retry.first().waitFor();
+  assert.match(await page.locator('.le-error p').first().textContent(), /Could not reach the rewards service/);
+  await shot(page, 'journey-8-offline');
+  fail = false;
+  await retry.first().click();
+  await widget(page).balance.waitFor();
+  await page.unroute('**/v1/me');
+});
