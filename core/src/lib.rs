@@ -19,6 +19,8 @@
 //! - [`coupon`]: codes, their format, and the discount they give at checkout.
 //! - [`wire`]: the JSON shapes of `shared/API.md` shared by edge and widget.
 
+#![warn(missing_docs)]
+
 pub mod coupon;
 pub mod earn;
 pub mod eligibility;

@@ -248,7 +248,7 @@ impl Program {
         let mut out = vec![format!(
             "Earn {} {} for every {} spent",
             p.points,
-            self.points_name,
+            self.points_word(p.points),
             format_money(p.per_amount_minor, &self.currency)
         )];
         for t in self.tiers.iter().filter(|t| t.multiplier_percent != 100) {
@@ -265,9 +265,23 @@ impl Program {
                 BonusEvent::Review => "for each product review",
                 BonusEvent::Referral => "for each friend you refer",
             };
-            out.push(format!("{} {} {}", b.points, self.points_name, what));
+            out.push(format!(
+                "{} {} {}",
+                b.points,
+                self.points_word(b.points),
+                what
+            ));
         }
         out
+    }
+
+    /// The points name for a count: "1 point", "2 points" (English
+    /// plurals by a trailing `s`; other names are used as they are).
+    pub fn points_word(&self, n: i64) -> &str {
+        match (n, self.points_name.strip_suffix('s')) {
+            (1, Some(singular)) if !singular.is_empty() => singular,
+            _ => &self.points_name,
+        }
     }
 }
 
@@ -341,7 +355,7 @@ mod tests {
         assert_eq!(
             p.earn_rules_in_words(),
             vec![
-                "Earn 1 points for every 1.00 USD spent",
+                "Earn 1 point for every 1.00 USD spent",
                 "Silver members earn 1.25x",
                 "Gold members earn 1.5x",
                 "100 points for joining",
