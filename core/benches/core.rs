@@ -64,37 +64,16 @@ fn benches(c: &mut Criterion) {
         })
     });
 
-    let claims = Claims {
-        sub: "shopper-42".into(),
-        exp: NOW.0 + 3600,
-        iat: Some(NOW.0),
-        nbf: None,
-        email: None,
-        name: None,
-    };
+    let claims =
+        Claims { sub: "shopper-42".into(), exp: NOW.0 + 3600, iat: Some(NOW.0), nbf: None, email: None, name: None };
     let token = mint(&claims, b"a-widget-secret-of-realistic-length");
     c.bench_function("token: verify an HS256 customer token", |b| {
-        b.iter(|| {
-            verify(
-                black_box(&token),
-                b"a-widget-secret-of-realistic-length",
-                NOW,
-            )
-            .expect("valid")
-        })
+        b.iter(|| verify(black_box(&token), b"a-widget-secret-of-realistic-length", NOW).expect("valid"))
     });
 
     let reward = &rewards[2];
     c.bench_function("redemption: decide", |b| {
-        b.iter(|| {
-            decide(
-                black_box(reward),
-                black_box(&m),
-                5000,
-                Usage::default(),
-                NOW,
-            )
-        })
+        b.iter(|| decide(black_box(reward), black_box(&m), 5000, Usage::default(), NOW))
     });
 }
 

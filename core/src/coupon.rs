@@ -27,16 +27,10 @@ pub fn generate(prefix: &str, fill: &mut dyn FnMut(&mut [u8])) -> String {
     while chars.len() < RANDOM_CHARS {
         fill(&mut buf);
         chars.extend(
-            buf.iter()
-                .filter(|b| **b < 248)
-                .map(|b| ALPHABET[usize::from(*b % 31)])
-                .take(RANDOM_CHARS - chars.len()),
+            buf.iter().filter(|b| **b < 248).map(|b| ALPHABET[usize::from(*b % 31)]).take(RANDOM_CHARS - chars.len()),
         );
     }
-    let body: Vec<String> = chars
-        .chunks(4)
-        .map(|c| String::from_utf8_lossy(c).into_owned())
-        .collect();
+    let body: Vec<String> = chars.chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect();
     if prefix.is_empty() {
         body.join("-")
     } else {
@@ -49,8 +43,7 @@ pub fn generate(prefix: &str, fill: &mut dyn FnMut(&mut [u8])) -> String {
 pub fn normalize(code: &str) -> Option<String> {
     let c = code.trim().to_ascii_uppercase();
     let ok = (3..=MAX_CODE_LEN).contains(&c.len())
-        && c.bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+        && c.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
     ok.then_some(c)
 }
 
@@ -97,9 +90,7 @@ pub struct Discount {
 /// most one minor unit); a fixed amount is capped at the order amount.
 pub fn discount(kind: RewardKind, spec: &DiscountSpec, order_minor: Option<i64>) -> Discount {
     let amount_minor = match kind {
-        RewardKind::FixedAmountDiscount => spec
-            .amount_minor
-            .map(|a| order_minor.map_or(a, |o| a.min(o.max(0)))),
+        RewardKind::FixedAmountDiscount => spec.amount_minor.map(|a| order_minor.map_or(a, |o| a.min(o.max(0)))),
         RewardKind::PercentageDiscount => order_minor
             .zip(spec.percent)
             .map(|(o, p)| i64::try_from(i128::from(o.max(0)) * i128::from(p) / 100).unwrap_or(0)),
@@ -109,11 +100,7 @@ pub fn discount(kind: RewardKind, spec: &DiscountSpec, order_minor: Option<i64>)
         kind,
         amount_minor,
         currency: spec.currency.clone(),
-        percent: if kind == RewardKind::PercentageDiscount {
-            spec.percent
-        } else {
-            None
-        },
+        percent: if kind == RewardKind::PercentageDiscount { spec.percent } else { None },
         sku: spec.sku.clone(),
     }
 }
@@ -198,14 +185,7 @@ mod tests {
 
     #[test]
     fn garbage_is_rejected_before_storage() {
-        for bad in [
-            "",
-            "ab",
-            "A B C",
-            "LOY-ÄÖÜ",
-            "x'; DROP TABLE coupons;--",
-            &"A".repeat(65),
-        ] {
+        for bad in ["", "ab", "A B C", "LOY-ÄÖÜ", "x'; DROP TABLE coupons;--", &"A".repeat(65)] {
             assert_eq!(normalize(bad), None, "{bad:?}");
         }
         assert_eq!(normalize("  summer_24 "), Some("SUMMER_24".into()));
@@ -213,29 +193,15 @@ mod tests {
 
     #[test]
     fn discounts() {
-        let fixed = DiscountSpec {
-            amount_minor: Some(500),
-            currency: Some("USD".into()),
-            ..Default::default()
-        };
+        let fixed = DiscountSpec { amount_minor: Some(500), currency: Some("USD".into()), ..Default::default() };
         assert_eq!(
             discount(RewardKind::FixedAmountDiscount, &fixed, Some(300)).amount_minor,
             Some(300),
             "never more than the order"
         );
-        assert_eq!(
-            discount(RewardKind::FixedAmountDiscount, &fixed, None).amount_minor,
-            Some(500)
-        );
-        let pct = DiscountSpec {
-            percent: Some(15),
-            ..Default::default()
-        };
-        assert_eq!(
-            discount(RewardKind::PercentageDiscount, &pct, Some(1999)).amount_minor,
-            Some(299),
-            "rounds down"
-        );
+        assert_eq!(discount(RewardKind::FixedAmountDiscount, &fixed, None).amount_minor, Some(500));
+        let pct = DiscountSpec { percent: Some(15), ..Default::default() };
+        assert_eq!(discount(RewardKind::PercentageDiscount, &pct, Some(1999)).amount_minor, Some(299), "rounds down");
     }
 
     #[test]
@@ -246,38 +212,16 @@ mod tests {
             expires_at: Some(NOW.plus_days(1)),
             min_order_minor: 1000,
             kind: RewardKind::FixedAmountDiscount,
-            spec: DiscountSpec {
-                amount_minor: Some(500),
-                currency: Some("USD".into()),
-                ..Default::default()
-            },
+            spec: DiscountSpec { amount_minor: Some(500), currency: Some("USD".into()), ..Default::default() },
         };
-        assert_eq!(
-            validate(None, None, None, None, NOW),
-            Err(InvalidReason::NotFound)
-        );
+        assert_eq!(validate(None, None, None, None, NOW), Err(InvalidReason::NotFound));
         assert!(validate(Some(&c), Some("alice"), Some(1000), Some("USD"), NOW).is_ok());
-        assert_eq!(
-            validate(Some(&c), Some("bob"), None, None, NOW),
-            Err(InvalidReason::WrongCustomer)
-        );
-        assert_eq!(
-            validate(Some(&c), None, Some(999), None, NOW),
-            Err(InvalidReason::MinOrderNotMet)
-        );
-        assert_eq!(
-            validate(Some(&c), None, Some(5000), Some("EUR"), NOW),
-            Err(InvalidReason::CurrencyMismatch)
-        );
-        assert_eq!(
-            validate(Some(&c), None, None, None, NOW.plus_days(1)),
-            Err(InvalidReason::Expired)
-        );
+        assert_eq!(validate(Some(&c), Some("bob"), None, None, NOW), Err(InvalidReason::WrongCustomer));
+        assert_eq!(validate(Some(&c), None, Some(999), None, NOW), Err(InvalidReason::MinOrderNotMet));
+        assert_eq!(validate(Some(&c), None, Some(5000), Some("EUR"), NOW), Err(InvalidReason::CurrencyMismatch));
+        assert_eq!(validate(Some(&c), None, None, None, NOW.plus_days(1)), Err(InvalidReason::Expired));
         c.used = true;
-        assert_eq!(
-            validate(Some(&c), None, None, None, NOW),
-            Err(InvalidReason::AlreadyUsed)
-        );
+        assert_eq!(validate(Some(&c), None, None, None, NOW), Err(InvalidReason::AlreadyUsed));
     }
 
     proptest! {

@@ -46,21 +46,14 @@ pub fn purchase(
         return Err(Error::invalid("amount_minor", "must be a positive integer"));
     }
     if currency != program.currency {
-        return Err(Error::invalid(
-            "currency",
-            format!("the program earns in {}", program.currency),
-        ));
+        return Err(Error::invalid("currency", format!("the program earns in {}", program.currency)));
     }
     if occurred_at > now.plus_secs(crate::token::MAX_CLOCK_SKEW_SECS) {
         return Err(Error::invalid("occurred_at", "must not be in the future"));
     }
     let points = purchase_points(&program.earn.purchase, amount_minor, multiplier_percent);
     let available_at = occurred_at.plus_days(program.pending_days);
-    Ok(PurchaseEarning {
-        points,
-        available_at,
-        expires_at: expires_at(program, available_at),
-    })
+    Ok(PurchaseEarning { points, available_at, expires_at: expires_at(program, available_at) })
 }
 
 /// When points that become spendable at `available_at` expire.
@@ -71,12 +64,7 @@ pub fn expires_at(program: &Program, available_at: Timestamp) -> Option<Timestam
 /// The bonus a member gets for `event`, given how many times they already
 /// got it (`prior`) and, for birthdays, whether they got it this calendar
 /// year. `None` when the program has no such bonus or the cap is reached.
-pub fn bonus_points(
-    program: &Program,
-    event: BonusEvent,
-    prior: u32,
-    already_this_year: bool,
-) -> Option<i64> {
+pub fn bonus_points(program: &Program, event: BonusEvent, prior: u32, already_this_year: bool) -> Option<i64> {
     let rule = program.bonus(event)?;
     if rule.per_member_cap.is_some_and(|cap| prior >= cap) {
         return None;
@@ -93,10 +81,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn rule(points: i64, per: i64) -> PurchaseRule {
-        PurchaseRule {
-            points,
-            per_amount_minor: per,
-        }
+        PurchaseRule { points, per_amount_minor: per }
     }
 
     #[test]
@@ -109,10 +94,7 @@ mod tests {
 
     #[test]
     fn extreme_amounts_do_not_overflow() {
-        assert_eq!(
-            purchase_points(&rule(1_000_000, 1), i64::MAX, 1000),
-            i64::MAX
-        );
+        assert_eq!(purchase_points(&rule(1_000_000, 1), i64::MAX, 1000), i64::MAX);
     }
 
     proptest! {

@@ -74,19 +74,11 @@ const OPERATORS: [(Operator, &str); 8] = [
 ];
 
 fn attribute_name(a: Attribute) -> &'static str {
-    ATTRIBUTES
-        .iter()
-        .find(|(x, _)| *x == a)
-        .map(|(_, n)| *n)
-        .unwrap_or("")
+    ATTRIBUTES.iter().find(|(x, _)| *x == a).map(|(_, n)| *n).unwrap_or("")
 }
 
 fn operator_name(o: Operator) -> &'static str {
-    OPERATORS
-        .iter()
-        .find(|(x, _)| *x == o)
-        .map(|(_, n)| *n)
-        .unwrap_or("")
+    OPERATORS.iter().find(|(x, _)| *x == o).map(|(_, n)| *n).unwrap_or("")
 }
 
 /// A typed operand: the parser only builds combinations that make sense.
@@ -155,35 +147,22 @@ impl Eligibility {
         let groups = match value {
             Json::Null => return Ok(Eligibility::default()),
             Json::Array(groups) => groups,
-            _ => {
-                return Err(vec![Issue::new(
-                    path,
-                    "must be an array of {\"conditions\": [...]} groups",
-                )])
-            }
+            _ => return Err(vec![Issue::new(path, "must be an array of {\"conditions\": [...]} groups")]),
         };
         let mut issues = Vec::new();
         let mut out = Vec::with_capacity(groups.len());
         for (gi, g) in groups.iter().enumerate() {
             let gpath = format!("{path}[{gi}]");
             let conds = match g.as_object() {
-                Some(o) if o.keys().all(|k| k == "conditions") => {
-                    o.get("conditions").and_then(Json::as_array)
-                }
+                Some(o) if o.keys().all(|k| k == "conditions") => o.get("conditions").and_then(Json::as_array),
                 _ => None,
             };
             let Some(conds) = conds else {
-                issues.push(Issue::new(
-                    gpath,
-                    "must be an object with one field, \"conditions\": an array",
-                ));
+                issues.push(Issue::new(gpath, "must be an object with one field, \"conditions\": an array"));
                 continue;
             };
             if conds.is_empty() {
-                issues.push(Issue::new(
-                    format!("{gpath}.conditions"),
-                    "must hold at least one condition",
-                ));
+                issues.push(Issue::new(format!("{gpath}.conditions"), "must hold at least one condition"));
             }
             let mut group = Group::default();
             for (ci, c) in conds.iter().enumerate() {
@@ -244,80 +223,38 @@ impl Eligibility {
 }
 
 fn parse_condition(c: &Json) -> Result<Condition, String> {
-    let o = c
-        .as_object()
-        .ok_or("must be an object with attribute, operator and value")?;
-    if let Some(k) = o
-        .keys()
-        .find(|k| !matches!(k.as_str(), "attribute" | "operator" | "value"))
-    {
+    let o = c.as_object().ok_or("must be an object with attribute, operator and value")?;
+    if let Some(k) = o.keys().find(|k| !matches!(k.as_str(), "attribute" | "operator" | "value")) {
         return Err(format!("unknown field \"{k}\""));
     }
-    let a = o
-        .get("attribute")
-        .and_then(Json::as_str)
-        .ok_or("attribute must be a string")?;
-    let attribute = ATTRIBUTES
-        .iter()
-        .find(|(_, n)| *n == a)
-        .map(|(x, _)| *x)
-        .ok_or_else(|| {
-            format!(
-                "unknown attribute \"{a}\" (one of {})",
-                ATTRIBUTES
-                    .iter()
-                    .map(|(_, n)| *n)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        })?;
-    let op = o
-        .get("operator")
-        .and_then(Json::as_str)
-        .ok_or("operator must be a string")?;
-    let operator = OPERATORS
-        .iter()
-        .find(|(_, n)| *n == op)
-        .map(|(x, _)| *x)
-        .ok_or_else(|| {
-            format!(
-                "unknown operator \"{op}\" (one of {})",
-                OPERATORS
-                    .iter()
-                    .map(|(_, n)| *n)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        })?;
+    let a = o.get("attribute").and_then(Json::as_str).ok_or("attribute must be a string")?;
+    let attribute = ATTRIBUTES.iter().find(|(_, n)| *n == a).map(|(x, _)| *x).ok_or_else(|| {
+        format!(
+            "unknown attribute \"{a}\" (one of {})",
+            ATTRIBUTES.iter().map(|(_, n)| *n).collect::<Vec<_>>().join(", ")
+        )
+    })?;
+    let op = o.get("operator").and_then(Json::as_str).ok_or("operator must be a string")?;
+    let operator = OPERATORS.iter().find(|(_, n)| *n == op).map(|(x, _)| *x).ok_or_else(|| {
+        format!(
+            "unknown operator \"{op}\" (one of {})",
+            OPERATORS.iter().map(|(_, n)| *n).collect::<Vec<_>>().join(", ")
+        )
+    })?;
     let value = o.get("value").ok_or("value is required")?;
     let allowed: &[Operator] = match attribute {
-        Attribute::EnrolledAt | Attribute::Birthday | Attribute::LifetimeEarned => &[
-            Operator::Equals,
-            Operator::NotEquals,
-            Operator::Between,
-            Operator::GreaterThan,
-            Operator::LessThan,
-        ],
-        Attribute::Tags => &[
-            Operator::ContainsAll,
-            Operator::ContainsAny,
-            Operator::ContainsNone,
-        ],
-        Attribute::Tier | Attribute::Email => &[
-            Operator::Equals,
-            Operator::NotEquals,
-            Operator::ContainsAny,
-            Operator::ContainsNone,
-        ],
+        Attribute::EnrolledAt | Attribute::Birthday | Attribute::LifetimeEarned => {
+            &[Operator::Equals, Operator::NotEquals, Operator::Between, Operator::GreaterThan, Operator::LessThan]
+        }
+        Attribute::Tags => &[Operator::ContainsAll, Operator::ContainsAny, Operator::ContainsNone],
+        Attribute::Tier | Attribute::Email => {
+            &[Operator::Equals, Operator::NotEquals, Operator::ContainsAny, Operator::ContainsNone]
+        }
     };
     if !allowed.contains(&operator) {
         return Err(format!(
             "operator \"{op}\" does not apply to {a} (use {})",
-            allowed
-                .iter()
-                .map(|o| operator_name(*o))
-                .collect::<Vec<_>>()
-                .join(", ")
+            allowed.iter().map(|o| operator_name(*o)).collect::<Vec<_>>().join(", ")
         ));
     }
     let operand = match (attribute, operator) {
@@ -339,16 +276,10 @@ fn parse_condition(c: &Json) -> Result<Condition, String> {
             Operand::IntRange(x, y)
         }
         (Attribute::LifetimeEarned, _) => Operand::Int(int(value)?),
-        (_, Operator::ContainsAll | Operator::ContainsAny | Operator::ContainsNone) => {
-            Operand::List(list(value)?)
-        }
+        (_, Operator::ContainsAll | Operator::ContainsAny | Operator::ContainsNone) => Operand::List(list(value)?),
         _ => Operand::Text(text(value)?),
     };
-    Ok(Condition {
-        attribute,
-        operator,
-        operand,
-    })
+    Ok(Condition { attribute, operator, operand })
 }
 
 fn pair<'a>(v: &'a Json, what: &str) -> Result<(&'a Json, &'a Json), String> {
@@ -359,14 +290,11 @@ fn pair<'a>(v: &'a Json, what: &str) -> Result<(&'a Json, &'a Json), String> {
 }
 
 fn date(v: &Json) -> Result<Date, String> {
-    v.as_str()
-        .and_then(parse_date)
-        .ok_or_else(|| format!("value {v} is not a date YYYY-MM-DD"))
+    v.as_str().and_then(parse_date).ok_or_else(|| format!("value {v} is not a date YYYY-MM-DD"))
 }
 
 fn int(v: &Json) -> Result<i64, String> {
-    v.as_i64()
-        .ok_or_else(|| format!("value {v} is not an integer"))
+    v.as_i64().ok_or_else(|| format!("value {v} is not an integer"))
 }
 
 fn text(v: &Json) -> Result<String, String> {
@@ -377,10 +305,8 @@ fn text(v: &Json) -> Result<String, String> {
 }
 
 fn list(v: &Json) -> Result<Vec<String>, String> {
-    let items = v
-        .as_array()
-        .filter(|a| !a.is_empty() && a.len() <= 100)
-        .ok_or("value must be an array of 1 to 100 strings")?;
+    let items =
+        v.as_array().filter(|a| !a.is_empty() && a.len() <= 100).ok_or("value must be an array of 1 to 100 strings")?;
     items.iter().map(text).collect()
 }
 
@@ -392,11 +318,7 @@ impl Condition {
         use Operator as O;
         match self.attribute {
             Attribute::EnrolledAt | Attribute::Birthday => {
-                let d = if self.attribute == Attribute::Birthday {
-                    m.birthday
-                } else {
-                    m.enrolled_at
-                };
+                let d = if self.attribute == Attribute::Birthday { m.birthday } else { m.enrolled_at };
                 let Some(d) = d else {
                     return self.operator == O::NotEquals;
                 };
@@ -433,20 +355,17 @@ impl Condition {
                 }
             }
             Attribute::Tier | Attribute::Email => {
-                let s = if self.attribute == Attribute::Tier {
-                    m.tier.as_deref()
-                } else {
-                    m.email.as_deref()
-                };
-                let eq = |x: &str| {
-                    s.is_some_and(|s| {
-                        if self.attribute == Attribute::Email {
-                            s.eq_ignore_ascii_case(x)
-                        } else {
-                            s == x
-                        }
-                    })
-                };
+                let s = if self.attribute == Attribute::Tier { m.tier.as_deref() } else { m.email.as_deref() };
+                let eq =
+                    |x: &str| {
+                        s.is_some_and(|s| {
+                            if self.attribute == Attribute::Email {
+                                s.eq_ignore_ascii_case(x)
+                            } else {
+                                s == x
+                            }
+                        })
+                    };
                 match (&self.operator, &self.operand) {
                     (O::Equals, V::Text(x)) => eq(x),
                     (O::NotEquals, V::Text(x)) => !eq(x),
@@ -534,8 +453,7 @@ impl Serialize for Eligibility {
 impl<'de> Deserialize<'de> for Eligibility {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = Json::deserialize(d)?;
-        Eligibility::parse(&v, "eligibility")
-            .map_err(|issues| D::Error::custom(Error::Invalid(issues)))
+        Eligibility::parse(&v, "eligibility").map_err(|issues| D::Error::custom(Error::Invalid(issues)))
     }
 }
 
@@ -574,13 +492,8 @@ mod tests {
     fn any_group_of_all_conditions() {
         let r = seed_rule();
         assert!(r.check(&member("2022-01-01", &["cohortA"])).is_ok());
-        assert!(
-            r.check(&member("2021-11-01", &["cohortA"])).is_ok(),
-            "between is inclusive"
-        );
-        assert!(r
-            .check(&member("2020-01-01", &["cohortC", "cohortD", "x"]))
-            .is_ok());
+        assert!(r.check(&member("2021-11-01", &["cohortA"])).is_ok(), "between is inclusive");
+        assert!(r.check(&member("2020-01-01", &["cohortC", "cohortD", "x"])).is_ok());
         assert_eq!(
             r.explain(&member("2020-01-01", &["cohortA"])),
             Err("only for members who joined between 2021-11-01 and 2023-02-28".into())
@@ -593,14 +506,8 @@ mod tests {
 
     #[test]
     fn empty_rules_admit_everyone() {
-        assert!(Eligibility::parse(&Json::Null, "e")
-            .unwrap()
-            .check(&MemberAttributes::default())
-            .is_ok());
-        assert!(Eligibility::parse(&json!([]), "e")
-            .unwrap()
-            .check(&MemberAttributes::default())
-            .is_ok());
+        assert!(Eligibility::parse(&Json::Null, "e").unwrap().check(&MemberAttributes::default()).is_ok());
+        assert!(Eligibility::parse(&json!([]), "e").unwrap().check(&MemberAttributes::default()).is_ok());
     }
 
     #[test]
@@ -614,15 +521,8 @@ mod tests {
             "e",
         )
         .unwrap();
-        let mut m = MemberAttributes {
-            tier: Some("Gold".into()),
-            lifetime_earned: 1001,
-            ..Default::default()
-        };
-        assert_eq!(
-            r.explain(&m),
-            Err("only for members born before 2008-01-01".into())
-        );
+        let mut m = MemberAttributes { tier: Some("Gold".into()), lifetime_earned: 1001, ..Default::default() };
+        assert_eq!(r.explain(&m), Err("only for members born before 2008-01-01".into()));
         m.birthday = Some(d("1990-05-05"));
         assert!(r.check(&m).is_ok());
         m.tier = Some("Silver".into());
@@ -640,38 +540,27 @@ mod tests {
             {"attribute": "tier", "operator": "roughly", "value": "Gold"}
         ]}, {"conditions": []}, 7]);
         let issues = Eligibility::parse(&bad, "eligibility").unwrap_err();
-        let got: Vec<String> = issues
-            .iter()
-            .map(|i| format!("{}: {}", i.path, i.message))
-            .collect();
+        let got: Vec<String> = issues.iter().map(|i| format!("{}: {}", i.path, i.message)).collect();
         assert_eq!(got.len(), 8, "{got:#?}");
         assert!(got[0].starts_with("eligibility[0].conditions[0]: unknown attribute \"shoe_size\""));
-        assert!(got[1].contains("operator \"between\" does not apply to tags (use contains_all, contains_any, contains_none)"));
+        assert!(got[1]
+            .contains("operator \"between\" does not apply to tags (use contains_all, contains_any, contains_none)"));
         assert!(got[2].contains("is not a date"));
         assert!(got[3].contains("must not exceed"));
         assert!(got[4].contains("1 to 100 strings"));
         assert!(got[5].contains("unknown operator \"roughly\""));
-        assert_eq!(
-            got[6],
-            "eligibility[1].conditions: must hold at least one condition"
-        );
+        assert_eq!(got[6], "eligibility[1].conditions: must hold at least one condition");
         assert!(got[7].starts_with("eligibility[2]: must be an object"));
     }
 
     fn arb_condition() -> impl Strategy<Value = Json> {
-        let date = (1990i32..2030, 1u8..=12, 1u8..=28)
-            .prop_map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}"));
+        let date = (1990i32..2030, 1u8..=12, 1u8..=28).prop_map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}"));
         let word = "[a-zA-Z0-9]{1,8}";
         let words = proptest::collection::vec(word, 1..4);
         prop_oneof![
             (
                 prop_oneof![Just("enrolled_at"), Just("birthday")],
-                prop_oneof![
-                    Just("equals"),
-                    Just("not_equals"),
-                    Just("greater_than"),
-                    Just("less_than")
-                ],
+                prop_oneof![Just("equals"), Just("not_equals"), Just("greater_than"), Just("less_than")],
                 date.clone()
             )
                 .prop_map(|(a, o, v)| json!({"attribute": a, "operator": o, "value": v})),
@@ -679,27 +568,13 @@ mod tests {
                 let (x, y) = if x <= y { (x, y) } else { (y, x) };
                 json!({"attribute": "enrolled_at", "operator": "between", "value": [x, y]})
             }),
-            (
-                prop_oneof![Just("equals"), Just("greater_than"), Just("less_than")],
-                any::<i32>()
-            )
-                .prop_map(
-                    |(o, v)| json!({"attribute": "lifetime_earned", "operator": o, "value": v})
-                ),
-            (
-                prop_oneof![
-                    Just("contains_all"),
-                    Just("contains_any"),
-                    Just("contains_none")
-                ],
-                words.clone()
-            )
+            (prop_oneof![Just("equals"), Just("greater_than"), Just("less_than")], any::<i32>())
+                .prop_map(|(o, v)| json!({"attribute": "lifetime_earned", "operator": o, "value": v})),
+            (prop_oneof![Just("contains_all"), Just("contains_any"), Just("contains_none")], words.clone())
                 .prop_map(|(o, v)| json!({"attribute": "tags", "operator": o, "value": v})),
             (prop_oneof![Just("tier"), Just("email")], word)
                 .prop_map(|(a, v)| json!({"attribute": a, "operator": "equals", "value": v})),
-            words.prop_map(
-                |v| json!({"attribute": "tier", "operator": "contains_none", "value": v})
-            ),
+            words.prop_map(|v| json!({"attribute": "tier", "operator": "contains_none", "value": v})),
         ]
     }
 

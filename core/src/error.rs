@@ -40,23 +40,14 @@ pub struct Issue {
 impl Issue {
     /// An issue at `path`.
     pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
-        Issue {
-            path: path.into(),
-            message: message.into(),
-        }
+        Issue { path: path.into(), message: message.into() }
     }
 }
 
 fn join_issues(issues: &[Issue]) -> String {
     issues
         .iter()
-        .map(|i| {
-            if i.path.is_empty() {
-                i.message.clone()
-            } else {
-                format!("{}: {}", i.path, i.message)
-            }
-        })
+        .map(|i| if i.path.is_empty() { i.message.clone() } else { format!("{}: {}", i.path, i.message) })
         .collect::<Vec<_>>()
         .join("; ")
 }

@@ -12,8 +12,7 @@ pub const MAX_ID_LEN: usize = 128;
 pub fn is_valid_id(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= MAX_ID_LEN
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':' | b'@'))
+        && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':' | b'@'))
 }
 
 /// Checks an identifier, naming `field` in the error.
@@ -21,10 +20,7 @@ pub fn check_id(field: &str, s: &str) -> Result<(), Error> {
     if is_valid_id(s) {
         Ok(())
     } else {
-        Err(Error::invalid(
-            field,
-            "must be 1 to 128 characters of A-Z a-z 0-9 _ - . : @",
-        ))
+        Err(Error::invalid(field, "must be 1 to 128 characters of A-Z a-z 0-9 _ - . : @"))
     }
 }
 

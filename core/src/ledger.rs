@@ -51,15 +51,9 @@ impl EntryKind {
 
     /// Parses a storage name.
     pub fn parse(s: &str) -> Option<EntryKind> {
-        [
-            EntryKind::Earn,
-            EntryKind::Redeem,
-            EntryKind::Refund,
-            EntryKind::Adjust,
-            EntryKind::Expire,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
+        [EntryKind::Earn, EntryKind::Redeem, EntryKind::Refund, EntryKind::Adjust, EntryKind::Expire]
+            .into_iter()
+            .find(|k| k.as_str() == s)
     }
 
     /// Whether entries of this kind count towards lifetime earned points
@@ -93,11 +87,7 @@ pub fn balance(entries: &[Entry]) -> i64 {
 
 /// Lifetime earned points: earnings net of refunds.
 pub fn lifetime_earned(entries: &[Entry]) -> i64 {
-    entries
-        .iter()
-        .filter(|e| e.kind.counts_as_earned())
-        .map(|e| e.points)
-        .sum()
+    entries.iter().filter(|e| e.kind.counts_as_earned()).map(|e| e.points).sum()
 }
 
 /// What is left of one positive entry.
@@ -119,12 +109,7 @@ pub fn lots(entries: &[Entry]) -> Vec<Lot> {
     let mut lots: Vec<Lot> = Vec::new();
     for e in entries {
         if e.points > 0 {
-            lots.push(Lot {
-                entry_id: e.id,
-                expires_at: e.expires_at,
-                original: e.points,
-                remaining: e.points,
-            });
+            lots.push(Lot { entry_id: e.id, expires_at: e.expires_at, original: e.points, remaining: e.points });
         } else if e.kind == EntryKind::Expire {
             if let Some(lot) = lots.iter_mut().find(|l| Some(l.entry_id) == e.lot_id) {
                 lot.remaining -= (-e.points).min(lot.remaining);
@@ -161,10 +146,7 @@ pub fn due_expirations(entries: &[Entry], now: Timestamp) -> Vec<DueExpiration> 
     lots(entries)
         .into_iter()
         .filter(|l| l.expires_at.is_some_and(|x| x <= now) && l.remaining > 0)
-        .map(|l| DueExpiration {
-            lot_id: l.entry_id,
-            points: l.remaining,
-        })
+        .map(|l| DueExpiration { lot_id: l.entry_id, points: l.remaining })
         .collect()
 }
 
@@ -190,10 +172,7 @@ pub fn expiring(entries: &[Entry], now: Timestamp) -> Vec<Expiring> {
     for (at, points) in lots {
         match out.last_mut() {
             Some(last) if last.expires_at.date() == at.date() => last.points += points,
-            _ => out.push(Expiring {
-                points,
-                expires_at: at,
-            }),
+            _ => out.push(Expiring { points, expires_at: at }),
         }
     }
     out
@@ -216,9 +195,7 @@ pub fn reversal_due(
     if refund_minor <= 0 {
         return Err(Error::invalid("amount_minor", "must be a positive integer"));
     }
-    let after = refunded_before_minor
-        .checked_add(refund_minor)
-        .unwrap_or(i64::MAX);
+    let after = refunded_before_minor.checked_add(refund_minor).unwrap_or(i64::MAX);
     if after > order_amount_minor {
         return Err(Error::invalid(
             "amount_minor",
@@ -232,8 +209,7 @@ pub fn reversal_due(
         if order_amount_minor <= 0 {
             return 0;
         }
-        i64::try_from(i128::from(earned.max(0)) * i128::from(r) / i128::from(order_amount_minor))
-            .unwrap_or(0)
+        i64::try_from(i128::from(earned.max(0)) * i128::from(r) / i128::from(order_amount_minor)).unwrap_or(0)
     };
     Ok(taken(after) - taken(refunded_before_minor))
 }
@@ -272,10 +248,7 @@ impl Ledger {
             EntryKind::Adjust => points != 0,
         };
         if !sign_ok {
-            return Err(Error::invalid(
-                "points",
-                format!("wrong sign for a {} entry", kind.as_str()),
-            ));
+            return Err(Error::invalid("points", format!("wrong sign for a {} entry", kind.as_str())));
         }
         let balance = self.balance();
         if balance + points < 0 {
@@ -302,10 +275,7 @@ impl Ledger {
         let due = due_expirations(&self.entries, now);
         let mut total = 0;
         for d in due {
-            if self
-                .post(EntryKind::Expire, -d.points, now, None, Some(d.lot_id))
-                .is_ok()
-            {
+            if self.post(EntryKind::Expire, -d.points, now, None, Some(d.lot_id)).is_ok() {
                 total += d.points;
             }
         }
@@ -323,32 +293,13 @@ mod tests {
     #[test]
     fn spending_consumes_the_oldest_lot_and_expiry_takes_only_the_rest() {
         let mut l = Ledger::default();
-        l.post(EntryKind::Earn, 100, T0, Some(T0.plus_days(10)), None)
-            .unwrap();
-        l.post(
-            EntryKind::Earn,
-            50,
-            T0.plus_days(1),
-            Some(T0.plus_days(11)),
-            None,
-        )
-        .unwrap();
-        l.post(EntryKind::Redeem, -120, T0.plus_days(2), None, None)
-            .unwrap();
+        l.post(EntryKind::Earn, 100, T0, Some(T0.plus_days(10)), None).unwrap();
+        l.post(EntryKind::Earn, 50, T0.plus_days(1), Some(T0.plus_days(11)), None).unwrap();
+        l.post(EntryKind::Redeem, -120, T0.plus_days(2), None, None).unwrap();
         let lots = lots(l.entries());
         assert_eq!((lots[0].remaining, lots[1].remaining), (0, 30));
-        assert_eq!(
-            expiring(l.entries(), T0.plus_days(3)),
-            vec![Expiring {
-                points: 30,
-                expires_at: T0.plus_days(11)
-            }]
-        );
-        assert_eq!(
-            l.expire_due(T0.plus_days(10)),
-            0,
-            "the first lot was spent, nothing to expire"
-        );
+        assert_eq!(expiring(l.entries(), T0.plus_days(3)), vec![Expiring { points: 30, expires_at: T0.plus_days(11) }]);
+        assert_eq!(l.expire_due(T0.plus_days(10)), 0, "the first lot was spent, nothing to expire");
         assert_eq!(l.expire_due(T0.plus_days(11)), 30);
         assert_eq!(l.balance(), 0);
         assert_eq!(l.expire_due(T0.plus_days(12)), 0, "idempotent");
@@ -359,13 +310,7 @@ mod tests {
         let mut l = Ledger::default();
         l.post(EntryKind::Earn, 100, T0, None, None).unwrap();
         let err = l.post(EntryKind::Redeem, -150, T0, None, None).unwrap_err();
-        assert_eq!(
-            err,
-            Error::Refused(Refusal::InsufficientPoints {
-                needed: 150,
-                shortfall: 50
-            })
-        );
+        assert_eq!(err, Error::Refused(Refusal::InsufficientPoints { needed: 150, shortfall: 50 }));
         assert_eq!(l.balance(), 100);
     }
 
@@ -405,9 +350,7 @@ mod tests {
         prop_oneof![
             (1i64..500, proptest::option::of(1u32..30)).prop_map(|(p, d)| Op::Earn(p, d)),
             (1i64..800).prop_map(Op::Spend),
-            (-300i64..300)
-                .prop_filter("non-zero", |p| *p != 0)
-                .prop_map(Op::Adjust),
+            (-300i64..300).prop_filter("non-zero", |p| *p != 0).prop_map(Op::Adjust),
             (0u32..20).prop_map(Op::Advance),
             Just(Op::Expire),
         ]

@@ -104,14 +104,9 @@ impl BonusEvent {
 
     /// Parses a wire name.
     pub fn parse(s: &str) -> Option<BonusEvent> {
-        [
-            BonusEvent::Signup,
-            BonusEvent::Birthday,
-            BonusEvent::Review,
-            BonusEvent::Referral,
-        ]
-        .into_iter()
-        .find(|e| e.as_str() == s)
+        [BonusEvent::Signup, BonusEvent::Birthday, BonusEvent::Review, BonusEvent::Referral]
+            .into_iter()
+            .find(|e| e.as_str() == s)
     }
 }
 
@@ -147,8 +142,7 @@ pub enum TierBasis {
 impl Program {
     /// Parses and validates a program from JSON, reporting every problem.
     pub fn from_json(json: &str) -> Result<Program, Error> {
-        let program: Program =
-            serde_json::from_str(json).map_err(|e| Error::invalid("", e.to_string()))?;
+        let program: Program = serde_json::from_str(json).map_err(|e| Error::invalid("", e.to_string()))?;
         program.validate()?;
         Ok(program)
     }
@@ -169,13 +163,8 @@ impl Program {
         if self.earn.purchase.points < 0 || self.earn.purchase.points > 1_000_000 {
             bad("earn.purchase.points".into(), "must be 0 to 1000000");
         }
-        if self.earn.purchase.per_amount_minor <= 0
-            || self.earn.purchase.per_amount_minor > 100_000_000
-        {
-            bad(
-                "earn.purchase.per_amount_minor".into(),
-                "must be 1 to 100000000",
-            );
+        if self.earn.purchase.per_amount_minor <= 0 || self.earn.purchase.per_amount_minor > 100_000_000 {
+            bad("earn.purchase.per_amount_minor".into(), "must be 1 to 100000000");
         }
         let mut seen = Vec::new();
         for (i, b) in self.earn.bonuses.iter().enumerate() {
@@ -183,16 +172,10 @@ impl Program {
                 bad(format!("earn.bonuses[{i}].points"), "must be 1 to 1000000");
             }
             if b.per_member_cap == Some(0) {
-                bad(
-                    format!("earn.bonuses[{i}].per_member_cap"),
-                    "must be at least 1, or absent for no cap",
-                );
+                bad(format!("earn.bonuses[{i}].per_member_cap"), "must be at least 1, or absent for no cap");
             }
             if seen.contains(&b.event) {
-                bad(
-                    format!("earn.bonuses[{i}].event"),
-                    "each event may have one bonus rule",
-                );
+                bad(format!("earn.bonuses[{i}].event"), "each event may have one bonus rule");
             }
             seen.push(b.event);
         }
@@ -204,19 +187,13 @@ impl Program {
                 bad(format!("tiers[{i}].name"), "tier names must be unique");
             }
             if i == 0 && t.threshold != 0 {
-                bad(
-                    format!("tiers[{i}].threshold"),
-                    "the first tier must start at 0",
-                );
+                bad(format!("tiers[{i}].threshold"), "the first tier must start at 0");
             }
             if i > 0 && t.threshold <= self.tiers[i - 1].threshold {
                 bad(format!("tiers[{i}].threshold"), "thresholds must increase");
             }
             if !(100..=1000).contains(&t.multiplier_percent) {
-                bad(
-                    format!("tiers[{i}].multiplier_percent"),
-                    "must be 100 to 1000",
-                );
+                bad(format!("tiers[{i}].multiplier_percent"), "must be 100 to 1000");
             }
         }
         if self.pending_days > 365 {
@@ -224,10 +201,7 @@ impl Program {
         }
         if let Some(d) = self.expiry_days {
             if d == 0 || d > 3650 {
-                bad(
-                    "expiry_days".into(),
-                    "must be 1 to 3650, or absent for no expiry",
-                );
+                bad("expiry_days".into(), "must be 1 to 3650, or absent for no expiry");
             }
         }
         if issues.is_empty() {
@@ -252,11 +226,7 @@ impl Program {
             format_money(p.per_amount_minor, &self.currency)
         )];
         for t in self.tiers.iter().filter(|t| t.multiplier_percent != 100) {
-            out.push(format!(
-                "{} members earn {}x",
-                t.name,
-                format_multiplier(t.multiplier_percent)
-            ));
+            out.push(format!("{} members earn {}x", t.name, format_multiplier(t.multiplier_percent)));
         }
         for b in &self.earn.bonuses {
             let what = match b.event {
@@ -265,12 +235,7 @@ impl Program {
                 BonusEvent::Review => "for each product review",
                 BonusEvent::Referral => "for each friend you refer",
             };
-            out.push(format!(
-                "{} {} {}",
-                b.points,
-                self.points_word(b.points),
-                what
-            ));
+            out.push(format!("{} {} {}", b.points, self.points_word(b.points), what));
         }
         out
     }
@@ -310,12 +275,7 @@ pub fn format_money(amount_minor: i64, currency: &str) -> String {
     let scale = 10i64.pow(digits);
     let sign = if amount_minor < 0 { "-" } else { "" };
     let a = amount_minor.unsigned_abs();
-    format!(
-        "{sign}{}.{:0width$} {currency}",
-        a / scale as u64,
-        a % scale as u64,
-        width = digits as usize
-    )
+    format!("{sign}{}.{:0width$} {currency}", a / scale as u64, a % scale as u64, width = digits as usize)
 }
 
 /// `150` as `1.5`, `200` as `2`, `125` as `1.25`.
@@ -371,9 +331,7 @@ mod tests {
                      "bonuses": [{"event": "review", "points": 0}, {"event": "review", "points": 5}]},
             "tiers": [{"name": "A", "threshold": 10}, {"name": "A", "threshold": 5, "multiplier_percent": 50}],
             "expiry_days": 0}"#;
-        let Err(Error::Invalid(issues)) = Program::from_json(json) else {
-            panic!("should fail")
-        };
+        let Err(Error::Invalid(issues)) = Program::from_json(json) else { panic!("should fail") };
         let paths: Vec<_> = issues.iter().map(|i| i.path.as_str()).collect();
         assert_eq!(
             paths,

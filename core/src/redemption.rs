@@ -75,36 +75,21 @@ pub fn decide(
             shortfall: reward.points_cost - balance,
         });
     }
-    Ok(Grant {
-        points: reward.points_cost,
-        coupon_expires_at: reward.coupon.expires_in_days.map(|d| now.plus_days(d)),
-    })
+    Ok(Grant { points: reward.points_cost, coupon_expires_at: reward.coupon.expires_in_days.map(|d| now.plus_days(d)) })
 }
 
-fn refusal_before_balance(
-    reward: &Reward,
-    member: &MemberAttributes,
-    usage: Usage,
-) -> Option<Refusal> {
+fn refusal_before_balance(reward: &Reward, member: &MemberAttributes, usage: Usage) -> Option<Refusal> {
     if !reward.active {
         return Some(Refusal::Inactive);
     }
     if let Err(reason) = reward.eligibility.explain(member) {
         return Some(Refusal::NotEligible { reason });
     }
-    if reward
-        .limits
-        .per_member
-        .is_some_and(|n| usage.by_member >= n)
-    {
-        return Some(Refusal::LimitReached(
-            "you have already redeemed this reward the maximum number of times".into(),
-        ));
+    if reward.limits.per_member.is_some_and(|n| usage.by_member >= n) {
+        return Some(Refusal::LimitReached("you have already redeemed this reward the maximum number of times".into()));
     }
     if reward.limits.total.is_some_and(|n| usage.total >= n) {
-        return Some(Refusal::LimitReached(
-            "this reward has been fully redeemed".into(),
-        ));
+        return Some(Refusal::LimitReached("this reward has been fully redeemed".into()));
     }
     None
 }
@@ -118,10 +103,7 @@ mod tests {
     const NOW: Timestamp = Timestamp(1_800_000_000);
 
     fn eligible_member() -> MemberAttributes {
-        MemberAttributes {
-            tags: vec!["cohortC".into(), "cohortD".into()],
-            ..Default::default()
-        }
+        MemberAttributes { tags: vec!["cohortC".into(), "cohortD".into()], ..Default::default() }
     }
 
     #[test]
@@ -130,71 +112,28 @@ mod tests {
         let m = eligible_member();
         assert_eq!(
             decide(&r, &m, 500, Usage::default(), NOW).unwrap(),
-            Grant {
-                points: 500,
-                coupon_expires_at: Some(NOW.plus_days(30))
-            }
+            Grant { points: 500, coupon_expires_at: Some(NOW.plus_days(30)) }
         );
         assert_eq!(
             decide(&r, &m, 380, Usage::default(), NOW),
-            Err(Refusal::InsufficientPoints {
-                needed: 500,
-                shortfall: 120
-            })
+            Err(Refusal::InsufficientPoints { needed: 500, shortfall: 120 })
         );
-        assert_eq!(
-            Refusal::InsufficientPoints {
-                needed: 500,
-                shortfall: 120
-            }
-            .to_string(),
-            "you need 120 more points"
-        );
-        let outsider = MemberAttributes {
-            enrolled_at: parse_date("2024-01-01"),
-            ..Default::default()
-        };
-        assert!(matches!(
-            decide(&r, &outsider, 10_000, Usage::default(), NOW),
-            Err(Refusal::NotEligible { .. })
-        ));
+        assert_eq!(Refusal::InsufficientPoints { needed: 500, shortfall: 120 }.to_string(), "you need 120 more points");
+        let outsider = MemberAttributes { enrolled_at: parse_date("2024-01-01"), ..Default::default() };
+        assert!(matches!(decide(&r, &outsider, 10_000, Usage::default(), NOW), Err(Refusal::NotEligible { .. })));
         r.limits.per_member = Some(1);
-        assert!(matches!(
-            decide(
-                &r,
-                &m,
-                10_000,
-                Usage {
-                    by_member: 1,
-                    total: 1
-                },
-                NOW
-            ),
-            Err(Refusal::LimitReached(_))
-        ));
+        assert!(matches!(decide(&r, &m, 10_000, Usage { by_member: 1, total: 1 }, NOW), Err(Refusal::LimitReached(_))));
         r.active = false;
-        assert_eq!(
-            decide(&r, &m, 10_000, Usage::default(), NOW),
-            Err(Refusal::Inactive)
-        );
+        assert_eq!(decide(&r, &m, 10_000, Usage::default(), NOW), Err(Refusal::Inactive));
     }
 
     #[test]
     fn offers_agree_with_decisions() {
         let r = Reward::from_json("5_OFF", SEED.as_bytes()).unwrap();
         let o = offer(&r, &eligible_member(), 380, Usage::default());
-        assert_eq!(
-            (o.eligible, o.affordable, o.points_needed),
-            (true, false, 120)
-        );
+        assert_eq!((o.eligible, o.affordable, o.points_needed), (true, false, 120));
         let o = offer(&r, &MemberAttributes::default(), 900, Usage::default());
-        assert_eq!(
-            (o.eligible, o.affordable, o.points_needed),
-            (false, true, 0)
-        );
-        assert_eq!(
-            o.reason.as_deref(),
-            Some("not eligible: only for members tagged cohortC and cohortD")
-        );
+        assert_eq!((o.eligible, o.affordable, o.points_needed), (false, true, 0));
+        assert_eq!(o.reason.as_deref(), Some("not eligible: only for members tagged cohortC and cohortD"));
     }
 }

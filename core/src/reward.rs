@@ -75,12 +75,7 @@ pub struct CouponPolicy {
 
 impl Default for CouponPolicy {
     fn default() -> Self {
-        CouponPolicy {
-            prefix: String::new(),
-            expires_in_days: Some(30),
-            min_order_minor: 0,
-            pool_only: false,
-        }
+        CouponPolicy { prefix: String::new(), expires_in_days: Some(30), min_order_minor: 0, pool_only: false }
     }
 }
 
@@ -140,13 +135,9 @@ impl Reward {
     /// Parses and validates a reward saved under `reward_id` (from the URL).
     pub fn from_json(reward_id: &str, json: &[u8]) -> Result<Reward, Error> {
         check_id("reward_id", reward_id)?;
-        let mut r: Reward =
-            serde_json::from_slice(json).map_err(|e| Error::invalid("", e.to_string()))?;
+        let mut r: Reward = serde_json::from_slice(json).map_err(|e| Error::invalid("", e.to_string()))?;
         if !r.reward_id.is_empty() && r.reward_id != reward_id {
-            return Err(Error::invalid(
-                "reward_id",
-                "must match the reward_id in the path",
-            ));
+            return Err(Error::invalid("reward_id", "must match the reward_id in the path"));
         }
         r.reward_id = reward_id.to_owned();
         r.validate()?;
@@ -158,10 +149,7 @@ impl Reward {
         let mut issues = Vec::new();
         let mut bad = |p: &str, m: &str| issues.push(Issue::new(p, m));
         if !is_valid_id(&self.reward_id) {
-            bad(
-                "reward_id",
-                "must be 1 to 128 characters of A-Z a-z 0-9 _ - . : @",
-            );
+            bad("reward_id", "must be 1 to 128 characters of A-Z a-z 0-9 _ - . : @");
         }
         if self.name.trim().is_empty() || self.name.len() > 100 {
             bad("name", "must be 1 to 100 characters");
@@ -176,76 +164,45 @@ impl Reward {
         match self.kind {
             RewardKind::FixedAmountDiscount => {
                 if d.amount_minor.is_none_or(|a| a <= 0) {
-                    bad(
-                        "discount.amount_minor",
-                        "a fixed_amount_discount needs a positive amount_minor",
-                    );
+                    bad("discount.amount_minor", "a fixed_amount_discount needs a positive amount_minor");
                 }
                 if !d.currency.as_deref().is_some_and(is_currency) {
-                    bad(
-                        "discount.currency",
-                        "a fixed_amount_discount needs an ISO 4217 currency",
-                    );
+                    bad("discount.currency", "a fixed_amount_discount needs an ISO 4217 currency");
                 }
             }
             RewardKind::PercentageDiscount => {
                 if !d.percent.is_some_and(|p| (1..=100).contains(&p)) {
-                    bad(
-                        "discount.percent",
-                        "a percentage_discount needs a percent from 1 to 100",
-                    );
+                    bad("discount.percent", "a percentage_discount needs a percent from 1 to 100");
                 }
             }
             RewardKind::FreeShipping => {}
             RewardKind::FreeProduct => {
-                if !d
-                    .sku
-                    .as_deref()
-                    .is_some_and(|s| !s.is_empty() && s.len() <= 128)
-                {
-                    bad(
-                        "discount.sku",
-                        "a free_product needs a sku of 1 to 128 characters",
-                    );
+                if !d.sku.as_deref().is_some_and(|s| !s.is_empty() && s.len() <= 128) {
+                    bad("discount.sku", "a free_product needs a sku of 1 to 128 characters");
                 }
             }
         }
         let stray = match self.kind {
             RewardKind::FixedAmountDiscount => d.percent.is_some() || d.sku.is_some(),
-            RewardKind::PercentageDiscount => {
-                d.amount_minor.is_some() || d.sku.is_some() || d.currency.is_some()
-            }
+            RewardKind::PercentageDiscount => d.amount_minor.is_some() || d.sku.is_some() || d.currency.is_some(),
             RewardKind::FreeShipping => *d != DiscountSpec::default(),
-            RewardKind::FreeProduct => {
-                d.amount_minor.is_some() || d.percent.is_some() || d.currency.is_some()
-            }
+            RewardKind::FreeProduct => d.amount_minor.is_some() || d.percent.is_some() || d.currency.is_some(),
         };
         if stray {
             bad("discount", "has fields that do not apply to this kind");
         }
         let c = &self.coupon;
-        if c.prefix.len() > 12
-            || !c
-                .prefix
-                .bytes()
-                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-        {
+        if c.prefix.len() > 12 || !c.prefix.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
             bad("coupon.prefix", "must be 0 to 12 characters of A-Z 0-9");
         }
         if c.expires_in_days.is_some_and(|d| d == 0 || d > 3650) {
-            bad(
-                "coupon.expires_in_days",
-                "must be 1 to 3650, or null for no expiry",
-            );
+            bad("coupon.expires_in_days", "must be 1 to 3650, or null for no expiry");
         }
         if c.min_order_minor < 0 {
             bad("coupon.min_order_minor", "must not be negative");
         }
         if self.limits.per_member == Some(0) {
-            bad(
-                "limits.per_member",
-                "must be at least 1, or null for no limit",
-            );
+            bad("limits.per_member", "must be at least 1, or null for no limit");
         }
         if self.limits.total == Some(0) {
             bad("limits.total", "must be at least 1, or null for no limit");
@@ -282,60 +239,27 @@ pub(crate) mod tests {
         let orig: serde_json::Value = serde_json::from_str(SEED).unwrap();
         assert_eq!(back["eligibility"], orig["eligibility"]);
         assert_eq!(back["discount"], orig["discount"]);
-        assert_eq!(
-            Reward::from_json("5_OFF", serde_json::to_vec(&r).unwrap().as_slice()).unwrap(),
-            r
-        );
+        assert_eq!(Reward::from_json("5_OFF", serde_json::to_vec(&r).unwrap().as_slice()).unwrap(), r);
     }
 
     #[test]
     fn all_problems_at_once() {
         let json = r#"{"name": "", "kind": "percentage_discount", "points_cost": 0,
                        "discount": {"percent": 150, "sku": "X"}, "coupon": {"prefix": "lo y"}, "limits": {"total": 0}}"#;
-        let Err(Error::Invalid(issues)) = Reward::from_json("R1", json.as_bytes()) else {
-            panic!()
-        };
+        let Err(Error::Invalid(issues)) = Reward::from_json("R1", json.as_bytes()) else { panic!() };
         let paths: Vec<_> = issues.iter().map(|i| i.path.as_str()).collect();
-        assert_eq!(
-            paths,
-            [
-                "name",
-                "points_cost",
-                "discount.percent",
-                "discount",
-                "coupon.prefix",
-                "limits.total"
-            ]
-        );
+        assert_eq!(paths, ["name", "points_cost", "discount.percent", "discount", "coupon.prefix", "limits.total"]);
     }
 
     #[test]
     fn wrong_types_unknown_kinds_and_id_mismatch_are_rejected() {
         assert!(Reward::from_json("R", br#"{"name":"x","kind":"cash","points_cost":1}"#).is_err());
-        assert!(Reward::from_json(
-            "R",
-            br#"{"name":"x","kind":"free_shipping","points_cost":"1"}"#
-        )
-        .is_err());
-        assert!(Reward::from_json(
-            "R",
-            br#"{"name":"x","kind":"free_shipping","points_cost":1.5}"#
-        )
-        .is_err());
-        assert!(Reward::from_json(
-            "R",
-            br#"{"reward_id":"S","name":"x","kind":"free_shipping","points_cost":1}"#
-        )
-        .is_err());
-        assert!(Reward::from_json(
-            "bad id",
-            br#"{"name":"x","kind":"free_shipping","points_cost":1}"#
-        )
-        .is_err());
-        assert!(Reward::from_json(
-            "R",
-            br#"{"name":"x","kind":"free_shipping","points_cost":1}"#
-        )
-        .is_ok());
+        assert!(Reward::from_json("R", br#"{"name":"x","kind":"free_shipping","points_cost":"1"}"#).is_err());
+        assert!(Reward::from_json("R", br#"{"name":"x","kind":"free_shipping","points_cost":1.5}"#).is_err());
+        assert!(
+            Reward::from_json("R", br#"{"reward_id":"S","name":"x","kind":"free_shipping","points_cost":1}"#).is_err()
+        );
+        assert!(Reward::from_json("bad id", br#"{"name":"x","kind":"free_shipping","points_cost":1}"#).is_err());
+        assert!(Reward::from_json("R", br#"{"name":"x","kind":"free_shipping","points_cost":1}"#).is_ok());
     }
 }

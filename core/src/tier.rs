@@ -40,15 +40,11 @@ pub fn status(program: &Program, lifetime_points: i64, lifetime_spend_minor: i64
         TierBasis::LifetimeSpend => lifetime_spend_minor,
     };
     let current = tier_for(&program.tiers, progress);
-    let next = program
-        .tiers
-        .iter()
-        .find(|t| t.threshold > progress)
-        .map(|t| NextTier {
-            name: t.name.clone(),
-            threshold: t.threshold,
-            needed: t.threshold - progress,
-        });
+    let next = program.tiers.iter().find(|t| t.threshold > progress).map(|t| NextTier {
+        name: t.name.clone(),
+        threshold: t.threshold,
+        needed: t.threshold - progress,
+    });
     TierStatus {
         tier: current.map(|t| t.name.clone()),
         multiplier_percent: current.map_or(100, |t| t.multiplier_percent),
@@ -70,15 +66,9 @@ mod tests {
         let p = program();
         let s = status(&p, 499, 0);
         assert_eq!(s.tier.as_deref(), Some("Bronze"));
-        assert_eq!(
-            s.next.as_ref().map(|n| (n.name.as_str(), n.needed)),
-            Some(("Silver", 1))
-        );
+        assert_eq!(s.next.as_ref().map(|n| (n.name.as_str(), n.needed)), Some(("Silver", 1)));
         let s = status(&p, 500, 0);
-        assert_eq!(
-            (s.tier.as_deref(), s.multiplier_percent),
-            (Some("Silver"), 125)
-        );
+        assert_eq!((s.tier.as_deref(), s.multiplier_percent), (Some("Silver"), 125));
         let s = status(&p, 10_000, 0);
         assert_eq!((s.tier.as_deref(), s.next), (Some("Gold"), None));
     }

@@ -29,9 +29,7 @@ impl Timestamp {
 
     /// Parses an RFC 3339 string (any offset; normalised to UTC).
     pub fn parse_rfc3339(s: &str) -> Option<Timestamp> {
-        OffsetDateTime::parse(s, &Rfc3339)
-            .ok()
-            .map(|t| Timestamp(t.unix_timestamp()))
+        OffsetDateTime::parse(s, &Rfc3339).ok().map(|t| Timestamp(t.unix_timestamp()))
     }
 
     /// Formats as RFC 3339 in UTC, e.g. `2026-11-22T10:00:00Z`.
@@ -44,9 +42,7 @@ impl Timestamp {
 
     /// The UTC calendar date of this instant.
     pub fn date(self) -> Date {
-        OffsetDateTime::from_unix_timestamp(self.0)
-            .map(|t| t.date())
-            .unwrap_or(Date::MIN)
+        OffsetDateTime::from_unix_timestamp(self.0).map(|t| t.date()).unwrap_or(Date::MIN)
     }
 }
 
@@ -59,8 +55,7 @@ impl Serialize for Timestamp {
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        Timestamp::parse_rfc3339(&s)
-            .ok_or_else(|| serde::de::Error::custom("expected an RFC 3339 date-time"))
+        Timestamp::parse_rfc3339(&s).ok_or_else(|| serde::de::Error::custom("expected an RFC 3339 date-time"))
     }
 }
 
@@ -68,9 +63,7 @@ impl<'de> Deserialize<'de> for Timestamp {
 /// and keeps its UTC date, because back offices send either).
 pub fn parse_date(s: &str) -> Option<Date> {
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(s, &fmt)
-        .ok()
-        .or_else(|| Timestamp::parse_rfc3339(s).map(Timestamp::date))
+    Date::parse(s, &fmt).ok().or_else(|| Timestamp::parse_rfc3339(s).map(Timestamp::date))
 }
 
 /// Formats a date as `YYYY-MM-DD`.
@@ -95,11 +88,6 @@ mod tests {
         let d = parse_date("2024-02-29").unwrap();
         assert_eq!(format_date(d), "2024-02-29");
         assert!(parse_date("2023-02-29").is_none());
-        assert_eq!(
-            parse_date("2024-03-01T23:30:00Z")
-                .map(format_date)
-                .as_deref(),
-            Some("2024-03-01")
-        );
+        assert_eq!(parse_date("2024-03-01T23:30:00Z").map(format_date).as_deref(), Some("2024-03-01"));
     }
 }

@@ -77,27 +77,21 @@ pub fn verify(token: &str, secret: &[u8], now: Timestamp) -> Result<Claims, Erro
         return Err(Error::Token("too long"));
     }
     let mut parts = token.split('.');
-    let (Some(h), Some(p), Some(s), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
+    let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
         return Err(Error::Token("not a JWT"));
     };
     let header: Header = decode_json(h).ok_or(Error::Token("malformed header"))?;
     if header.alg != "HS256" {
         return Err(Error::Token("algorithm must be HS256"));
     }
-    let sig = URL_SAFE_NO_PAD
-        .decode(s)
-        .map_err(|_| Error::Token("malformed signature"))?;
+    let sig = URL_SAFE_NO_PAD.decode(s).map_err(|_| Error::Token("malformed signature"))?;
     let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes any key length");
     mac.update(h.as_bytes());
     mac.update(b".");
     mac.update(p.as_bytes());
-    mac.verify_slice(&sig)
-        .map_err(|_| Error::Token("bad signature"))?;
+    mac.verify_slice(&sig).map_err(|_| Error::Token("bad signature"))?;
 
-    let claims: Claims =
-        decode_json(p).ok_or(Error::Token("malformed claims (sub and exp are required)"))?;
+    let claims: Claims = decode_json(p).ok_or(Error::Token("malformed claims (sub and exp are required)"))?;
     if !is_valid_id(&claims.sub) {
         return Err(Error::Token("sub is not a valid customer_id"));
     }
@@ -134,14 +128,7 @@ mod tests {
     const NOW: Timestamp = Timestamp(1_800_000_000);
 
     fn claims(sub: &str, exp: i64) -> Claims {
-        Claims {
-            sub: sub.into(),
-            exp,
-            iat: None,
-            nbf: None,
-            email: None,
-            name: None,
-        }
+        Claims { sub: sub.into(), exp, iat: None, nbf: None, email: None, name: None }
     }
 
     #[test]
@@ -175,18 +162,12 @@ mod tests {
 
         let h = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
         let p = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims("alice", NOW.0 + 300)).unwrap());
-        assert_eq!(
-            verify(&format!("{h}.{p}."), SECRET, NOW),
-            Err(Error::Token("algorithm must be HS256"))
-        );
+        assert_eq!(verify(&format!("{h}.{p}."), SECRET, NOW), Err(Error::Token("algorithm must be HS256")));
 
         // A valid token whose payload was swapped for another member's.
         let good = mint(&claims("alice", NOW.0 + 300), SECRET);
         let other = mint(&claims("mallory", NOW.0 + 300), b"x");
-        let (gh, gs) = (
-            good.split('.').next().unwrap(),
-            good.split('.').nth(2).unwrap(),
-        );
+        let (gh, gs) = (good.split('.').next().unwrap(), good.split('.').nth(2).unwrap());
         let op = other.split('.').nth(1).unwrap();
         assert!(verify(&format!("{gh}.{op}.{gs}"), SECRET, NOW).is_err());
     }

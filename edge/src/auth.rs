@@ -32,11 +32,7 @@ pub fn authenticate(ctx: &Ctx) -> Result<Principal> {
         return Ok(Principal::Server);
     }
     if credential.contains('.') {
-        return Ok(Principal::Customer(token::verify(
-            credential,
-            config.widget_secret.as_bytes(),
-            ctx.now,
-        )?));
+        return Ok(Principal::Customer(token::verify(credential, config.widget_secret.as_bytes(), ctx.now)?));
     }
     Err(Error::Unauthorized("invalid API key".into()))
 }
@@ -45,9 +41,7 @@ pub fn authenticate(ctx: &Ctx) -> Result<Principal> {
 pub fn server(ctx: &Ctx) -> Result<()> {
     match authenticate(ctx)? {
         Principal::Server => Ok(()),
-        Principal::Customer(_) => Err(Error::Forbidden(
-            "this route needs the API key, not a customer token".into(),
-        )),
+        Principal::Customer(_) => Err(Error::Forbidden("this route needs the API key, not a customer token".into())),
     }
 }
 
@@ -58,8 +52,6 @@ pub fn customer(ctx: &mut Ctx) -> Result<Claims> {
             ctx.member = Some(c.sub.clone());
             Ok(c)
         }
-        Principal::Server => Err(Error::Forbidden(
-            "this route needs a customer token, not the API key".into(),
-        )),
+        Principal::Server => Err(Error::Forbidden("this route needs a customer token, not the API key".into())),
     }
 }

@@ -26,10 +26,7 @@ pub struct Config {
 }
 
 fn read(env: &Env, name: &str) -> Option<String> {
-    env.secret(name)
-        .map(|s| s.to_string())
-        .or_else(|_| env.var(name).map(|v| v.to_string()))
-        .ok()
+    env.secret(name).map(|s| s.to_string()).or_else(|_| env.var(name).map(|v| v.to_string())).ok()
 }
 
 impl Config {
@@ -94,10 +91,7 @@ impl Config {
         if self.allowed_origins.iter().any(|o| o == "*") {
             return Some("*".into());
         }
-        self.allowed_origins
-            .iter()
-            .any(|o| o == origin)
-            .then(|| origin.to_owned())
+        self.allowed_origins.iter().any(|o| o == origin).then(|| origin.to_owned())
     }
 }
 
@@ -115,19 +109,14 @@ mod tests {
         assert!(Config::check(s("real"), s(DEV_WIDGET_SECRET), s("production"), None).is_err());
         assert!(Config::check(None, None, None, None).is_err());
         assert!(Config::check(s("real-key"), s("real-secret"), None, None).is_ok());
-        assert!(
-            Config::check(s(DEV_API_KEY), s(DEV_WIDGET_SECRET), s("development"), None).is_ok()
-        );
+        assert!(Config::check(s(DEV_API_KEY), s(DEV_WIDGET_SECRET), s("development"), None).is_ok());
     }
 
     #[test]
     fn wildcard_origin_only_in_development() {
         let c = Config::check(s("k"), s("w"), None, s("*, https://shop.example")).unwrap();
         assert_eq!(c.cors_origin(Some("https://evil.example")), None);
-        assert_eq!(
-            c.cors_origin(Some("https://shop.example")).as_deref(),
-            Some("https://shop.example")
-        );
+        assert_eq!(c.cors_origin(Some("https://shop.example")).as_deref(), Some("https://shop.example"));
         let d = Config::check(None, None, s("development"), s("*")).unwrap();
         assert_eq!(d.cors_origin(Some("http://x")).as_deref(), Some("*"));
     }

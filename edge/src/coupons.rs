@@ -4,9 +4,7 @@ use loyalty_core::coupon::{self, InvalidReason, IssuedCoupon};
 use loyalty_core::ids::check_id;
 use loyalty_core::program::is_currency;
 use loyalty_core::reward::{DiscountSpec, RewardKind};
-use loyalty_core::wire::{
-    CouponRedeemRequest, CouponRedemption, ValidateRequest, ValidateResponse,
-};
+use loyalty_core::wire::{CouponRedeemRequest, CouponRedemption, ValidateRequest, ValidateResponse};
 use loyalty_core::Timestamp;
 use serde::Deserialize;
 
@@ -29,7 +27,8 @@ struct CouponRow {
     used_order_id: Option<String>,
 }
 
-const COLUMNS: &str = "code, reward_id, customer_id, expires_at, min_order_minor, kind, discount, used_at, used_order_id";
+const COLUMNS: &str =
+    "code, reward_id, customer_id, expires_at, min_order_minor, kind, discount, used_at, used_order_id";
 
 impl CouponRow {
     fn kind(&self) -> RewardKind {
@@ -40,10 +39,7 @@ impl CouponRow {
     }
 
     fn spec(&self) -> DiscountSpec {
-        self.discount
-            .as_deref()
-            .and_then(|d| serde_json::from_str(d).ok())
-            .unwrap_or_default()
+        self.discount.as_deref().and_then(|d| serde_json::from_str(d).ok()).unwrap_or_default()
     }
 
     fn issued(&self) -> IssuedCoupon {
@@ -60,11 +56,7 @@ impl CouponRow {
 
 /// An issued coupon (pool codes not yet handed out do not exist for checkout).
 async fn find(db: &Db, code: &str) -> Result<Option<CouponRow>> {
-    db.first(
-        &format!("SELECT {COLUMNS} FROM coupons WHERE code = ? AND redemption_id IS NOT NULL"),
-        args![code],
-    )
-    .await
+    db.first(&format!("SELECT {COLUMNS} FROM coupons WHERE code = ? AND redemption_id IS NOT NULL"), args![code]).await
 }
 
 /// `POST /v1/coupons/validate`: always 200 for a well-formed body.
@@ -83,10 +75,7 @@ pub async fn validate_body(ctx: &Ctx, body: &[u8]) -> Result<Reply> {
         return Err(Error::invalid("order_amount_minor", "must not be negative"));
     }
     if req.currency.as_deref().is_some_and(|c| !is_currency(c)) {
-        return Err(Error::invalid(
-            "currency",
-            "must be an ISO 4217 code such as USD",
-        ));
+        return Err(Error::invalid("currency", "must be an ISO 4217 code such as USD"));
     }
     if req.code.len() > 256 {
         return Err(Error::invalid("code", "is too long"));
@@ -103,19 +92,12 @@ pub async fn validate_body(ctx: &Ctx, body: &[u8]) -> Result<Reply> {
         ctx.now,
     );
     let resp = match verdict {
-        Ok(d) => ValidateResponse {
-            valid: true,
-            reason: None,
-            discount: Some(d),
-            reward_id: row.map(|r| r.reward_id),
-        },
+        Ok(d) => ValidateResponse { valid: true, reason: None, discount: Some(d), reward_id: row.map(|r| r.reward_id) },
         Err(reason) => ValidateResponse {
             valid: false,
             reason: Some(reason),
             discount: None,
-            reward_id: row
-                .filter(|_| reason != InvalidReason::NotFound)
-                .map(|r| r.reward_id),
+            reward_id: row.filter(|_| reason != InvalidReason::NotFound).map(|r| r.reward_id),
         },
     };
     Reply::json(200, &resp)
@@ -146,16 +128,10 @@ pub async fn redeem(ctx: &mut Ctx, code: &str) -> Result<Reply> {
 }
 
 /// The body of [`redeem`], shared with the demo checkout.
-pub async fn redeem_body(
-    ctx: &Ctx,
-    code: &str,
-    body: &[u8],
-    key: Option<idempotency::Key>,
-) -> Result<Reply> {
+pub async fn redeem_body(ctx: &Ctx, code: &str, body: &[u8], key: Option<idempotency::Key>) -> Result<Reply> {
     let req: CouponRedeemRequest = parse_json(body)?;
     check_id("order_id", &req.order_id)?;
-    let code = coupon::normalize(code)
-        .ok_or_else(|| Error::CouponInvalid("unknown coupon code".into()))?;
+    let code = coupon::normalize(code).ok_or_else(|| Error::CouponInvalid("unknown coupon code".into()))?;
     let (db, now) = (ctx.db()?, ctx.now);
     // The guard is the WHERE clause of one UPDATE: unused, issued, unexpired.
     let mut stmts = idempotency::reserve(&key, &db, now.0)?;
@@ -165,10 +141,9 @@ pub async fn redeem_body(
         args![now.0, &req.order_id, &code],
     )?);
     let update = stmts.len() - 1;
-    stmts.push(db.stmt(
-        &format!("SELECT {COLUMNS} FROM coupons WHERE code = ? AND redemption_id IS NOT NULL"),
-        args![&code],
-    )?);
+    stmts.push(
+        db.stmt(&format!("SELECT {COLUMNS} FROM coupons WHERE code = ? AND redemption_id IS NOT NULL"), args![&code])?,
+    );
     let res = match db.try_batch(stmts).await? {
         Ok(r) => r,
         Err(Conflict::Duplicate { table }) if table == "idempotency" => {
@@ -178,16 +153,11 @@ pub async fn redeem_body(
     };
     let row = rows::<CouponRow>(&res, update + 1)?.into_iter().next();
     let reply = match row {
-        Some(row)
-            if changes(&res, update) == 1
-                || row.used_order_id.as_deref() == Some(req.order_id.as_str()) =>
-        {
+        Some(row) if changes(&res, update) == 1 || row.used_order_id.as_deref() == Some(req.order_id.as_str()) => {
             answer(&row)?
         }
         Some(row) if row.used_at.is_some() => {
-            return Err(Error::CouponInvalid(
-                "this coupon was already used on another order".into(),
-            ))
+            return Err(Error::CouponInvalid("this coupon was already used on another order".into()))
         }
         Some(_) => return Err(Error::CouponInvalid("this coupon has expired".into())),
         None => return Err(Error::CouponInvalid("unknown coupon code".into())),

@@ -160,26 +160,18 @@ impl Db {
 
     /// Runs statements as one transaction; any guard failure is an error.
     pub async fn batch(&self, stmts: Vec<D1PreparedStatement>) -> Result<Vec<D1Result>> {
-        self.try_batch(stmts)
-            .await?
-            .map_err(|c| Error::Internal(format!("d1 conflict: {c:?}")))
+        self.try_batch(stmts).await?.map_err(|c| Error::Internal(format!("d1 conflict: {c:?}")))
     }
 }
 
 /// Rows of statement `i` of a batch.
 pub fn rows<T: DeserializeOwned>(results: &[D1Result], i: usize) -> Result<Vec<T>> {
-    results
-        .get(i)
-        .map_or_else(|| Ok(Vec::new()), |r| Ok(r.results()?))
+    results.get(i).map_or_else(|| Ok(Vec::new()), |r| Ok(r.results()?))
 }
 
 /// Rows changed by statement `i` of a batch.
 pub fn changes(results: &[D1Result], i: usize) -> usize {
-    results
-        .get(i)
-        .and_then(|r| r.meta().ok().flatten())
-        .and_then(|m| m.changes)
-        .unwrap_or(0)
+    results.get(i).and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0)
 }
 
 fn db_err(e: worker::Error) -> Error {
@@ -193,9 +185,7 @@ mod tests {
     #[test]
     fn classifies_guard_failures() {
         assert_eq!(
-            Conflict::classify(
-                "D1_ERROR: CHECK constraint failed: balance_non_negative: SQLITE_CONSTRAINT"
-            ),
+            Conflict::classify("D1_ERROR: CHECK constraint failed: balance_non_negative: SQLITE_CONSTRAINT"),
             Conflict::InsufficientPoints
         );
         assert_eq!(
@@ -203,22 +193,13 @@ mod tests {
             Conflict::LimitReached { per_member: true }
         );
         assert_eq!(
-            Conflict::classify(
-                "D1_ERROR: UNIQUE constraint failed: orders.order_id: SQLITE_CONSTRAINT"
-            ),
-            Conflict::Duplicate {
-                table: "orders".into()
-            }
+            Conflict::classify("D1_ERROR: UNIQUE constraint failed: orders.order_id: SQLITE_CONSTRAINT"),
+            Conflict::Duplicate { table: "orders".into() }
         );
         assert_eq!(
             Conflict::classify("UNIQUE constraint failed: idempotency.scope, idempotency.key"),
-            Conflict::Duplicate {
-                table: "idempotency".into()
-            }
+            Conflict::Duplicate { table: "idempotency".into() }
         );
-        assert!(matches!(
-            Conflict::classify("network down"),
-            Conflict::Other(_)
-        ));
+        assert!(matches!(Conflict::classify("network down"), Conflict::Other(_)));
     }
 }

@@ -36,22 +36,10 @@ pub async fn token(ctx: &mut Ctx) -> Result<Reply> {
     check_id("customer_id", &req.customer_id)?;
     let ttl = req.ttl_secs.unwrap_or(3600).clamp(-86_400, 86_400);
     let exp = ctx.now.plus_secs(ttl);
-    let claims = Claims {
-        sub: req.customer_id,
-        exp: exp.0,
-        iat: Some(ctx.now.0),
-        nbf: None,
-        email: req.email,
-        name: req.name,
-    };
+    let claims =
+        Claims { sub: req.customer_id, exp: exp.0, iat: Some(ctx.now.0), nbf: None, email: req.email, name: req.name };
     let token = token::mint(&claims, ctx.config()?.widget_secret.as_bytes());
-    Reply::json(
-        200,
-        &TokenResponse {
-            token,
-            expires_at: exp,
-        },
-    )
+    Reply::json(200, &TokenResponse { token, expires_at: exp })
 }
 
 #[derive(Deserialize)]
@@ -81,8 +69,7 @@ pub async fn checkout(ctx: &mut Ctx, action: &str) -> Result<Reply> {
         }
         "purchase" => {
             let req: PurchaseRequest = parse_json(&body)?;
-            orders::purchase_for_demo(ctx, &req.customer_id, req.amount_minor, &random_id("demo"))
-                .await
+            orders::purchase_for_demo(ctx, &req.customer_id, req.amount_minor, &random_id("demo")).await
         }
         _ => Err(Error::NotFound("no such dev route".into())),
     }

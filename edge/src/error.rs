@@ -50,9 +50,7 @@ impl Error {
             Error::Core(CoreError::Refused(r)) => match r {
                 Refusal::NotEligible { .. } => (403, "not_eligible"),
                 Refusal::InsufficientPoints { .. } => (409, "insufficient_points"),
-                Refusal::Inactive | Refusal::LimitReached(_) | Refusal::PoolEmpty => {
-                    (409, "reward_unavailable")
-                }
+                Refusal::Inactive | Refusal::LimitReached(_) | Refusal::PoolEmpty => (409, "reward_unavailable"),
             },
             Error::Forbidden(_) => (403, "forbidden"),
             Error::NotFound(_) => (404, "not_found"),
@@ -112,33 +110,14 @@ mod tests {
     fn contract_codes() {
         let cases: Vec<(Error, u16, &str)> = vec![
             (Error::invalid("x", "bad"), 400, "invalid_request"),
-            (
-                Error::Core(CoreError::Token("expired")),
-                401,
-                "unauthorized",
-            ),
+            (Error::Core(CoreError::Token("expired")), 401, "unauthorized"),
             (Error::Forbidden("no".into()), 403, "forbidden"),
-            (
-                Error::refused(Refusal::NotEligible { reason: "r".into() }),
-                403,
-                "not_eligible",
-            ),
+            (Error::refused(Refusal::NotEligible { reason: "r".into() }), 403, "not_eligible"),
             (Error::NotFound("x".into()), 404, "not_found"),
             (Error::MethodNotAllowed, 405, "method_not_allowed"),
             (Error::Conflict("x".into()), 409, "conflict"),
-            (
-                Error::refused(Refusal::InsufficientPoints {
-                    needed: 1,
-                    shortfall: 1,
-                }),
-                409,
-                "insufficient_points",
-            ),
-            (
-                Error::refused(Refusal::PoolEmpty),
-                409,
-                "reward_unavailable",
-            ),
+            (Error::refused(Refusal::InsufficientPoints { needed: 1, shortfall: 1 }), 409, "insufficient_points"),
+            (Error::refused(Refusal::PoolEmpty), 409, "reward_unavailable"),
             (Error::CouponInvalid("x".into()), 409, "coupon_invalid"),
             (Error::PayloadTooLarge, 413, "payload_too_large"),
             (Error::Internal("secret detail".into()), 500, "internal"),
@@ -146,9 +125,6 @@ mod tests {
         for (e, status, code) in cases {
             assert_eq!(e.status_and_code(), (status, code), "{e:?}");
         }
-        assert_eq!(
-            Error::Internal("secret detail".into()).public_message(),
-            "internal error"
-        );
+        assert_eq!(Error::Internal("secret detail".into()).public_message(), "internal error");
     }
 }

@@ -28,25 +28,14 @@ pub struct Reply {
 impl Reply {
     /// Serialises `value` with `status`.
     pub fn json<T: Serialize>(status: u16, value: &T) -> Result<Reply> {
-        Ok(Reply {
-            status,
-            body: serde_json::to_string(value)?,
-        })
+        Ok(Reply { status, body: serde_json::to_string(value)? })
     }
 
     /// The contract's error body for `e`.
     pub fn error(e: &Error) -> Reply {
         let (status, code) = e.status_and_code();
-        let body = ErrorBody {
-            error: ErrorDetail {
-                code: code.into(),
-                message: e.public_message(),
-            },
-        };
-        Reply {
-            status,
-            body: serde_json::to_string(&body).unwrap_or_default(),
-        }
+        let body = ErrorBody { error: ErrorDetail { code: code.into(), message: e.public_message() } };
+        Reply { status, body: serde_json::to_string(&body).unwrap_or_default() }
     }
 }
 
@@ -88,24 +77,12 @@ impl Ctx {
     /// Wraps a request.
     pub fn new(req: Request, env: Env, now: Timestamp) -> Ctx {
         let (path, query) = split_url(&req.inner().url());
-        Ctx {
-            method: req.method(),
-            req,
-            env,
-            path,
-            query,
-            now,
-            config: None,
-            route: "unmatched",
-            member: None,
-        }
+        Ctx { method: req.method(), req, env, path, query, now, config: None, route: "unmatched", member: None }
     }
 
     /// The settings; loaded before any route but /v1/health runs.
     pub fn config(&self) -> Result<&Config> {
-        self.config
-            .as_ref()
-            .ok_or_else(|| Error::Internal("config not loaded".into()))
+        self.config.as_ref().ok_or_else(|| Error::Internal("config not loaded".into()))
     }
 
     /// A header's value.
@@ -136,19 +113,12 @@ impl Ctx {
     /// The body, refused past [`MAX_BODY`] (by its declared length first,
     /// so an oversized upload is not read at all).
     pub async fn body(&mut self) -> Result<Vec<u8>> {
-        if let Some(len) = self
-            .header("content-length")
-            .and_then(|l| l.trim().parse::<usize>().ok())
-        {
+        if let Some(len) = self.header("content-length").and_then(|l| l.trim().parse::<usize>().ok()) {
             if len > MAX_BODY {
                 return Err(Error::PayloadTooLarge);
             }
         }
-        let bytes = self
-            .req
-            .bytes()
-            .await
-            .map_err(|e| Error::BadRequest(format!("unreadable body: {e}")))?;
+        let bytes = self.req.bytes().await.map_err(|e| Error::BadRequest(format!("unreadable body: {e}")))?;
         if bytes.len() > MAX_BODY {
             return Err(Error::PayloadTooLarge);
         }
@@ -176,10 +146,7 @@ pub fn int_param(v: Option<&str>, name: &str, default: i64, min: i64, max: i64) 
         None => Ok(default),
         Some(s) => match s.parse::<i64>() {
             Ok(n) if (min..=max).contains(&n) => Ok(n),
-            _ => Err(Error::invalid(
-                name,
-                format!("must be an integer from {min} to {max}"),
-            )),
+            _ => Err(Error::invalid(name, format!("must be an integer from {min} to {max}"))),
         },
     }
 }
@@ -208,15 +175,9 @@ mod tests {
 
     #[test]
     fn urls_split_without_the_url_crate() {
-        assert_eq!(
-            split_url("http://127.0.0.1:8787/v1/me?limit=5"),
-            ("/v1/me".into(), "limit=5".into())
-        );
+        assert_eq!(split_url("http://127.0.0.1:8787/v1/me?limit=5"), ("/v1/me".into(), "limit=5".into()));
         assert_eq!(split_url("https://x.example"), ("/".into(), "".into()));
-        assert_eq!(
-            split_url("https://x.example/a/b#frag"),
-            ("/a/b".into(), "".into())
-        );
+        assert_eq!(split_url("https://x.example/a/b#frag"), ("/a/b".into(), "".into()));
     }
 
     #[test]

@@ -49,18 +49,12 @@ pub async fn start(ctx: &Ctx, principal: &str, body: &[u8]) -> Result<Start> {
         return Ok(Start::Fresh(None));
     };
     if !is_valid_idempotency_key(&key) {
-        return Err(Error::invalid(
-            "Idempotency-Key",
-            "must be 1 to 255 printable ASCII characters",
-        ));
+        return Err(Error::invalid("Idempotency-Key", "must be 1 to 255 printable ASCII characters"));
     }
     let k = Key {
         scope: format!("{principal} {} {}", ctx.method.as_ref(), ctx.path),
         key,
-        hash: Sha256::digest(body)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
+        hash: Sha256::digest(body).iter().map(|b| format!("{b:02x}")).collect(),
     };
     match lookup(&ctx.db()?, &k, ctx.now.0).await? {
         Found::Missing => Ok(Start::Fresh(Some(k))),
@@ -80,12 +74,12 @@ impl Found {
     fn into_reply(self) -> Result<Reply> {
         match self {
             Found::Done(r) => Ok(r),
-            Found::Mismatch => Err(Error::Conflict(
-                "this Idempotency-Key was used with a different request body".into(),
-            )),
-            Found::Missing | Found::InFlight => Err(Error::Conflict(
-                "a request with this Idempotency-Key is still in progress".into(),
-            )),
+            Found::Mismatch => {
+                Err(Error::Conflict("this Idempotency-Key was used with a different request body".into()))
+            }
+            Found::Missing | Found::InFlight => {
+                Err(Error::Conflict("a request with this Idempotency-Key is still in progress".into()))
+            }
         }
     }
 }
@@ -100,14 +94,7 @@ async fn lookup(db: &Db, k: &Key, now: i64) -> Result<Found> {
     Ok(match row {
         None => Found::Missing,
         Some(r) if r.body_hash != k.hash => Found::Mismatch,
-        Some(Row {
-            status: Some(s),
-            response: Some(body),
-            ..
-        }) => Found::Done(Reply {
-            status: s as u16,
-            body,
-        }),
+        Some(Row { status: Some(s), response: Some(body), .. }) => Found::Done(Reply { status: s as u16, body }),
         Some(_) => Found::InFlight,
     })
 }
@@ -142,9 +129,7 @@ impl Key {
     pub async fn await_winner(&self, db: &Db, now: i64) -> Result<Reply> {
         for _ in 0..40 {
             match lookup(db, self, now).await? {
-                Found::Missing | Found::InFlight => {
-                    worker::Delay::from(Duration::from_millis(50)).await
-                }
+                Found::Missing | Found::InFlight => worker::Delay::from(Duration::from_millis(50)).await,
                 found => return found.into_reply(),
             }
         }

@@ -97,14 +97,7 @@ impl<'a> Route<'a> {
 
     /// Routes a browser calls across origins (CORS allowed).
     pub fn is_browser(self) -> bool {
-        matches!(
-            self,
-            Route::Program
-                | Route::Me
-                | Route::MeRewards
-                | Route::MeRedemptions
-                | Route::MeTransactions
-        )
+        matches!(self, Route::Program | Route::Me | Route::MeRewards | Route::MeRedemptions | Route::MeTransactions)
     }
 
     /// The route's template, for logs.
@@ -140,10 +133,7 @@ async fn dispatch(ctx: &mut Ctx, route: Route<'_>) -> Result<Reply> {
     let m = ctx.method.clone();
     match (route, m) {
         (Route::Health, Get) => Reply::json(200, &serde_json::json!({"status": "ok"})),
-        (Route::OpenApi, Get) => Ok(Reply {
-            status: 200,
-            body: OPENAPI.to_owned(),
-        }),
+        (Route::OpenApi, Get) => Ok(Reply { status: 200, body: OPENAPI.to_owned() }),
         (Route::Program, Get) => program::get(ctx).await,
         (Route::Program, Put) => program::put(ctx).await,
 
@@ -186,13 +176,7 @@ async fn dispatch(ctx: &mut Ctx, route: Route<'_>) -> Result<Reply> {
             }
         }
 
-        (
-            Route::Events
-            | Route::OrderRefunds(_)
-            | Route::CouponsValidate
-            | Route::CouponRedeem(_),
-            Post,
-        ) => {
+        (Route::Events | Route::OrderRefunds(_) | Route::CouponsValidate | Route::CouponRedeem(_), Post) => {
             auth::server(ctx)?;
             match route {
                 Route::Events => orders::post_event(ctx).await,
@@ -218,10 +202,7 @@ async fn dispatch(ctx: &mut Ctx, route: Route<'_>) -> Result<Reply> {
 async fn handle(ctx: &mut Ctx) -> (Reply, Option<String>) {
     let path = ctx.path.clone();
     let Some(route) = Route::parse(&path) else {
-        return (
-            Reply::error(&Error::NotFound(format!("no route {path}"))),
-            None,
-        );
+        return (Reply::error(&Error::NotFound(format!("no route {path}"))), None);
     };
     ctx.route = route.template();
     if route != Route::Health {
@@ -232,13 +213,7 @@ async fn handle(ctx: &mut Ctx) -> (Reply, Option<String>) {
     }
     if ctx.method == Method::Options {
         if route.is_browser() {
-            return (
-                Reply {
-                    status: 204,
-                    body: String::new(),
-                },
-                None,
-            );
+            return (Reply { status: 204, body: String::new() }, None);
         }
         return (Reply::error(&Error::MethodNotAllowed), None);
     }
@@ -257,8 +232,7 @@ fn respond(ctx: &Ctx, reply: Reply) -> worker::Result<Response> {
         Response::empty()?.with_status(204)
     } else {
         let r = Response::ok(reply.body)?.with_status(status);
-        r.headers()
-            .set("content-type", "application/json; charset=utf-8")?;
+        r.headers().set("content-type", "application/json; charset=utf-8")?;
         r
     };
     let h = resp.headers_mut();
@@ -268,18 +242,11 @@ fn respond(ctx: &Ctx, reply: Reply) -> worker::Result<Response> {
     if browser {
         h.set("vary", "Origin")?;
         let origin = ctx.header("origin");
-        if let Some(allow) = ctx
-            .config
-            .as_ref()
-            .and_then(|c| c.cors_origin(origin.as_deref()))
-        {
+        if let Some(allow) = ctx.config.as_ref().and_then(|c| c.cors_origin(origin.as_deref())) {
             h.set("access-control-allow-origin", &allow)?;
             if ctx.method == Method::Options {
                 h.set("access-control-allow-methods", "GET, POST, OPTIONS")?;
-                h.set(
-                    "access-control-allow-headers",
-                    "authorization, content-type, idempotency-key",
-                )?;
+                h.set("access-control-allow-headers", "authorization, content-type, idempotency-key")?;
                 h.set("access-control-max-age", "86400")?;
             }
         }
@@ -328,18 +295,9 @@ mod tests {
     fn routes_parse() {
         assert_eq!(Route::parse("/v1/me"), Some(Route::Me));
         assert_eq!(Route::parse("/v1/me/"), Some(Route::Me));
-        assert_eq!(
-            Route::parse("/v1/members/alice/adjustments"),
-            Some(Route::MemberAdjustments("alice"))
-        );
-        assert_eq!(
-            Route::parse("/v1/coupons/LOY-ABCD/redeem"),
-            Some(Route::CouponRedeem("LOY-ABCD"))
-        );
-        assert_eq!(
-            Route::parse("/v1/coupons/validate"),
-            Some(Route::CouponsValidate)
-        );
+        assert_eq!(Route::parse("/v1/members/alice/adjustments"), Some(Route::MemberAdjustments("alice")));
+        assert_eq!(Route::parse("/v1/coupons/LOY-ABCD/redeem"), Some(Route::CouponRedeem("LOY-ABCD")));
+        assert_eq!(Route::parse("/v1/coupons/validate"), Some(Route::CouponsValidate));
         assert_eq!(Route::parse("/v2/me"), None);
         assert_eq!(Route::parse("/"), None);
         assert!(Route::parse("/v1/program").unwrap().is_browser());

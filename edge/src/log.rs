@@ -17,23 +17,8 @@ struct Line<'a> {
 }
 
 /// Logs a finished request.
-pub fn request(
-    method: &str,
-    route: &str,
-    status: u16,
-    duration_ms: u64,
-    member: Option<&str>,
-    error: Option<&str>,
-) {
-    let line = Line {
-        ts: crate::http::now().to_rfc3339(),
-        method,
-        route,
-        status,
-        duration_ms,
-        member,
-        error,
-    };
+pub fn request(method: &str, route: &str, status: u16, duration_ms: u64, member: Option<&str>, error: Option<&str>) {
+    let line = Line { ts: crate::http::now().to_rfc3339(), method, route, status, duration_ms, member, error };
     if let Ok(s) = serde_json::to_string(&line) {
         worker::console_log!("{s}");
     }

@@ -8,8 +8,8 @@ use loyalty_core::program::Program;
 use loyalty_core::redemption::{self, Usage};
 use loyalty_core::timestamp::{format_date, parse_date};
 use loyalty_core::wire::{
-    AdjustmentRequest, MemberDetail, MemberPatch, MemberSummary, NextTierSummary, PendingLot,
-    RewardOffer, RewardOffers, Transaction, TransactionPage,
+    AdjustmentRequest, MemberDetail, MemberPatch, MemberSummary, NextTierSummary, PendingLot, RewardOffer,
+    RewardOffers, Transaction, TransactionPage,
 };
 use loyalty_core::{earn, tier, Timestamp};
 use serde::Deserialize;
@@ -76,20 +76,14 @@ impl MemberRow {
             birthday: self.birthday.as_deref().and_then(parse_date),
             email: self.email.clone(),
             tags: self.tags(),
-            tier: program.and_then(|p| {
-                tier::status(p, self.lifetime_earned, self.lifetime_spend_minor).tier
-            }),
+            tier: program.and_then(|p| tier::status(p, self.lifetime_earned, self.lifetime_spend_minor).tier),
             lifetime_earned: self.lifetime_earned,
         }
     }
 }
 
 /// Makes sure a member row exists (first sight enrols the member today).
-pub fn ensure_member(
-    db: &Db,
-    customer_id: &str,
-    now: Timestamp,
-) -> Result<worker::D1PreparedStatement> {
+pub fn ensure_member(db: &Db, customer_id: &str, now: Timestamp) -> Result<worker::D1PreparedStatement> {
     db.stmt(
         "INSERT INTO members (customer_id, enrolled_at, created_at) VALUES (?, ?, ?) ON CONFLICT (customer_id) DO NOTHING",
         args![customer_id, format_date(now.date()), now.0],
@@ -136,12 +130,7 @@ pub struct MemberState {
 }
 
 /// Loads a member in one D1 round trip.
-pub async fn load(
-    db: &Db,
-    customer_id: &str,
-    now: Timestamp,
-    with_entries: bool,
-) -> Result<MemberState> {
+pub async fn load(db: &Db, customer_id: &str, now: Timestamp, with_entries: bool) -> Result<MemberState> {
     let mut stmts = vec![
         db.stmt(&format!("SELECT {MEMBER_COLUMNS} FROM members WHERE customer_id = ?"), args![customer_id])?,
         db.stmt(
@@ -156,36 +145,19 @@ pub async fn load(
         )?);
     }
     let res = db.batch(stmts).await?;
-    let row = rows::<MemberRow>(&res, 0)?
-        .into_iter()
-        .next()
-        .unwrap_or_else(|| MemberRow::unseen(customer_id, now));
+    let row = rows::<MemberRow>(&res, 0)?.into_iter().next().unwrap_or_else(|| MemberRow::unseen(customer_id, now));
     let pending = rows::<PendingRow>(&res, 1)?
         .into_iter()
-        .map(|p| PendingLot {
-            points: p.points,
-            available_at: Timestamp(p.available_at),
-        })
+        .map(|p| PendingLot { points: p.points, available_at: Timestamp(p.available_at) })
         .collect();
-    let entries = if with_entries {
-        rows::<EntryRow>(&res, 2)?
-            .iter()
-            .map(EntryRow::entry)
-            .collect()
-    } else {
-        Vec::new()
-    };
-    Ok(MemberState {
-        row,
-        entries,
-        pending,
-    })
+    let entries =
+        if with_entries { rows::<EntryRow>(&res, 2)?.iter().map(EntryRow::entry).collect() } else { Vec::new() };
+    Ok(MemberState { row, entries, pending })
 }
 
 /// The member's standing under `program` at `now`.
 pub fn summarize(program: Option<&Program>, st: &MemberState, now: Timestamp) -> MemberSummary {
-    let status =
-        program.map(|p| tier::status(p, st.row.lifetime_earned, st.row.lifetime_spend_minor));
+    let status = program.map(|p| tier::status(p, st.row.lifetime_earned, st.row.lifetime_spend_minor));
     MemberSummary {
         customer_id: st.row.customer_id.clone(),
         balance: st.row.balance,
@@ -236,42 +208,29 @@ pub async fn patch(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
     let mut issues = Vec::new();
     if let Some(tags) = &p.tags {
         if tags.len() > 100 || tags.iter().any(|t| t.is_empty() || t.len() > 64) {
-            issues.push(loyalty_core::error::Issue::new(
-                "tags",
-                "must be at most 100 tags of 1 to 64 characters",
-            ));
+            issues.push(loyalty_core::error::Issue::new("tags", "must be at most 100 tags of 1 to 64 characters"));
         }
     }
-    let date =
-        |v: &Option<Option<String>>, name: &str, issues: &mut Vec<_>| -> Option<Option<String>> {
-            match v {
-                Some(Some(s)) => match parse_date(s) {
-                    Some(d) => Some(Some(format_date(d))),
-                    None => {
-                        issues.push(loyalty_core::error::Issue::new(
-                            name,
-                            "must be a date YYYY-MM-DD",
-                        ));
-                        None
-                    }
-                },
-                other => other.clone(),
-            }
-        };
+    let date = |v: &Option<Option<String>>, name: &str, issues: &mut Vec<_>| -> Option<Option<String>> {
+        match v {
+            Some(Some(s)) => match parse_date(s) {
+                Some(d) => Some(Some(format_date(d))),
+                None => {
+                    issues.push(loyalty_core::error::Issue::new(name, "must be a date YYYY-MM-DD"));
+                    None
+                }
+            },
+            other => other.clone(),
+        }
+    };
     let enrolled_at = date(&p.enrolled_at, "enrolled_at", &mut issues);
     let birthday = date(&p.birthday, "birthday", &mut issues);
     if matches!(&p.enrolled_at, Some(None)) {
-        issues.push(loyalty_core::error::Issue::new(
-            "enrolled_at",
-            "cannot be cleared",
-        ));
+        issues.push(loyalty_core::error::Issue::new("enrolled_at", "cannot be cleared"));
     }
     if let Some(Some(e)) = &p.email {
         if e.len() > 254 || !e.contains('@') || e.chars().any(char::is_whitespace) {
-            issues.push(loyalty_core::error::Issue::new(
-                "email",
-                "must be an e-mail address",
-            ));
+            issues.push(loyalty_core::error::Issue::new("email", "must be an e-mail address"));
         }
     }
     if !issues.is_empty() {
@@ -318,30 +277,23 @@ pub async fn offers(ctx: &mut Ctx, customer_id: &str, only_eligible: bool) -> Re
     let res = db
         .batch(vec![
             db.stmt(&format!("SELECT {MEMBER_COLUMNS} FROM members WHERE customer_id = ?"), args![customer_id])?,
-            db.stmt("SELECT reward_id, COUNT(*) AS n FROM redemptions WHERE customer_id = ? GROUP BY reward_id", args![customer_id])?,
+            db.stmt(
+                "SELECT reward_id, COUNT(*) AS n FROM redemptions WHERE customer_id = ? GROUP BY reward_id",
+                args![customer_id],
+            )?,
             db.stmt("SELECT reward_id, redeemed_count AS n FROM rewards WHERE total_limit IS NOT NULL", args![])?,
         ])
         .await?;
-    let row = rows::<MemberRow>(&res, 0)?
-        .into_iter()
-        .next()
-        .unwrap_or_else(|| MemberRow::unseen(customer_id, ctx.now));
+    let row = rows::<MemberRow>(&res, 0)?.into_iter().next().unwrap_or_else(|| MemberRow::unseen(customer_id, ctx.now));
     let mine: Vec<Count> = rows(&res, 1)?;
     let totals: Vec<Count> = rows(&res, 2)?;
-    let count = |v: &[Count], id: &str| {
-        v.iter()
-            .find(|c| c.reward_id == id)
-            .map_or(0, |c| c.n as u32)
-    };
+    let count = |v: &[Count], id: &str| v.iter().find(|c| c.reward_id == id).map_or(0, |c| c.n as u32);
     let attrs = row.attributes(program.as_ref());
     let rewards = catalog
         .into_iter()
         .filter(|r| r.active)
         .map(|r| {
-            let usage = Usage {
-                by_member: count(&mine, &r.reward_id),
-                total: count(&totals, &r.reward_id),
-            };
+            let usage = Usage { by_member: count(&mine, &r.reward_id), total: count(&totals, &r.reward_id) };
             let o = redemption::offer(&r, &attrs, row.balance, usage);
             RewardOffer {
                 reward: r,
@@ -406,38 +358,24 @@ pub async fn transactions(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
     let rows: Vec<TransactionRow> = ctx
         .db()?
         .all(
-            &format!("SELECT {TRANSACTION_COLUMNS} FROM ledger WHERE customer_id = ? AND id < ? ORDER BY id DESC LIMIT ?"),
+            &format!(
+                "SELECT {TRANSACTION_COLUMNS} FROM ledger WHERE customer_id = ? AND id < ? ORDER BY id DESC LIMIT ?"
+            ),
             args![customer_id, cursor, limit + 1],
         )
         .await?;
     let more = rows.len() as i64 > limit;
-    let transactions: Vec<Transaction> = rows
-        .into_iter()
-        .take(limit as usize)
-        .map(TransactionRow::transaction)
-        .collect();
-    let next_cursor = if more {
-        transactions.last().map(|t| t.transaction_id.to_string())
-    } else {
-        None
-    };
-    Reply::json(
-        200,
-        &TransactionPage {
-            transactions,
-            next_cursor,
-        },
-    )
+    let transactions: Vec<Transaction> =
+        rows.into_iter().take(limit as usize).map(TransactionRow::transaction).collect();
+    let next_cursor = if more { transactions.last().map(|t| t.transaction_id.to_string()) } else { None };
+    Reply::json(200, &TransactionPage { transactions, next_cursor })
 }
 
 /// `POST /v1/members/{id}/adjustments`: a manual correction.
 pub async fn adjust(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
     let (req, raw): (AdjustmentRequest, _) = ctx.json().await?;
     if req.points == 0 || req.points.abs() > 1_000_000_000 {
-        return Err(Error::invalid(
-            "points",
-            "must be a non-zero integer within ±1000000000",
-        ));
+        return Err(Error::invalid("points", "must be a non-zero integer within ±1000000000"));
     }
     if req.reason.trim().is_empty() || req.reason.len() > 500 {
         return Err(Error::invalid("reason", "must be 1 to 500 characters"));
@@ -448,11 +386,7 @@ pub async fn adjust(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
     };
     let now = ctx.now;
     let expires_at = if req.points > 0 {
-        program::load(ctx)
-            .await
-            .ok()
-            .and_then(|p| earn::expires_at(&p, now))
-            .map(|t| t.0)
+        program::load(ctx).await.ok().and_then(|p| earn::expires_at(&p, now)).map(|t| t.0)
     } else {
         None
     };
@@ -464,10 +398,7 @@ pub async fn adjust(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
         "INSERT INTO ledger (customer_id, kind, points, created_at, expires_at, reason, cause) VALUES (?, 'adjust', ?, ?, ?, ?, ?)",
         args![customer_id, req.points, now.0, expires_at, req.reason.trim(), &cause],
     )?);
-    stmts.push(db.stmt(
-        &format!("SELECT {TRANSACTION_COLUMNS} FROM ledger WHERE cause = ?"),
-        args![&cause],
-    )?);
+    stmts.push(db.stmt(&format!("SELECT {TRANSACTION_COLUMNS} FROM ledger WHERE cause = ?"), args![&cause])?);
     let last = stmts.len() - 1;
     let res = match db.try_batch(stmts).await? {
         Ok(r) => r,

@@ -50,40 +50,20 @@ async fn first_answer(db: &Db, sql: &str, id: &str) -> Result<Option<Reply>> {
         let row: Option<Stored> = db.first(sql, args![id]).await?;
         match row {
             None if attempt == 0 => return Ok(None),
-            Some(Stored {
-                response: Some(body),
-            }) => return Ok(Some(Reply { status: 200, body })),
+            Some(Stored { response: Some(body) }) => return Ok(Some(Reply { status: 200, body })),
             _ => worker::Delay::from(Duration::from_millis(50)).await,
         }
     }
-    Err(Error::Conflict(
-        "the first request for this id is still in progress".into(),
-    ))
+    Err(Error::Conflict("the first request for this id is still in progress".into()))
 }
 
-async fn purchase(
-    ctx: &Ctx,
-    program: &Program,
-    ev: &EventRequest,
-    key: &Option<idempotency::Key>,
-) -> Result<Reply> {
-    let order_id = ev
-        .order_id
-        .as_deref()
-        .ok_or_else(|| Error::invalid("order_id", "is required for a purchase"))?;
+async fn purchase(ctx: &Ctx, program: &Program, ev: &EventRequest, key: &Option<idempotency::Key>) -> Result<Reply> {
+    let order_id = ev.order_id.as_deref().ok_or_else(|| Error::invalid("order_id", "is required for a purchase"))?;
     check_id("order_id", order_id)?;
-    let amount = ev
-        .amount_minor
-        .ok_or_else(|| Error::invalid("amount_minor", "is required for a purchase"))?;
-    let currency = ev
-        .currency
-        .as_deref()
-        .ok_or_else(|| Error::invalid("currency", "is required for a purchase"))?;
+    let amount = ev.amount_minor.ok_or_else(|| Error::invalid("amount_minor", "is required for a purchase"))?;
+    let currency = ev.currency.as_deref().ok_or_else(|| Error::invalid("currency", "is required for a purchase"))?;
     if ev.event_id.is_some() {
-        return Err(Error::invalid(
-            "event_id",
-            "is for bonus events; a purchase is identified by order_id",
-        ));
+        return Err(Error::invalid("event_id", "is for bonus events; a purchase is identified by order_id"));
     }
     let (db, now) = (ctx.db()?, ctx.now);
     const FIRST: &str = "SELECT response FROM orders WHERE order_id = ?";
@@ -99,14 +79,7 @@ async fn purchase(
     let member = member.unwrap_or_else(|| MemberRow::unseen(&ev.customer_id, now));
     let status = tier::status(program, member.lifetime_earned, member.lifetime_spend_minor);
     let occurred_at = ev.occurred_at.unwrap_or(now);
-    let e = earn::purchase(
-        program,
-        amount,
-        currency,
-        status.multiplier_percent,
-        occurred_at,
-        now,
-    )?;
+    let e = earn::purchase(program, amount, currency, status.multiplier_percent, occurred_at, now)?;
     let pending = e.points > 0 && e.available_at > now;
     let cause = format!("order:{order_id}");
 
@@ -130,27 +103,26 @@ async fn purchase(
         stmts.push(db.stmt(
             "INSERT INTO ledger (customer_id, kind, points, created_at, expires_at, order_id, reason, cause)
              VALUES (?, 'earn', ?, ?, ?, ?, ?, ?)",
-            args![&ev.customer_id, e.points, now.0, e.expires_at.map(|t| t.0), order_id, format!("Purchase {order_id}"), &cause],
+            args![
+                &ev.customer_id,
+                e.points,
+                now.0,
+                e.expires_at.map(|t| t.0),
+                order_id,
+                format!("Purchase {order_id}"),
+                &cause
+            ],
         )?);
     }
-    stmts.push(db.stmt(
-        &format!("SELECT {TRANSACTION_COLUMNS} FROM ledger WHERE cause = ?"),
-        args![&cause],
-    )?);
+    stmts.push(db.stmt(&format!("SELECT {TRANSACTION_COLUMNS} FROM ledger WHERE cause = ?"), args![&cause])?);
     let last = stmts.len() - 1;
     let res = match db.try_batch(stmts).await? {
         Ok(r) => r,
         Err(Conflict::Duplicate { table }) if table == "orders" => {
-            return first_answer(&db, FIRST, order_id)
-                .await?
-                .ok_or_else(|| Error::Internal("order vanished".into()));
+            return first_answer(&db, FIRST, order_id).await?.ok_or_else(|| Error::Internal("order vanished".into()));
         }
         Err(Conflict::Duplicate { table }) if table == "idempotency" => {
-            return key
-                .as_ref()
-                .expect("reserved")
-                .await_winner(&db, now.0)
-                .await;
+            return key.as_ref().expect("reserved").await_winner(&db, now.0).await;
         }
         Err(c) => return Err(Error::Internal(format!("purchase: {c:?}"))),
     };
@@ -161,18 +133,10 @@ async fn purchase(
         points_earned: e.points,
         pending,
         available_at: if pending { e.available_at } else { now },
-        transaction: rows::<TransactionRow>(&res, last)?
-            .into_iter()
-            .next()
-            .map(TransactionRow::transaction),
+        transaction: rows::<TransactionRow>(&res, last)?.into_iter().next().map(TransactionRow::transaction),
     };
     let reply = Reply::json(201, &receipt)?;
-    db.stmt(
-        "UPDATE orders SET response = ? WHERE order_id = ?",
-        args![&reply.body, order_id],
-    )?
-    .run()
-    .await?;
+    db.stmt("UPDATE orders SET response = ? WHERE order_id = ?", args![&reply.body, order_id])?.run().await?;
     Ok(reply)
 }
 
@@ -190,10 +154,7 @@ async fn bonus(
     key: &Option<idempotency::Key>,
 ) -> Result<Reply> {
     if ev.order_id.is_some() || ev.amount_minor.is_some() || ev.currency.is_some() {
-        return Err(Error::invalid(
-            "",
-            "order_id, amount_minor and currency are for purchases",
-        ));
+        return Err(Error::invalid("", "order_id, amount_minor and currency are for purchases"));
     }
     if let Some(id) = &ev.event_id {
         check_id("event_id", id)?;
@@ -231,10 +192,7 @@ async fn bonus(
         let seq = n + 1;
         let cause = format!("bonus:{}:{}:{seq}", event.as_str(), ev.customer_id);
         let expires_at = earn::expires_at(program, now).map(|t| t.0);
-        let event_key = ev
-            .event_id
-            .as_ref()
-            .map(|id| format!("{}:{id}", event.as_str()));
+        let event_key = ev.event_id.as_ref().map(|id| format!("{}:{id}", event.as_str()));
         let mut stmts = idempotency::reserve(key, &db, now.0)?;
         stmts.push(members::ensure_member(&db, &ev.customer_id, now)?);
         stmts.push(db.stmt(
@@ -245,10 +203,7 @@ async fn bonus(
             "INSERT INTO ledger (customer_id, kind, points, created_at, expires_at, reason, cause) VALUES (?, 'earn', ?, ?, ?, ?, ?)",
             args![&ev.customer_id, points, now.0, expires_at, format!("Bonus: {}", event.as_str()), &cause],
         )?);
-        stmts.push(db.stmt(
-            &format!("SELECT {TRANSACTION_COLUMNS} FROM ledger WHERE cause = ?"),
-            args![&cause],
-        )?);
+        stmts.push(db.stmt(&format!("SELECT {TRANSACTION_COLUMNS} FROM ledger WHERE cause = ?"), args![&cause])?);
         let last = stmts.len() - 1;
         match db.try_batch(stmts).await? {
             Ok(res) => {
@@ -274,11 +229,7 @@ async fn bonus(
                 return Ok(reply);
             }
             Err(Conflict::Duplicate { table }) if table == "idempotency" => {
-                return key
-                    .as_ref()
-                    .expect("reserved")
-                    .await_winner(&db, now.0)
-                    .await;
+                return key.as_ref().expect("reserved").await_winner(&db, now.0).await;
             }
             Err(Conflict::Duplicate { .. }) => {
                 if let Some(k) = &event_key {
@@ -291,9 +242,7 @@ async fn bonus(
             Err(c) => return Err(Error::Internal(format!("bonus: {c:?}"))),
         }
     }
-    Err(Error::Conflict(
-        "too many concurrent bonus claims for this member; retry".into(),
-    ))
+    Err(Error::Conflict("too many concurrent bonus claims for this member; retry".into()))
 }
 
 #[derive(Deserialize)]
@@ -336,12 +285,7 @@ pub async fn refund(ctx: &mut Ctx, order_id: &str) -> Result<Reply> {
             )
             .await?;
         let o = o.ok_or_else(|| Error::NotFound(format!("no order {order_id}")))?;
-        let due = reversal_due(
-            o.points_earned,
-            o.amount_minor,
-            o.refunded_minor,
-            req.amount_minor,
-        )?;
+        let due = reversal_due(o.points_earned, o.amount_minor, o.refunded_minor, req.amount_minor)?;
         let seq = o.refunds + 1;
         let cause = format!("refund:{order_id}:{seq}");
         let mut stmts = idempotency::reserve(&key, &db, now.0)?;
@@ -368,27 +312,13 @@ pub async fn refund(ctx: &mut Ctx, order_id: &str) -> Result<Reply> {
              SELECT customer_id, 'refund', -MIN(?1, balance), ?2, ?3, ?4, ?5 FROM members
               WHERE customer_id = ?6 AND MIN(?1, balance) > 0
                 AND NOT EXISTS (SELECT 1 FROM pending_points WHERE order_id = ?3)",
-            args![
-                due,
-                now.0,
-                order_id,
-                format!("Refund of order {order_id}"),
-                &cause,
-                &o.customer_id
-            ],
+            args![due, now.0, order_id, format!("Refund of order {order_id}"), &cause, &o.customer_id],
         )?);
-        stmts.push(db.stmt(
-            "SELECT -points AS points FROM ledger WHERE cause = ?",
-            args![&cause],
-        )?);
+        stmts.push(db.stmt("SELECT -points AS points FROM ledger WHERE cause = ?", args![&cause])?);
         let last = stmts.len() - 1;
         match db.try_batch(stmts).await? {
             Ok(res) => {
-                let from_ledger = rows::<Reversed>(&res, last)?
-                    .into_iter()
-                    .next()
-                    .and_then(|r| r.points)
-                    .unwrap_or(0);
+                let from_ledger = rows::<Reversed>(&res, last)?.into_iter().next().and_then(|r| r.points).unwrap_or(0);
                 let from_pending = o.pending.map_or(0, |p| due.min(p));
                 let reversed = from_ledger + from_pending;
                 let receipt = RefundReceipt {
@@ -410,18 +340,11 @@ pub async fn refund(ctx: &mut Ctx, order_id: &str) -> Result<Reply> {
             Err(c) => return Err(Error::Internal(format!("refund: {c:?}"))),
         }
     }
-    Err(Error::Conflict(
-        "too many concurrent refunds for this order; retry".into(),
-    ))
+    Err(Error::Conflict("too many concurrent refunds for this order; retry".into()))
 }
 
 /// Used by the dev checkout: a purchase without an API key.
-pub async fn purchase_for_demo(
-    ctx: &mut Ctx,
-    customer_id: &str,
-    amount_minor: i64,
-    order_id: &str,
-) -> Result<Reply> {
+pub async fn purchase_for_demo(ctx: &mut Ctx, customer_id: &str, amount_minor: i64, order_id: &str) -> Result<Reply> {
     let program = program::load(ctx).await?;
     let ev = EventRequest {
         kind: EventType::Purchase,

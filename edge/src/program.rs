@@ -15,21 +15,14 @@ const KV_KEY: &str = "program";
 /// the snapshot if KV lost it).
 pub async fn load(ctx: &Ctx) -> Result<Program> {
     if let Some(json) = ctx.kv()?.get(KV_KEY).text().await? {
-        return Program::from_json(&json)
-            .map_err(|e| Error::Internal(format!("stored program is invalid: {e}")));
+        return Program::from_json(&json).map_err(|e| Error::Internal(format!("stored program is invalid: {e}")));
     }
-    let row: Option<Body> = ctx
-        .db()?
-        .first("SELECT body FROM program WHERE id = 1", args![])
-        .await?;
+    let row: Option<Body> = ctx.db()?.first("SELECT body FROM program WHERE id = 1", args![]).await?;
     let Some(row) = row else {
-        return Err(Error::NotFound(
-            "no program is configured yet: PUT /v1/program first".into(),
-        ));
+        return Err(Error::NotFound("no program is configured yet: PUT /v1/program first".into()));
     };
     ctx.kv()?.put(KV_KEY, row.body.as_str())?.execute().await?;
-    Program::from_json(&row.body)
-        .map_err(|e| Error::Internal(format!("stored program is invalid: {e}")))
+    Program::from_json(&row.body).map_err(|e| Error::Internal(format!("stored program is invalid: {e}")))
 }
 
 #[derive(serde::Deserialize)]
@@ -41,11 +34,7 @@ struct Body {
 pub async fn get(ctx: &mut Ctx) -> Result<Reply> {
     let program = load(ctx).await?;
     let mut summary = ProgramSummary::of(&program);
-    summary.rewards = rewards::catalog(ctx)
-        .await?
-        .into_iter()
-        .filter(|r| r.active && r.show_to_guests)
-        .collect();
+    summary.rewards = rewards::catalog(ctx).await?.into_iter().filter(|r| r.active && r.show_to_guests).collect();
     Reply::json(200, &summary)
 }
 

@@ -58,25 +58,13 @@ pub async fn redeem(ctx: &mut Ctx, customer_id: &str, principal: &str) -> Result
             )?,
         ])
         .await?;
-    let member = rows::<MemberRow>(&res, 0)?
-        .into_iter()
-        .next()
-        .unwrap_or_else(|| MemberRow::unseen(customer_id, now));
+    let member = rows::<MemberRow>(&res, 0)?.into_iter().next().unwrap_or_else(|| MemberRow::unseen(customer_id, now));
     let usage = rows::<UsageRow>(&res, 1)?
         .into_iter()
         .next()
-        .map_or(Usage::default(), |u| Usage {
-            by_member: u.by_member as u32,
-            total: u.total as u32,
-        });
-    let grant = redemption::decide(
-        &reward,
-        &member.attributes(program.as_ref()),
-        member.balance,
-        usage,
-        now,
-    )
-    .map_err(Error::refused)?;
+        .map_or(Usage::default(), |u| Usage { by_member: u.by_member as u32, total: u.total as u32 });
+    let grant = redemption::decide(&reward, &member.attributes(program.as_ref()), member.balance, usage, now)
+        .map_err(Error::refused)?;
 
     // Write, guarded: the balance CHECK, the redemption triggers (active,
     // limits, pool) and UNIQUE(coupons.redemption_id) re-check what could
@@ -145,10 +133,8 @@ pub async fn redeem(ctx: &mut Ctx, customer_id: &str, principal: &str) -> Result
         Ok(r) => r,
         Err(c) => return refusal(ctx, c, customer_id, reward.points_cost, key, now).await,
     };
-    let issued = rows::<Issued>(&res, last)?
-        .into_iter()
-        .next()
-        .ok_or_else(|| Error::Internal("redemption vanished".into()))?;
+    let issued =
+        rows::<Issued>(&res, last)?.into_iter().next().ok_or_else(|| Error::Internal("redemption vanished".into()))?;
     let receipt = RedemptionReceipt {
         redemption_id,
         reward_id: reward.reward_id.clone(),
@@ -178,23 +164,17 @@ async fn refusal(
     let db = ctx.db()?;
     Err(match c {
         Conflict::InsufficientPoints => {
-            let balance = members::load(&db, customer_id, now, false)
-                .await?
-                .row
-                .balance;
-            Error::refused(Refusal::InsufficientPoints {
-                needed: cost,
-                shortfall: (cost - balance).max(1),
-            })
+            let balance = members::load(&db, customer_id, now, false).await?.row.balance;
+            Error::refused(Refusal::InsufficientPoints { needed: cost, shortfall: (cost - balance).max(1) })
         }
         Conflict::RewardInactive => Error::refused(Refusal::Inactive),
         Conflict::PoolEmpty => Error::refused(Refusal::PoolEmpty),
         Conflict::LimitReached { per_member: true } => Error::refused(Refusal::LimitReached(
             "you have already redeemed this reward the maximum number of times".into(),
         )),
-        Conflict::LimitReached { per_member: false } => Error::refused(Refusal::LimitReached(
-            "this reward has been fully redeemed".into(),
-        )),
+        Conflict::LimitReached { per_member: false } => {
+            Error::refused(Refusal::LimitReached("this reward has been fully redeemed".into()))
+        }
         Conflict::Duplicate { table } if table == "idempotency" => {
             return key.expect("reserved").await_winner(&db, now.0).await;
         }

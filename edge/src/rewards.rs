@@ -22,18 +22,12 @@ struct Body {
 }
 
 fn parse(body: &str) -> Result<Reward> {
-    serde_json::from_str(body)
-        .map_err(|e| Error::Internal(format!("stored reward is invalid: {e}")))
+    serde_json::from_str(body).map_err(|e| Error::Internal(format!("stored reward is invalid: {e}")))
 }
 
 /// One reward from D1, the source of truth (used where a decision depends on it).
 pub async fn find(db: &Db, reward_id: &str) -> Result<Option<Reward>> {
-    let row: Option<Body> = db
-        .first(
-            "SELECT body FROM rewards WHERE reward_id = ?",
-            args![reward_id],
-        )
-        .await?;
+    let row: Option<Body> = db.first("SELECT body FROM rewards WHERE reward_id = ?", args![reward_id]).await?;
     row.map(|r| parse(&r.body)).transpose()
 }
 
@@ -46,21 +40,13 @@ pub async fn catalog(ctx: &Ctx) -> Result<Vec<Reward>> {
 }
 
 async fn all_from_db(db: &Db) -> Result<Vec<Reward>> {
-    let rows: Vec<Body> = db
-        .all(
-            "SELECT body FROM rewards ORDER BY points_cost, reward_id",
-            args![],
-        )
-        .await?;
+    let rows: Vec<Body> = db.all("SELECT body FROM rewards ORDER BY points_cost, reward_id", args![]).await?;
     rows.iter().map(|r| parse(&r.body)).collect()
 }
 
 async fn refresh_snapshot(ctx: &Ctx) -> Result<Vec<Reward>> {
     let all = all_from_db(&ctx.db()?).await?;
-    ctx.kv()?
-        .put(KV_KEY, serde_json::to_string(&all)?)?
-        .execute()
-        .await?;
+    ctx.kv()?.put(KV_KEY, serde_json::to_string(&all)?)?.execute().await?;
     Ok(all)
 }
 
@@ -122,28 +108,15 @@ pub async fn get(ctx: &mut Ctx, reward_id: &str) -> Result<Reply> {
     auth::server(ctx)?;
     check_id("reward_id", reward_id)?;
     let db = ctx.db()?;
-    let reward = find(&db, reward_id)
-        .await?
-        .ok_or_else(|| Error::NotFound(format!("no reward {reward_id}")))?;
+    let reward = find(&db, reward_id).await?.ok_or_else(|| Error::NotFound(format!("no reward {reward_id}")))?;
     let coupons_info = pool_counts(&db, reward_id).await?;
-    Reply::json(
-        200,
-        &RewardDetail {
-            reward,
-            coupons_info,
-        },
-    )
+    Reply::json(200, &RewardDetail { reward, coupons_info })
 }
 
 /// `GET /v1/rewards`: all rewards, active and inactive.
 pub async fn list(ctx: &mut Ctx) -> Result<Reply> {
     auth::server(ctx)?;
-    Reply::json(
-        200,
-        &RewardList {
-            rewards: all_from_db(&ctx.db()?).await?,
-        },
-    )
+    Reply::json(200, &RewardList { rewards: all_from_db(&ctx.db()?).await? })
 }
 
 /// `DELETE /v1/rewards/{id}`: deactivate; history keeps it.
@@ -151,9 +124,7 @@ pub async fn delete(ctx: &mut Ctx, reward_id: &str) -> Result<Reply> {
     auth::server(ctx)?;
     check_id("reward_id", reward_id)?;
     let db = ctx.db()?;
-    let mut reward = find(&db, reward_id)
-        .await?
-        .ok_or_else(|| Error::NotFound(format!("no reward {reward_id}")))?;
+    let mut reward = find(&db, reward_id).await?.ok_or_else(|| Error::NotFound(format!("no reward {reward_id}")))?;
     reward.active = false;
     db.stmt(
         "UPDATE rewards SET body = ?, active = 0, updated_at = ? WHERE reward_id = ?",
@@ -218,21 +189,12 @@ pub async fn add_pool(ctx: &mut Ctx, reward_id: &str) -> Result<Reply> {
         }
         Err(c) => return Err(Error::Internal(format!("pool insert: {c:?}"))),
     };
-    let duplicates: Vec<String> = codes
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| changes(&results, first + i) == 0)
-        .map(|(_, c)| c.clone())
-        .collect();
+    let duplicates: Vec<String> =
+        codes.iter().enumerate().filter(|(i, _)| changes(&results, first + i) == 0).map(|(_, c)| c.clone()).collect();
     let coupons_info = pool_counts(&db, reward_id).await?;
     let reply = Reply::json(
         201,
-        &PoolAdded {
-            reward_id: reward_id.into(),
-            added: codes.len() - duplicates.len(),
-            duplicates,
-            coupons_info,
-        },
+        &PoolAdded { reward_id: reward_id.into(), added: codes.len() - duplicates.len(), duplicates, coupons_info },
     )?;
     idempotency::complete(&key, &db, &reply).await?;
     Ok(reply)

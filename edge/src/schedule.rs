@@ -72,19 +72,13 @@ pub async fn expire_due(db: &Db, now: Timestamp) -> Result<usize> {
         // Closures first: their guard compares the version read above, which
         // the expire entries below will bump.
         for lot in &lot_ids {
-            let points = expiring
-                .iter()
-                .find(|e| e.lot_id == lot.id)
-                .map_or(0, |e| e.points);
+            let points = expiring.iter().find(|e| e.lot_id == lot.id).map_or(0, |e| e.points);
             stmts.push(db.stmt(
                 "INSERT INTO lot_closures (lot_id, customer_id, expected_version, points, closed_at) VALUES (?, ?, ?, ?, ?)",
                 args![lot.id, &d.customer_id, st.row.version, points, now.0],
             )?);
         }
-        for e in expiring
-            .iter()
-            .filter(|e| e.points > 0 && lot_ids.iter().any(|l| l.id == e.lot_id))
-        {
+        for e in expiring.iter().filter(|e| e.points > 0 && lot_ids.iter().any(|l| l.id == e.lot_id)) {
             stmts.push(db.stmt(
                 "INSERT INTO ledger (customer_id, kind, points, created_at, lot_id, reason, cause) VALUES (?, 'expire', ?, ?, ?, ?, ?)",
                 args![&d.customer_id, -e.points, now.0, e.lot_id, "Points expired", format!("expire:{}", e.lot_id)],
@@ -95,9 +89,7 @@ pub async fn expire_due(db: &Db, now: Timestamp) -> Result<usize> {
         }
         match db.try_batch(stmts).await? {
             Ok(_) => done += 1,
-            Err(
-                Conflict::StaleMember | Conflict::Duplicate { .. } | Conflict::InsufficientPoints,
-            ) => {}
+            Err(Conflict::StaleMember | Conflict::Duplicate { .. } | Conflict::InsufficientPoints) => {}
             Err(c) => return Err(crate::error::Error::Internal(format!("expiry: {c:?}"))),
         }
     }

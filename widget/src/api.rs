@@ -19,34 +19,19 @@ async fn read<T: DeserializeOwned>(resp: Response) -> Result<T, ApiError> {
     let status = resp.status();
     let text = resp.text().await.map_err(network)?;
     if ok {
-        return serde_json::from_str(&text).map_err(|e| ApiError {
-            code: "internal".into(),
-            message: e.to_string(),
-        });
+        return serde_json::from_str(&text).map_err(|e| ApiError { code: "internal".into(), message: e.to_string() });
     }
     Err(match serde_json::from_str::<ErrorBody>(&text) {
-        Ok(b) => ApiError {
-            code: b.error.code,
-            message: b.error.message,
-        },
-        Err(_) => ApiError {
-            code: "internal".into(),
-            message: format!("HTTP {status}"),
-        },
+        Ok(b) => ApiError { code: b.error.code, message: b.error.message },
+        Err(_) => ApiError { code: "internal".into(), message: format!("HTTP {status}") },
     })
 }
 
 fn network(e: gloo_net::Error) -> ApiError {
-    ApiError {
-        code: "network".into(),
-        message: e.to_string(),
-    }
+    ApiError { code: "network".into(), message: e.to_string() }
 }
 
-fn authorized(
-    mut r: gloo_net::http::RequestBuilder,
-    token: Option<&str>,
-) -> gloo_net::http::RequestBuilder {
+fn authorized(mut r: gloo_net::http::RequestBuilder, token: Option<&str>) -> gloo_net::http::RequestBuilder {
     if let Some(t) = token {
         r = r.header("Authorization", &format!("Bearer {t}"));
     }
@@ -54,15 +39,8 @@ fn authorized(
 }
 
 /// `GET base + path`.
-pub async fn get<T: DeserializeOwned>(
-    base: &str,
-    path: &str,
-    token: Option<&str>,
-) -> Result<T, ApiError> {
-    let resp = authorized(Request::get(&format!("{base}{path}")), token)
-        .send()
-        .await
-        .map_err(network)?;
+pub async fn get<T: DeserializeOwned>(base: &str, path: &str, token: Option<&str>) -> Result<T, ApiError> {
+    let resp = authorized(Request::get(&format!("{base}{path}")), token).send().await.map_err(network)?;
     read(resp).await
 }
 

@@ -31,32 +31,20 @@ pub fn Balance() -> impl IntoView {
 fn standing(m: MemberSummary, program: Option<ProgramSummary>) -> impl IntoView {
     let s = use_state();
     let t = s.text;
-    let points_name = program
-        .as_ref()
-        .map_or_else(|| "points".to_owned(), |p| p.points_name.clone());
-    let pending = (m.pending > 0).then(
-        || view! { <p class="le-pending">{fill(t.pending, &[("n", &m.pending.to_string())])}</p> },
-    );
+    let points_name = program.as_ref().map_or_else(|| "points".to_owned(), |p| p.points_name.clone());
+    let pending = (m.pending > 0)
+        .then(|| view! { <p class="le-pending">{fill(t.pending, &[("n", &m.pending.to_string())])}</p> });
     let expiring = m.expiring.first().map(|e| {
         let date = e.expires_at.to_rfc3339();
         view! { <p class="le-expiring">{fill(t.expiring, &[("n", &e.points.to_string()), ("date", day(&date))])}</p> }
     });
     let tier = m.tier.clone().map(|name| {
-        let current = program
-            .as_ref()
-            .and_then(|p| p.tiers.iter().find(|t| t.name == name))
-            .map_or(0, |t| t.threshold);
+        let current = program.as_ref().and_then(|p| p.tiers.iter().find(|t| t.name == name)).map_or(0, |t| t.threshold);
         let (percent, caption) = match &m.next_tier {
             Some(n) => {
                 let span = (n.threshold - current).max(1);
                 let done = (span - n.points_needed).clamp(0, span);
-                (
-                    done * 100 / span,
-                    fill(
-                        t.to_next_tier,
-                        &[("n", &n.points_needed.to_string()), ("name", &n.name)],
-                    ),
-                )
+                (done * 100 / span, fill(t.to_next_tier, &[("n", &n.points_needed.to_string()), ("name", &n.name)]))
             }
             None => (100, t.top_tier.to_owned()),
         };

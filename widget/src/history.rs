@@ -17,12 +17,7 @@ pub fn History() -> impl IntoView {
         // Reload after a redemption too: it shows up here.
         let _ = s.last_coupon.get();
         async move {
-            api::get::<TransactionPage>(
-                &s.api.get_value(),
-                "/v1/me/transactions?limit=20",
-                token.as_deref(),
-            )
-            .await
+            api::get::<TransactionPage>(&s.api.get_value(), "/v1/me/transactions?limit=20", token.as_deref()).await
         }
     });
     view! {

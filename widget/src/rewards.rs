@@ -62,10 +62,7 @@ fn RewardCard(offer: RewardOffer) -> impl IntoView {
     let stage = RwSignal::new(Stage::Idle);
     let r = offer.reward.clone();
     let status = if !offer.eligible {
-        offer
-            .reason
-            .clone()
-            .unwrap_or_else(|| t.not_eligible.to_owned())
+        offer.reason.clone().unwrap_or_else(|| t.not_eligible.to_owned())
     } else if !offer.affordable {
         fill(t.need_more, &[("n", &offer.points_needed.to_string())])
     } else {
@@ -81,20 +78,12 @@ fn RewardCard(offer: RewardOffer) -> impl IntoView {
         spawn_local(async move {
             let body = serde_json::to_string(&RedeemRequest { reward_id }).unwrap_or_default();
             let token = s.token.get_untracked();
-            let result = api::post::<RedemptionReceipt>(
-                &s.api.get_value(),
-                "/v1/me/redemptions",
-                token.as_deref(),
-                body,
-                &key,
-            )
-            .await;
+            let result =
+                api::post::<RedemptionReceipt>(&s.api.get_value(), "/v1/me/redemptions", token.as_deref(), body, &key)
+                    .await;
             match result {
                 Ok(receipt) => {
-                    s.live.set(fill(
-                        t.redeemed_live,
-                        &[("name", &name), ("code", &receipt.coupon.code)],
-                    ));
+                    s.live.set(fill(t.redeemed_live, &[("name", &name), ("code", &receipt.coupon.code)]));
                     let detail = RedeemedDetail {
                         code: &receipt.coupon.code,
                         reward_id: &receipt.reward_id,
@@ -103,9 +92,7 @@ fn RewardCard(offer: RewardOffer) -> impl IntoView {
                         expires_at: receipt.coupon.expires_at.map(|x| x.to_rfc3339()),
                         min_order_minor: receipt.coupon.min_order_minor,
                     };
-                    let js = detail
-                        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-                        .unwrap_or_default();
+                    let js = detail.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or_default();
                     s.emit("loyalty:redeemed", &js);
                     s.last_coupon.set(Some(receipt));
                     stage.set(Stage::Idle);
@@ -127,10 +114,7 @@ fn RewardCard(offer: RewardOffer) -> impl IntoView {
         .into_any(),
         Stage::Confirm(key) => {
             let redeem = redeem.clone();
-            let question = fill(
-                t.confirm,
-                &[("points", &cost.to_string()), ("name", &r.name)],
-            );
+            let question = fill(t.confirm, &[("points", &cost.to_string()), ("name", &r.name)]);
             let label = question.clone();
             view! {
                 <div class="le-confirm" role="group" aria-label=label>
@@ -141,9 +125,7 @@ fn RewardCard(offer: RewardOffer) -> impl IntoView {
             }
             .into_any()
         }
-        Stage::Busy => {
-            view! { <button class="le-primary" disabled=true>{t.redeeming}</button> }.into_any()
-        }
+        Stage::Busy => view! { <button class="le-primary" disabled=true>{t.redeeming}</button> }.into_any(),
     };
     let failure = move || match stage.get() {
         Stage::Failed(m) => Some(view! { <p class="le-error" role="alert">{m}</p> }),
@@ -218,15 +200,12 @@ async fn copy_text(text: &str) -> bool {
     let Ok(clip) = js_sys::Reflect::get(&nav, &"clipboard".into()) else {
         return false;
     };
-    let Ok(write) = js_sys::Reflect::get(&clip, &"writeText".into())
-        .and_then(|f| f.dyn_into::<js_sys::Function>())
+    let Ok(write) = js_sys::Reflect::get(&clip, &"writeText".into()).and_then(|f| f.dyn_into::<js_sys::Function>())
     else {
         return false;
     };
     let Ok(promise) = write.call1(&clip, &text.into()) else {
         return false;
     };
-    wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(promise))
-        .await
-        .is_ok()
+    wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(promise)).await.is_ok()
 }

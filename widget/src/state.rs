@@ -55,11 +55,7 @@ pub struct State {
 
 impl State {
     /// Creates the state and starts the first loads.
-    pub fn new(
-        config: Config,
-        token: RwSignal<Option<String>>,
-        host: web_sys::HtmlElement,
-    ) -> State {
+    pub fn new(config: Config, token: RwSignal<Option<String>>, host: web_sys::HtmlElement) -> State {
         let api = StoredValue::new(config.api.trim_end_matches('/').to_owned());
         // Each resource re-runs when the token changes (sign in or out),
         // because reading `token` inside the fetcher subscribes to it.
@@ -70,9 +66,7 @@ impl State {
             let t = token.get();
             async move {
                 match t {
-                    Some(t) => api::get::<MemberSummary>(&api.get_value(), "/v1/me", Some(&t))
-                        .await
-                        .map(Some),
+                    Some(t) => api::get::<MemberSummary>(&api.get_value(), "/v1/me", Some(&t)).await.map(Some),
                     None => Ok(None),
                 }
             }
@@ -81,11 +75,7 @@ impl State {
             let t = token.get();
             async move {
                 match t {
-                    Some(t) => {
-                        api::get::<RewardOffers>(&api.get_value(), "/v1/me/rewards", Some(&t))
-                            .await
-                            .map(Some)
-                    }
+                    Some(t) => api::get::<RewardOffers>(&api.get_value(), "/v1/me/rewards", Some(&t)).await.map(Some),
                     None => Ok(None),
                 }
             }

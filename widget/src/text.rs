@@ -71,20 +71,11 @@ const EN: Text = Text {
     how_to_earn: "How to earn",
     cost: "{n} points",
     errors: &[
-        (
-            "insufficient_points",
-            "You do not have enough points for this reward.",
-        ),
+        ("insufficient_points", "You do not have enough points for this reward."),
         ("not_eligible", "This reward is not available to you."),
         ("reward_unavailable", "This reward is no longer available."),
-        (
-            "unauthorized",
-            "Your session has expired. Please sign in again.",
-        ),
-        (
-            "network",
-            "Could not reach the rewards service. Check your connection.",
-        ),
+        ("unauthorized", "Your session has expired. Please sign in again."),
+        ("network", "Could not reach the rewards service. Check your connection."),
     ],
 };
 
@@ -121,38 +112,18 @@ const FR: Text = Text {
     how_to_earn: "Comment gagner des points",
     cost: "{n} points",
     errors: &[
-        (
-            "insufficient_points",
-            "Vous n'avez pas assez de points pour cette récompense.",
-        ),
-        (
-            "not_eligible",
-            "Cette récompense ne vous est pas accessible.",
-        ),
-        (
-            "reward_unavailable",
-            "Cette récompense n'est plus disponible.",
-        ),
-        (
-            "unauthorized",
-            "Votre session a expiré. Veuillez vous reconnecter.",
-        ),
-        (
-            "network",
-            "Le service de fidélité est injoignable. Vérifiez votre connexion.",
-        ),
+        ("insufficient_points", "Vous n'avez pas assez de points pour cette récompense."),
+        ("not_eligible", "Cette récompense ne vous est pas accessible."),
+        ("reward_unavailable", "Cette récompense n'est plus disponible."),
+        ("unauthorized", "Votre session a expiré. Veuillez vous reconnecter."),
+        ("network", "Le service de fidélité est injoignable. Vérifiez votre connexion."),
     ],
 };
 
 impl Text {
     /// The table for a language tag (`fr`, `fr-CA`, …); English otherwise.
     pub fn for_lang(lang: Option<&str>) -> &'static Text {
-        match lang.map(|l| {
-            l.split(['-', '_'])
-                .next()
-                .unwrap_or("")
-                .to_ascii_lowercase()
-        }) {
+        match lang.map(|l| l.split(['-', '_']).next().unwrap_or("").to_ascii_lowercase()) {
             Some(l) if l == "fr" => &FR,
             _ => &EN,
         }
@@ -160,10 +131,7 @@ impl Text {
 
     /// The words for an API error code, falling back to the API's message.
     pub fn error(&self, code: &str, message: &str) -> String {
-        self.errors
-            .iter()
-            .find(|(c, _)| *c == code)
-            .map_or_else(|| message.to_owned(), |(_, m)| (*m).to_owned())
+        self.errors.iter().find(|(c, _)| *c == code).map_or_else(|| message.to_owned(), |(_, m)| (*m).to_owned())
     }
 }
 

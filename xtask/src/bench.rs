@@ -1,8 +1,391 @@
-//! `cargo xtask bench`: filled in by the benchmarks issue.
+//! `cargo xtask bench`: every performance claim as a number from one
+//! command, always side by side with a baseline measured in the same run.
+//!
+//! - sizes: Worker wasm, widget transfer (loader + glue + wasm), raw/gzip/brotli
+//! - load: wrk against our Worker and a baseline Worker doing one plain D1
+//!   statement per request, interleaved round by round, bounded in time,
+//!   on 127.0.0.1 only; our figures are reported as ratios of the baseline's
+//! - first render: navigation to the widget's first balance in Chromium
+//! - criterion: core's hot paths
+//!
+//! Results: a table on stdout and `target/bench/results.json`.
 
-use crate::Result;
+use std::fs;
+use std::io::Write;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
-/// Prints the benchmark table.
+use loyalty_core::token::{mint, Claims};
+use serde_json::{json, Value};
+
+use crate::server::{self, Wrangler, DEV_KEY};
+use crate::tools::{self, Tools};
+use crate::{build, http, root, run, Result};
+
+/// Seconds of each load run; several runs per figure, interleaved.
+const RUN_SECS: u32 = 4;
+/// Rounds per comparison (the median is reported).
+const ROUNDS: usize = 3;
+/// Members the load spreads over.
+const MEMBERS: usize = 50;
+
+fn free_port() -> Result<u16> {
+    let l = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    Ok(l.local_addr().map_err(|e| e.to_string())?.port())
+}
+
+fn ensure_wrk() -> Result {
+    if Command::new("wrk").arg("--version").output().is_ok() {
+        return Ok(());
+    }
+    run(Command::new("apt-get").arg("update"))?;
+    run(Command::new("apt-get").args(["install", "-y", "wrk"]))
+}
+
+fn gzip(bytes: &[u8]) -> usize {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    e.write_all(bytes).expect("in memory");
+    e.finish().expect("in memory").len()
+}
+
+fn brotli(bytes: &[u8]) -> usize {
+    let mut out = Vec::new();
+    {
+        let mut w = brotli::CompressorWriter::new(&mut out, 4096, 11, 22);
+        w.write_all(bytes).expect("in memory");
+    }
+    out.len()
+}
+
+fn sizes() -> Result<Value> {
+    let root = root();
+    let read = |p: &Path| fs::read(p).map_err(|e| format!("{}: {e}", p.display()));
+    let worker = read(&root.join("edge/build/index_bg.wasm"))?;
+    let js = read(&root.join("target/site/widget/loyalty.js"))?;
+    let wasm = read(&root.join("target/site/widget/loyalty_bg.wasm"))?;
+    Ok(json!({
+        "worker_wasm": {"raw": worker.len(), "gzip": gzip(&worker)},
+        "widget_js": {"raw": js.len(), "gzip": gzip(&js), "brotli": brotli(&js)},
+        "widget_wasm": {"raw": wasm.len(), "gzip": gzip(&wasm), "brotli": brotli(&wasm)},
+        "widget_total": {"raw": js.len() + wasm.len(), "gzip": gzip(&js) + gzip(&wasm), "brotli": brotli(&js) + brotli(&wasm)},
+    }))
+}
+
+/// Criterion figures for core, in nanoseconds per iteration.
+fn criterion() -> Result<Value> {
+    let out = crate::cargo()
+        .args([
+            "bench",
+            "-p",
+            "loyalty-core",
+            "--bench",
+            "core",
+            "--",
+            "--warm-up-time",
+            "1",
+            "--measurement-time",
+            "3",
+        ])
+        .args(["--output-format", "bencher"])
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(format!("cargo bench failed: {}", String::from_utf8_lossy(&out.stderr)));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut figures = serde_json::Map::new();
+    for line in text.lines().filter(|l| l.starts_with("test ")) {
+        // test NAME ... bench:      95,614 ns/iter (+/- 1,234)
+        let Some((name, rest)) = line["test ".len()..].split_once(" ... bench:") else { continue };
+        let ns: String = rest.split("ns/iter").next().unwrap_or("").chars().filter(char::is_ascii_digit).collect();
+        figures.insert(name.trim().to_owned(), json!(ns.parse::<u64>().unwrap_or(0)));
+    }
+    Ok(Value::Object(figures))
+}
+
+/// One wrk run; its Lua script prints the figures as JSON.
+fn wrk(url: &str, script: &Path, connections: u32) -> Result<Value> {
+    let threads = connections.clamp(1, 2).to_string();
+    let out = Command::new("wrk")
+        .args(["-t", &threads, "-c", &connections.to_string(), "-d", &format!("{RUN_SECS}s"), "--timeout", "10s", "-s"])
+        .arg(script)
+        .arg(url)
+        .output()
+        .map_err(|e| format!("wrk: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find_map(|l| l.strip_prefix("BENCH_JSON "))
+        .ok_or_else(|| format!("wrk printed no figures: {text}"))?;
+    let mut v: Value = serde_json::from_str(line).map_err(|e| e.to_string())?;
+    let secs = v["duration_us"].as_f64().unwrap_or(1.0) / 1e6;
+    v["rps"] = json!((v["requests"].as_f64().unwrap_or(0.0) / secs * 10.0).round() / 10.0);
+    Ok(v)
+}
+
+fn median(samples: &[Value], key: &str) -> f64 {
+    let mut xs: Vec<f64> = samples.iter().filter_map(|s| s[key].as_f64()).collect();
+    xs.sort_by(f64::total_cmp);
+    xs.get(xs.len() / 2).copied().unwrap_or(0.0)
+}
+
+fn summary(samples: &[Value]) -> Value {
+    json!({
+        "rps": median(samples, "rps"),
+        "p50_ms": median(samples, "p50_us") / 1000.0,
+        "p90_ms": median(samples, "p90_us") / 1000.0,
+        "p99_ms": median(samples, "p99_us") / 1000.0,
+        "non_2xx": samples.iter().map(|s| s["non2xx"].as_u64().unwrap_or(0)).sum::<u64>(),
+        "errors": samples.iter().map(|s| s["errors"].as_u64().unwrap_or(0)).sum::<u64>(),
+        "runs": samples.len(),
+    })
+}
+
+const LUA_DONE: &str = r#"
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('BENCH_JSON {"requests":%d,"duration_us":%d,"errors":%d,"non2xx":%d,"p50_us":%d,"p90_us":%d,"p99_us":%d}\n',
+    summary.requests, summary.duration, e.connect + e.read + e.write + e.timeout, e.status,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99)))
+end
+"#;
+
+/// A wrk script: `body` is Lua building the request from `n` (a per-thread
+/// counter), `tid` (the thread) and `tokens`.
+fn script(dir: &Path, name: &str, tokens: &[String], body: &str) -> Result<PathBuf> {
+    let list = tokens.iter().map(|t| format!("\"{t}\"")).collect::<Vec<_>>().join(",");
+    let lua = format!(
+        "local tokens = {{{list}}}\nlocal threads = 0\nfunction setup(thread) threads = threads + 1; thread:set('tid', threads) end\n\
+         local n = 0\nfunction request()\n  n = n + 1\n{body}\nend\n{LUA_DONE}"
+    );
+    let path = dir.join(format!("{name}.lua"));
+    fs::write(&path, lua).map_err(|e| e.to_string())?;
+    Ok(path)
+}
+
+fn post(port: u16, path: &str, auth: &str, body: &str) -> Result<String> {
+    match http::request(port, "POST", path, &[("Authorization", auth), ("Content-Type", "application/json")], body) {
+        Ok((s, b)) if (200..300).contains(&s) => Ok(b),
+        Ok((s, b)) => Err(format!("{path}: HTTP {s}: {b}")),
+        Err(e) => Err(format!("{path}: {e}")),
+    }
+}
+
+/// Time to first rendered balance in Chromium (ms since navigation start).
+fn first_render(t: &Tools, port: u16) -> Result<Value> {
+    post(port, "/v1/members/bench-render/adjustments", DEV_KEY, r#"{"points": 4321, "reason": "bench"}"#)?;
+    let out = t
+        .node_tool("node")
+        .arg(root().join("tests/bench/first-render.mjs"))
+        .args([&format!("http://127.0.0.1:{port}"), "bench-render", "9"])
+        .current_dir(root())
+        .output()
+        .map_err(|e| e.to_string())?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find_map(|l| l.strip_prefix("BENCH_JSON "))
+        .ok_or_else(|| format!("first-render printed nothing: {text}{}", String::from_utf8_lossy(&out.stderr)))?;
+    let v: Value = serde_json::from_str(line).map_err(|e| e.to_string())?;
+    let samples = v["samples"].as_array().cloned().unwrap_or_default();
+    let warm: Vec<Value> = samples.iter().skip(1).cloned().collect();
+    Ok(json!({
+        "cold_ms": samples.first().and_then(|s| s["balance_ms"].as_f64()),
+        "warm_median_ms": median(&warm, "balance_ms"),
+        "warm_script_loaded_median_ms": median(&warm, "script_loaded_ms"),
+        "runs": samples.len(),
+    }))
+}
+
+/// `cargo xtask bench`.
 pub fn bench() -> Result {
-    Err("cargo xtask bench is not implemented yet".into())
+    let t = tools::ensure_all(true)?;
+    ensure_wrk()?;
+    build::all(&t)?;
+    let dir = root().join("target/bench");
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+
+    eprintln!("xtask: measuring sizes and criterion figures");
+    let sizes = sizes()?;
+    let criterion = criterion()?;
+
+    eprintln!("xtask: starting our Worker and the baseline Worker");
+    let (ours_state, base_state) = (dir.join("state-edge"), dir.join("state-baseline"));
+    let baseline_dir = root().join("tests/baseline");
+    server::migrate(&t, &ours_state)?;
+    server::migrate_in(&t, &baseline_dir, "baseline", &base_state)?;
+    let (p_ours, p_base) = (free_port()?, free_port()?);
+    let _ours = Wrangler::start(&t, p_ours, &ours_state, Some(&dir.join("wrangler-ours.log")))?;
+    let _base = Wrangler::start_in(&t, &baseline_dir, p_base, &base_state, Some(&dir.join("wrangler-baseline.log")))?;
+    server::seed(p_ours)?;
+
+    // Data: a 1-point reward, members with plenty of points, their tokens,
+    // and one issued coupon for validation.
+    let auth = [("Authorization", DEV_KEY), ("Content-Type", "application/json")];
+    let reward = r#"{"name": "Bench", "kind": "free_shipping", "points_cost": 1, "coupon": {"expires_in_days": 30}}"#;
+    http::request(p_ours, "PUT", "/v1/rewards/BENCH_1PT", &auth, reward).map_err(|e| e.to_string())?;
+    let exp = (js_now() + 7200) as i64;
+    let mut tokens = Vec::new();
+    for i in 0..MEMBERS {
+        let id = format!("bench-{i}");
+        post(p_ours, &format!("/v1/members/{id}/adjustments"), DEV_KEY, r#"{"points": 1000000, "reason": "bench"}"#)?;
+        let claims = Claims { sub: id, exp, iat: None, nbf: None, email: None, name: None };
+        tokens.push(mint(&claims, b"dev-widget-secret"));
+    }
+    let receipt = post(p_ours, "/v1/members/bench-0/redemptions", DEV_KEY, r#"{"reward_id": "BENCH_1PT"}"#)?;
+    let code = serde_json::from_str::<Value>(&receipt).map_err(|e| e.to_string())?["coupon"]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let run_id = js_now();
+
+    let me = script(
+        &dir,
+        "me",
+        &tokens,
+        r#"  return wrk.format("GET", "/v1/me", {["Authorization"] = "Bearer " .. tokens[(n % #tokens) + 1]})"#,
+    )?;
+    let redeem = script(
+        &dir,
+        "redeem",
+        &tokens,
+        r#"  return wrk.format("POST", "/v1/me/redemptions", {["Authorization"] = "Bearer " .. tokens[(n % #tokens) + 1], ["Content-Type"] = "application/json"}, '{"reward_id":"BENCH_1PT"}')"#,
+    )?;
+    let events = script(
+        &dir,
+        "events",
+        &[],
+        &format!(
+            r#"  local body = string.format('{{"type":"purchase","order_id":"b{run_id}-%d-%d","customer_id":"bench-%d","amount_minor":1999,"currency":"USD"}}', tid, n, n % {MEMBERS})
+  return wrk.format("POST", "/v1/events", {{["Authorization"] = "Bearer dev-api-key", ["Content-Type"] = "application/json"}}, body)"#
+        ),
+    )?;
+    let validate = script(
+        &dir,
+        "validate",
+        &[],
+        &format!(
+            r#"  return wrk.format("POST", "/v1/coupons/validate", {{["Authorization"] = "Bearer dev-api-key", ["Content-Type"] = "application/json"}}, '{{"code":"{code}","order_amount_minor":5000,"currency":"USD"}}')"#
+        ),
+    )?;
+    let insert = script(
+        &dir,
+        "baseline-insert",
+        &[],
+        r#"  return wrk.format("POST", "/", {["Content-Type"] = "application/json"}, string.format('{"tid":%d,"n":%d}', tid, n))"#,
+    )?;
+    let select = script(&dir, "baseline-select", &[], r#"  return wrk.format("GET", "/")"#)?;
+
+    let ours = format!("http://127.0.0.1:{p_ours}");
+    let base = format!("http://127.0.0.1:{p_base}");
+    // (name, our script, baseline script, connections)
+    let pairs: [(&str, &Path, &Path, u32); 5] = [
+        ("redeem_c10", &redeem, &insert, 10),
+        ("redeem_c1", &redeem, &insert, 1),
+        ("me_c10", &me, &select, 10),
+        ("events_c10", &events, &insert, 10),
+        ("validate_c10", &validate, &select, 10),
+    ];
+    let mut load = serde_json::Map::new();
+    for (name, ours_script, base_script, c) in pairs {
+        eprintln!("xtask: load {name}: {ROUNDS} interleaved rounds of {RUN_SECS}s, ours then baseline");
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        for _ in 0..ROUNDS {
+            a.push(wrk(&ours, ours_script, c)?);
+            b.push(wrk(&base, base_script, c)?);
+        }
+        let (sa, sb) = (summary(&a), summary(&b));
+        let ratio = sa["rps"].as_f64().unwrap_or(0.0) / sb["rps"].as_f64().unwrap_or(1.0).max(0.001);
+        let p99_ratio = sa["p99_ms"].as_f64().unwrap_or(0.0) / sb["p99_ms"].as_f64().unwrap_or(1.0).max(0.001);
+        load.insert(
+            name.into(),
+            json!({"ours": sa, "baseline": sb, "throughput_ratio": ratio, "p99_ratio": p99_ratio, "connections": c}),
+        );
+    }
+    eprintln!("xtask: first render in Chromium");
+    let render = first_render(&t, p_ours)?;
+
+    let goals = json!({
+        "redemption_throughput_vs_insert_c10 >= 0.70": load["redeem_c10"]["throughput_ratio"].as_f64().unwrap_or(0.0) >= 0.70,
+        "redemption_p99_vs_insert_c1 <= 2.0": load["redeem_c1"]["p99_ratio"].as_f64().unwrap_or(f64::MAX) <= 2.0,
+        "balance_read_throughput_vs_select_c10 >= 0.80": load["me_c10"]["throughput_ratio"].as_f64().unwrap_or(0.0) >= 0.80,
+        "widget_transfer_gzip <= 50 KB": sizes["widget_total"]["gzip"].as_u64().unwrap_or(u64::MAX) <= 50 * 1024,
+    });
+    let results = json!({
+        "date": chrono_like_now(),
+        "machine": format!("{} cores", std::thread::available_parallelism().map_or(0, |n| n.get())),
+        "sizes": sizes, "load": load, "first_render": render, "criterion_ns": criterion, "goals": goals,
+    });
+    fs::write(dir.join("results.json"), serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?)
+        .map_err(|e| e.to_string())?;
+    print_table(&results);
+    Ok(())
+}
+
+fn js_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+fn chrono_like_now() -> String {
+    loyalty_core::Timestamp(js_now() as i64).to_rfc3339()
+}
+
+fn print_table(r: &Value) {
+    let kb = |v: &Value| format!("{:.1} KB", v.as_f64().unwrap_or(0.0) / 1024.0);
+    let s = &r["sizes"];
+    println!(
+        "\nLoyalty Edge benchmarks — {} — {}\n",
+        r["date"].as_str().unwrap_or(""),
+        r["machine"].as_str().unwrap_or("")
+    );
+    println!("Sizes                     raw         gzip        brotli");
+    for (name, k) in [
+        ("Worker wasm", "worker_wasm"),
+        ("widget loyalty.js", "widget_js"),
+        ("widget .wasm", "widget_wasm"),
+        ("widget transfer", "widget_total"),
+    ] {
+        let v = &s[k];
+        let br = if v["brotli"].is_null() { "-".into() } else { kb(&v["brotli"]) };
+        println!("  {name:<22} {:<11} {:<11} {br}", kb(&v["raw"]), kb(&v["gzip"]));
+    }
+    println!("\nLoad (wrk, {ROUNDS} × {RUN_SECS}s interleaved, median)   ours: req/s  p50  p90  p99 ms | baseline: req/s  p99 ms | ratio");
+    for (name, v) in r["load"].as_object().into_iter().flatten() {
+        let (o, b) = (&v["ours"], &v["baseline"]);
+        println!(
+            "  {name:<14} {:>8.0} {:>6.1} {:>6.1} {:>6.1} | {:>8.0} {:>6.1} | throughput {:.2}, p99 {:.2}{}",
+            o["rps"].as_f64().unwrap_or(0.0),
+            o["p50_ms"].as_f64().unwrap_or(0.0),
+            o["p90_ms"].as_f64().unwrap_or(0.0),
+            o["p99_ms"].as_f64().unwrap_or(0.0),
+            b["rps"].as_f64().unwrap_or(0.0),
+            b["p99_ms"].as_f64().unwrap_or(0.0),
+            v["throughput_ratio"].as_f64().unwrap_or(0.0),
+            v["p99_ratio"].as_f64().unwrap_or(0.0),
+            if o["non_2xx"].as_u64().unwrap_or(0) + o["errors"].as_u64().unwrap_or(0) > 0 {
+                format!("  ({} non-2xx, {} errors)", o["non_2xx"], o["errors"])
+            } else {
+                String::new()
+            }
+        );
+    }
+    let fr = &r["first_render"];
+    println!(
+        "\nFirst balance in Chromium: cold {:.0} ms, warm median {:.0} ms (script loaded at {:.0} ms), {} runs",
+        fr["cold_ms"].as_f64().unwrap_or(0.0),
+        fr["warm_median_ms"].as_f64().unwrap_or(0.0),
+        fr["warm_script_loaded_median_ms"].as_f64().unwrap_or(0.0),
+        fr["runs"]
+    );
+    println!("\nCriterion (core):");
+    for (name, ns) in r["criterion_ns"].as_object().into_iter().flatten() {
+        println!("  {name:<50} {:>10.2} µs", ns.as_f64().unwrap_or(0.0) / 1000.0);
+    }
+    println!("\nGoals:");
+    for (goal, met) in r["goals"].as_object().into_iter().flatten() {
+        println!("  {} {goal}", if met.as_bool() == Some(true) { "met    " } else { "NOT MET" });
+    }
+    println!("\nJSON: target/bench/results.json");
 }

@@ -20,25 +20,12 @@ pub fn all(t: &Tools) -> Result {
 /// `loyalty_bg.wasm`.
 pub fn widget(t: &Tools) -> Result {
     let root = root();
-    run(cargo().args([
-        "build",
-        "--release",
-        "--target",
-        "wasm32-unknown-unknown",
-        "-p",
-        "loyalty-widget",
-    ]))?;
+    run(cargo().args(["build", "--release", "--target", "wasm32-unknown-unknown", "-p", "loyalty-widget"]))?;
     let pkg = root.join("target/widget-pkg");
     let _ = fs::remove_dir_all(&pkg);
     run(Command::new(&t.wasm_bindgen)
         .arg(root.join("target/wasm32-unknown-unknown/release/loyalty_widget.wasm"))
-        .args([
-            "--target",
-            "no-modules",
-            "--no-typescript",
-            "--remove-name-section",
-            "--remove-producers-section",
-        ])
+        .args(["--target", "no-modules", "--no-typescript", "--remove-name-section", "--remove-producers-section"])
         .args(["--out-name", "loyalty", "--out-dir"])
         .arg(&pkg))?;
     let out = root.join("target/site/widget");
@@ -56,8 +43,7 @@ pub fn widget(t: &Tools) -> Result {
     let css_literal = serde_json::to_string(&css).map_err(|e| e.to_string())?;
     // One function scope: the glue's `wasm_bindgen` stays private; only
     // `window.LoyaltyEdge` is global.
-    let bundle =
-        format!("(function(){{\n{glue}\nvar LOYALTY_CSS = {css_literal};\n{loader}\n}})();\n");
+    let bundle = format!("(function(){{\n{glue}\nvar LOYALTY_CSS = {css_literal};\n{loader}\n}})();\n");
     let unminified = pkg.join("bundle.js");
     fs::write(&unminified, bundle).map_err(|e| e.to_string())?;
     run(t

@@ -21,10 +21,7 @@ use std::time::Instant;
 
 /// The repository root.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives in the workspace")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
 }
 
 /// A failed step.
@@ -34,9 +31,7 @@ pub type Result<T = ()> = std::result::Result<T, String>;
 pub fn run(cmd: &mut Command) -> Result {
     let shown = format!("{cmd:?}");
     eprintln!("xtask: $ {}", shown.replace('"', ""));
-    let status = cmd
-        .status()
-        .map_err(|e| format!("cannot start {shown}: {e}"))?;
+    let status = cmd.status().map_err(|e| format!("cannot start {shown}: {e}"))?;
     if status.success() {
         Ok(())
     } else {
@@ -88,14 +83,7 @@ fn test(args: &[String]) -> Result {
     step("rustfmt");
     run(cargo().args(["fmt", "--all", "--", "--check"]))?;
     step("clippy (host)");
-    run(cargo().args([
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--",
-        "-D",
-        "warnings",
-    ]))?;
+    run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
     step("clippy (wasm32)");
     run(cargo().args([
         "clippy",
@@ -114,9 +102,7 @@ fn test(args: &[String]) -> Result {
     step("unit and property tests");
     run(cargo().args(["test", "--workspace"]))?;
     step("docs");
-    run(cargo()
-        .args(["doc", "-p", "loyalty-core", "--no-deps"])
-        .env("RUSTDOCFLAGS", "-D warnings"))?;
+    run(cargo().args(["doc", "-p", "loyalty-core", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"))?;
     step("wasm builds");
     build::all(&t)?;
     if e2e {

@@ -19,24 +19,18 @@ pub struct Wrangler {
 }
 
 fn wrangler_env(c: &mut Command) {
-    c.env("WRANGLER_SEND_METRICS", "false")
-        .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
-        .env("CI", "true");
+    c.env("WRANGLER_SEND_METRICS", "false").env("CLOUDFLARE_CF_FETCH_ENABLED", "false").env("CI", "true");
 }
 
 /// Applies `edge/migrations` to the local D1 under `state`.
 pub fn migrate(t: &Tools, state: &Path) -> Result {
+    migrate_in(t, &root().join("edge"), "loyalty", state)
+}
+
+/// Applies the migrations of the Worker in `dir` (database `db`).
+pub fn migrate_in(t: &Tools, dir: &Path, db: &str, state: &Path) -> Result {
     let mut c = t.node_tool("wrangler");
-    c.args([
-        "d1",
-        "migrations",
-        "apply",
-        "loyalty",
-        "--local",
-        "--persist-to",
-    ])
-    .arg(state)
-    .current_dir(root().join("edge"));
+    c.args(["d1", "migrations", "apply", db, "--local", "--persist-to"]).arg(state).current_dir(dir);
     wrangler_env(&mut c);
     run(&mut c)
 }
@@ -44,6 +38,11 @@ pub fn migrate(t: &Tools, state: &Path) -> Result {
 impl Wrangler {
     /// Starts the Worker on `port` with state under `state`; waits for health.
     pub fn start(t: &Tools, port: u16, state: &Path, log: Option<&Path>) -> Result<Wrangler> {
+        Wrangler::start_in(t, &root().join("edge"), port, state, log)
+    }
+
+    /// Starts the Worker whose wrangler.toml is in `dir`.
+    pub fn start_in(t: &Tools, dir: &Path, port: u16, state: &Path, log: Option<&Path>) -> Result<Wrangler> {
         let mut c = t.node_tool("wrangler");
         c.args([
             "dev",
@@ -56,7 +55,7 @@ impl Wrangler {
             "--persist-to",
         ])
         .arg(state)
-        .current_dir(root().join("edge"))
+        .current_dir(dir)
         .stdin(Stdio::null())
         // Own process group: wrangler spawns workerd children that must
         // stop with it, and only they.
@@ -64,12 +63,9 @@ impl Wrangler {
         wrangler_env(&mut c);
         if let Some(log) = log {
             let f = std::fs::File::create(log).map_err(|e| e.to_string())?;
-            c.stdout(f.try_clone().map_err(|e| e.to_string())?)
-                .stderr(f);
+            c.stdout(f.try_clone().map_err(|e| e.to_string())?).stderr(f);
         }
-        let child = c
-            .spawn()
-            .map_err(|e| format!("cannot start wrangler: {e}"))?;
+        let child = c.spawn().map_err(|e| format!("cannot start wrangler: {e}"))?;
         let mut w = Wrangler { child };
         let deadline = Instant::now() + Duration::from_secs(90);
         loop {
@@ -77,9 +73,7 @@ impl Wrangler {
                 return Ok(w);
             }
             if let Ok(Some(status)) = w.child.try_wait() {
-                return Err(format!(
-                    "wrangler dev exited early ({status}); is port {port} free?"
-                ));
+                return Err(format!("wrangler dev exited early ({status}); is port {port} free?"));
             }
             if Instant::now() > deadline {
                 w.stop();
@@ -100,10 +94,7 @@ impl Wrangler {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        let _ = Command::new("kill")
-            .args(["-KILL", &pgid])
-            .stderr(Stdio::null())
-            .status();
+        let _ = Command::new("kill").args(["-KILL", &pgid]).stderr(Stdio::null()).status();
         let _ = self.child.wait();
     }
 
@@ -124,54 +115,25 @@ impl Drop for Wrangler {
 /// Seeds the demo program, rewards and a demo shopper, unless a program is
 /// already configured (so an operator's changes survive restarts).
 pub fn seed(port: u16) -> Result {
-    let (status, _) =
-        http::request(port, "GET", "/v1/program", &[], "").map_err(|e| e.to_string())?;
+    let (status, _) = http::request(port, "GET", "/v1/program", &[], "").map_err(|e| e.to_string())?;
     if status == 200 {
         eprintln!("xtask: program already configured; not re-seeding");
         return Ok(());
     }
     let dir = root().join("edge/seed");
-    let auth = [
-        ("Authorization", DEV_KEY),
-        ("Content-Type", "application/json"),
-    ];
+    let auth = [("Authorization", DEV_KEY), ("Content-Type", "application/json")];
     let program = std::fs::read_to_string(dir.join("program.json")).map_err(|e| e.to_string())?;
-    expect_ok(
-        http::request(port, "PUT", "/v1/program", &auth, &program),
-        "seed program",
-    )?;
-    let rewards: Vec<serde_json::Value> = serde_json::from_str(
-        &std::fs::read_to_string(dir.join("rewards.json")).map_err(|e| e.to_string())?,
-    )
-    .map_err(|e| e.to_string())?;
+    expect_ok(http::request(port, "PUT", "/v1/program", &auth, &program), "seed program")?;
+    let rewards: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("rewards.json")).map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?;
     for r in &rewards {
         let id = r["reward_id"].as_str().ok_or("reward without reward_id")?;
-        expect_ok(
-            http::request(
-                port,
-                "PUT",
-                &format!("/v1/rewards/{id}"),
-                &auth,
-                &r.to_string(),
-            ),
-            id,
-        )?;
+        expect_ok(http::request(port, "PUT", &format!("/v1/rewards/{id}"), &auth, &r.to_string()), id)?;
     }
     let welcome = r#"{"points": 650, "reason": "Welcome to the demo"}"#;
-    expect_ok(
-        http::request(
-            port,
-            "POST",
-            "/v1/members/demo-shopper/adjustments",
-            &auth,
-            welcome,
-        ),
-        "demo shopper",
-    )?;
-    eprintln!(
-        "xtask: seeded the demo program, {} rewards and demo-shopper (650 points)",
-        rewards.len()
-    );
+    expect_ok(http::request(port, "POST", "/v1/members/demo-shopper/adjustments", &auth, welcome), "demo shopper")?;
+    eprintln!("xtask: seeded the demo program, {} rewards and demo-shopper (650 points)", rewards.len());
     Ok(())
 }
 
@@ -234,9 +196,7 @@ pub fn e2e(t: &Tools) -> Result {
         files.extend(found);
     }
     let mut c = t.node_tool("node");
-    c.args(["--test", "--test-concurrency=1", "--test-reporter=spec"])
-        .args(&files)
-        .current_dir(&root);
+    c.args(["--test", "--test-concurrency=1", "--test-reporter=spec"]).args(&files).current_dir(&root);
     if let Some(py) = &t.python {
         c.env("LOYALTY_PYTHON", py);
     }

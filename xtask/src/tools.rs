@@ -26,11 +26,7 @@ pub struct Tools {
 impl Tools {
     /// PATH with our Node first.
     pub fn path(&self) -> String {
-        format!(
-            "{}:{}",
-            self.node_bin.display(),
-            std::env::var("PATH").unwrap_or_default()
-        )
+        format!("{}:{}", self.node_bin.display(), std::env::var("PATH").unwrap_or_default())
     }
 
     /// A command from node_modules/.bin, with our PATH.
@@ -44,9 +40,7 @@ impl Tools {
 fn cargo_bin(name: &str) -> PathBuf {
     let home = std::env::var("CARGO_HOME")
         .map(PathBuf::from)
-        .unwrap_or_else(|_| {
-            PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| "/root".into())).join(".cargo")
-        });
+        .unwrap_or_else(|_| PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| "/root".into())).join(".cargo"));
     home.join("bin").join(name)
 }
 
@@ -57,8 +51,7 @@ fn version_of(bin: &PathBuf) -> Option<String> {
 
 /// The wasm-bindgen version Cargo.lock pins.
 pub fn locked_wasm_bindgen() -> Result<String> {
-    let lock = std::fs::read_to_string(root().join("Cargo.lock"))
-        .map_err(|e| format!("Cargo.lock: {e}"))?;
+    let lock = std::fs::read_to_string(root().join("Cargo.lock")).map_err(|e| format!("Cargo.lock: {e}"))?;
     let mut lines = lock.lines();
     while let Some(l) = lines.next() {
         if l == "name = \"wasm-bindgen\"" {
@@ -87,10 +80,7 @@ fn ensure_cargo_tool(krate: &str, bin: &str, version: &str, locked: bool) -> Res
 }
 
 fn ensure_wasm_target() -> Result {
-    let out = Command::new("rustup")
-        .args(["target", "list", "--installed"])
-        .output()
-        .map_err(|e| e.to_string())?;
+    let out = Command::new("rustup").args(["target", "list", "--installed"]).output().map_err(|e| e.to_string())?;
     if !String::from_utf8_lossy(&out.stdout).contains("wasm32-unknown-unknown") {
         run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
     }
@@ -101,28 +91,21 @@ fn ensure_wasm_target() -> Result {
 /// the lock file changes.
 fn ensure_npm() -> Result<PathBuf> {
     let root = root();
-    let lock = std::fs::read(root.join("package-lock.json"))
-        .map_err(|e| format!("package-lock.json: {e}"))?;
+    let lock = std::fs::read(root.join("package-lock.json")).map_err(|e| format!("package-lock.json: {e}"))?;
     let stamp = root.join("node_modules/.xtask-lock");
     let node_bin = root.join("node_modules/.bin");
-    let fresh = std::fs::read(&stamp).ok().as_deref() == Some(&lock[..])
-        && node_bin.join("wrangler").exists();
+    let fresh = std::fs::read(&stamp).ok().as_deref() == Some(&lock[..]) && node_bin.join("wrangler").exists();
     if !fresh {
         eprintln!("xtask: installing npm packages from package-lock.json");
         // Not `npm ci`: the registry reachable here serves workerd's Linux
         // builds only, and `npm ci` insists on lock entries for the other
         // platforms' optional packages. `npm install` installs exactly the
         // locked versions; we check that it left the lock file untouched.
-        run(Command::new("npm")
-            .args(["install", "--no-audit", "--no-fund"])
-            .current_dir(&root))?;
+        run(Command::new("npm").args(["install", "--no-audit", "--no-fund"]).current_dir(&root))?;
         let after = std::fs::read(root.join("package-lock.json")).map_err(|e| e.to_string())?;
         if after != lock {
             std::fs::write(root.join("package-lock.json"), &lock).map_err(|e| e.to_string())?;
-            return Err(
-                "npm wanted to change package-lock.json; update it deliberately with `npm install`"
-                    .into(),
-            );
+            return Err("npm wanted to change package-lock.json; update it deliberately with `npm install`".into());
         }
         std::fs::write(&stamp, &lock).map_err(|e| e.to_string())?;
     }
@@ -153,13 +136,7 @@ fn ensure_schemathesis() -> Result<PathBuf> {
     if !ok {
         eprintln!("xtask: installing schemathesis {SCHEMATHESIS} into target/tools/venv");
         run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
-        run(Command::new(&python).args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            &format!("schemathesis=={SCHEMATHESIS}"),
-        ]))?;
+        run(Command::new(&python).args(["-m", "pip", "install", "--quiet", &format!("schemathesis=={SCHEMATHESIS}")]))?;
     }
     Ok(python)
 }
@@ -168,12 +145,7 @@ fn ensure_schemathesis() -> Result<PathBuf> {
 pub fn ensure_all(e2e: bool) -> Result<Tools> {
     ensure_wasm_target()?;
     let node_bin = ensure_npm()?;
-    let wasm_bindgen = ensure_cargo_tool(
-        "wasm-bindgen-cli",
-        "wasm-bindgen",
-        &locked_wasm_bindgen()?,
-        false,
-    )?;
+    let wasm_bindgen = ensure_cargo_tool("wasm-bindgen-cli", "wasm-bindgen", &locked_wasm_bindgen()?, false)?;
     let worker_build = ensure_cargo_tool("worker-build", "worker-build", WORKER_BUILD, true)?;
     let python = if e2e {
         ensure_chromium()?;
@@ -181,10 +153,5 @@ pub fn ensure_all(e2e: bool) -> Result<Tools> {
     } else {
         None
     };
-    Ok(Tools {
-        node_bin,
-        wasm_bindgen,
-        worker_build,
-        python,
-    })
+    Ok(Tools { node_bin, wasm_bindgen, worker_build, python })
 }
