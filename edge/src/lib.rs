@@ -29,6 +29,7 @@ mod program;
 mod redemptions;
 mod rewards;
 mod schedule;
+mod snapshot;
 
 use worker::{event, Context, Env, Method, Request, Response, ScheduleContext, ScheduledEvent};
 

@@ -119,18 +119,38 @@ struct PendingRow {
     available_at: i64,
 }
 
-/// A member's row, ledger (when expiry needs it) and pending points.
+/// How much of the ledger to read with a member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ledger {
+    /// None of it.
+    None,
+    /// The open lots that hold the balance (for "expiring soon"): a few
+    /// rows however long the history (see `ledger::expiring_from_newest`).
+    Holding,
+    /// Every entry (for the expiry job's FIFO replay).
+    Full,
+}
+
+#[derive(Deserialize)]
+struct LotRow {
+    points: i64,
+    expires_at: Option<i64>,
+}
+
+/// A member's row, the ledger rows asked for, and pending points.
 pub struct MemberState {
     /// The row (or an unseen member's).
     pub row: MemberRow,
-    /// Ledger entries, oldest first (empty unless requested).
+    /// Ledger entries, oldest first (with [`Ledger::Full`]).
     pub entries: Vec<Entry>,
+    /// Open lots holding the balance, newest first (with [`Ledger::Holding`]).
+    pub holding: Vec<(i64, Option<Timestamp>)>,
     /// Pending points.
     pub pending: Vec<PendingLot>,
 }
 
 /// Loads a member in one D1 round trip.
-pub async fn load(db: &Db, customer_id: &str, now: Timestamp, with_entries: bool) -> Result<MemberState> {
+pub async fn load(db: &Db, customer_id: &str, now: Timestamp, ledger: Ledger) -> Result<MemberState> {
     let mut stmts = vec![
         db.stmt(&format!("SELECT {MEMBER_COLUMNS} FROM members WHERE customer_id = ?"), args![customer_id])?,
         db.stmt(
@@ -138,11 +158,22 @@ pub async fn load(db: &Db, customer_id: &str, now: Timestamp, with_entries: bool
             args![customer_id],
         )?,
     ];
-    if with_entries {
-        stmts.push(db.stmt(
+    match ledger {
+        Ledger::None => {}
+        // Newest open lots until their running total covers the balance.
+        Ledger::Holding => stmts.push(db.stmt(
+            "SELECT points, expires_at FROM (
+               SELECT points, expires_at, SUM(points) OVER (ORDER BY id DESC ROWS UNBOUNDED PRECEDING) AS running
+                 FROM ledger l
+                WHERE customer_id = ?1 AND points > 0
+                  AND NOT EXISTS (SELECT 1 FROM lot_closures c WHERE c.lot_id = l.id)
+             ) WHERE running - points < (SELECT balance FROM members WHERE customer_id = ?1)",
+            args![customer_id],
+        )?),
+        Ledger::Full => stmts.push(db.stmt(
             "SELECT id, kind, points, created_at, expires_at, lot_id FROM ledger WHERE customer_id = ? ORDER BY id",
             args![customer_id],
-        )?);
+        )?),
     }
     let res = db.batch(stmts).await?;
     let row = rows::<MemberRow>(&res, 0)?.into_iter().next().unwrap_or_else(|| MemberRow::unseen(customer_id, now));
@@ -150,9 +181,15 @@ pub async fn load(db: &Db, customer_id: &str, now: Timestamp, with_entries: bool
         .into_iter()
         .map(|p| PendingLot { points: p.points, available_at: Timestamp(p.available_at) })
         .collect();
-    let entries =
-        if with_entries { rows::<EntryRow>(&res, 2)?.iter().map(EntryRow::entry).collect() } else { Vec::new() };
-    Ok(MemberState { row, entries, pending })
+    let (mut entries, mut holding) = (Vec::new(), Vec::new());
+    match ledger {
+        Ledger::None => {}
+        Ledger::Holding => {
+            holding = rows::<LotRow>(&res, 2)?.into_iter().map(|l| (l.points, l.expires_at.map(Timestamp))).collect()
+        }
+        Ledger::Full => entries = rows::<EntryRow>(&res, 2)?.iter().map(EntryRow::entry).collect(),
+    }
+    Ok(MemberState { row, entries, holding, pending })
 }
 
 /// The member's standing under `program` at `now`.
@@ -169,16 +206,16 @@ pub fn summarize(program: Option<&Program>, st: &MemberState, now: Timestamp) ->
             threshold: n.threshold,
             points_needed: n.needed,
         }),
-        expiring: ledger::expiring(&st.entries, now),
+        expiring: ledger::expiring_from_newest(st.row.balance, &st.holding, now),
         pending_lots: st.pending.clone(),
     }
 }
 
 async fn standing(ctx: &Ctx, customer_id: &str) -> Result<(MemberSummary, MemberState)> {
     let program = program::load(ctx).await.ok();
-    let with_entries = program.as_ref().is_some_and(|p| p.expiry_days.is_some());
-    let st = load(&ctx.db()?, customer_id, ctx.now, with_entries).await?;
-    Ok((summarize(program.as_ref(), &st, ctx.now), st))
+    let ledger = if program.as_ref().is_some_and(|p| p.expiry_days.is_some()) { Ledger::Holding } else { Ledger::None };
+    let st = load(&ctx.db()?, customer_id, ctx.now, ledger).await?;
+    Ok((summarize(program.as_deref(), &st, ctx.now), st))
 }
 
 /// `GET /v1/me`.
@@ -288,15 +325,15 @@ pub async fn offers(ctx: &mut Ctx, customer_id: &str, only_eligible: bool) -> Re
     let mine: Vec<Count> = rows(&res, 1)?;
     let totals: Vec<Count> = rows(&res, 2)?;
     let count = |v: &[Count], id: &str| v.iter().find(|c| c.reward_id == id).map_or(0, |c| c.n as u32);
-    let attrs = row.attributes(program.as_ref());
+    let attrs = row.attributes(program.as_deref());
     let rewards = catalog
-        .into_iter()
+        .iter()
         .filter(|r| r.active)
         .map(|r| {
             let usage = Usage { by_member: count(&mine, &r.reward_id), total: count(&totals, &r.reward_id) };
-            let o = redemption::offer(&r, &attrs, row.balance, usage);
+            let o = redemption::offer(r, &attrs, row.balance, usage);
             RewardOffer {
-                reward: r,
+                reward: r.clone(),
                 eligible: o.eligible,
                 affordable: o.affordable,
                 points_needed: o.points_needed,
@@ -403,7 +440,7 @@ pub async fn adjust(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
     let res = match db.try_batch(stmts).await? {
         Ok(r) => r,
         Err(Conflict::InsufficientPoints) => {
-            let st = load(&db, customer_id, now, false).await?;
+            let st = load(&db, customer_id, now, Ledger::None).await?;
             return Err(Error::refused(loyalty_core::Refusal::InsufficientPoints {
                 needed: -req.points,
                 shortfall: -req.points - st.row.balance,

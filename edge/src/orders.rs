@@ -67,15 +67,21 @@ async fn purchase(ctx: &Ctx, program: &Program, ev: &EventRequest, key: &Option<
     }
     let (db, now) = (ctx.db()?, ctx.now);
     const FIRST: &str = "SELECT response FROM orders WHERE order_id = ?";
-    if let Some(reply) = first_answer(&db, FIRST, order_id).await? {
-        return Ok(reply);
-    }
-    let member = db
-        .first::<MemberRow>(
-            &format!("SELECT {MEMBER_COLUMNS} FROM members WHERE customer_id = ?"),
-            args![&ev.customer_id],
-        )
+    // One round trip: has this order been seen, and the member's standing.
+    let seen = db
+        .batch(vec![
+            db.stmt(FIRST, args![order_id])?,
+            db.stmt(&format!("SELECT {MEMBER_COLUMNS} FROM members WHERE customer_id = ?"), args![&ev.customer_id])?,
+        ])
         .await?;
+    match rows::<Stored>(&seen, 0)?.into_iter().next() {
+        Some(Stored { response: Some(body) }) => return Ok(Reply { status: 200, body }),
+        Some(_) => {
+            return first_answer(&db, FIRST, order_id).await?.ok_or_else(|| Error::Internal("order vanished".into()))
+        }
+        None => {}
+    }
+    let member = rows::<MemberRow>(&seen, 1)?.into_iter().next();
     let member = member.unwrap_or_else(|| MemberRow::unseen(&ev.customer_id, now));
     let status = tier::status(program, member.lifetime_earned, member.lifetime_spend_minor);
     let occurred_at = ev.occurred_at.unwrap_or(now);

@@ -1,5 +1,7 @@
 //! The program configuration: D1 holds it, KV serves it.
 
+use std::rc::Rc;
+
 use loyalty_core::program::Program;
 use loyalty_core::wire::ProgramSummary;
 
@@ -7,13 +9,25 @@ use crate::args;
 use crate::auth;
 use crate::error::{Error, Result};
 use crate::http::{Ctx, Reply};
-use crate::rewards;
+use crate::{rewards, snapshot};
 
 const KV_KEY: &str = "program";
 
-/// The program, from the KV snapshot (falling back to D1 and re-filling
-/// the snapshot if KV lost it).
-pub async fn load(ctx: &Ctx) -> Result<Program> {
+thread_local! {
+    static MEMO: snapshot::Slot<Program> = const { std::cell::RefCell::new(None) };
+}
+
+/// The program: memoised in the isolate, else from the KV snapshot, else
+/// from D1 (re-filling the snapshot if KV lost it).
+pub async fn load(ctx: &Ctx) -> Result<Rc<Program>> {
+    if let Some(p) = snapshot::get(&MEMO, ctx.now.0) {
+        return Ok(p);
+    }
+    let program = fetch(ctx).await?;
+    Ok(snapshot::put(&MEMO, ctx.now.0, program))
+}
+
+async fn fetch(ctx: &Ctx) -> Result<Program> {
     if let Some(json) = ctx.kv()?.get(KV_KEY).text().await? {
         return Program::from_json(&json).map_err(|e| Error::Internal(format!("stored program is invalid: {e}")));
     }
@@ -34,7 +48,7 @@ struct Body {
 pub async fn get(ctx: &mut Ctx) -> Result<Reply> {
     let program = load(ctx).await?;
     let mut summary = ProgramSummary::of(&program);
-    summary.rewards = rewards::catalog(ctx).await?.into_iter().filter(|r| r.active && r.show_to_guests).collect();
+    summary.rewards = rewards::catalog(ctx).await?.iter().filter(|r| r.active && r.show_to_guests).cloned().collect();
     Reply::json(200, &summary)
 }
 
@@ -53,5 +67,6 @@ pub async fn put(ctx: &mut Ctx) -> Result<Reply> {
     .run()
     .await?;
     ctx.kv()?.put(KV_KEY, json.as_str())?.execute().await?;
+    snapshot::clear(&MEMO);
     Reply::json(200, &program)
 }

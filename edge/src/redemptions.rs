@@ -18,7 +18,8 @@ use crate::members::{self, MemberRow, MEMBER_COLUMNS};
 use crate::{program, rewards};
 
 #[derive(Deserialize)]
-struct UsageRow {
+struct RewardRow {
+    body: String,
     by_member: i64,
     total: i64,
 }
@@ -43,27 +44,28 @@ pub async fn redeem(ctx: &mut Ctx, customer_id: &str, principal: &str) -> Result
     let now = ctx.now;
     let db = ctx.db()?;
     let program = program::load(ctx).await.ok();
-    let reward = rewards::find(&db, &req.reward_id)
-        .await?
-        .ok_or_else(|| Error::NotFound(format!("no reward {}", req.reward_id)))?;
 
-    // Read what the decision needs in one round trip, then decide in core.
+    // Read what the decision needs in one round trip (D1 is the truth for
+    // the reward here, not the KV snapshot), then decide in core.
     let res = db
         .batch(vec![
             db.stmt(&format!("SELECT {MEMBER_COLUMNS} FROM members WHERE customer_id = ?"), args![customer_id])?,
             db.stmt(
-                "SELECT (SELECT COUNT(*) FROM redemptions WHERE customer_id = ?1 AND reward_id = ?2) AS by_member,
-                        (SELECT redeemed_count FROM rewards WHERE reward_id = ?2) AS total",
+                "SELECT body, redeemed_count AS total,
+                        (SELECT COUNT(*) FROM redemptions WHERE customer_id = ?1 AND reward_id = ?2) AS by_member
+                   FROM rewards WHERE reward_id = ?2",
                 args![customer_id, &req.reward_id],
             )?,
         ])
         .await?;
     let member = rows::<MemberRow>(&res, 0)?.into_iter().next().unwrap_or_else(|| MemberRow::unseen(customer_id, now));
-    let usage = rows::<UsageRow>(&res, 1)?
+    let stored = rows::<RewardRow>(&res, 1)?
         .into_iter()
         .next()
-        .map_or(Usage::default(), |u| Usage { by_member: u.by_member as u32, total: u.total as u32 });
-    let grant = redemption::decide(&reward, &member.attributes(program.as_ref()), member.balance, usage, now)
+        .ok_or_else(|| Error::NotFound(format!("no reward {}", req.reward_id)))?;
+    let reward = rewards::parse(&stored.body)?;
+    let usage = Usage { by_member: stored.by_member as u32, total: stored.total as u32 };
+    let grant = redemption::decide(&reward, &member.attributes(program.as_deref()), member.balance, usage, now)
         .map_err(Error::refused)?;
 
     // Write, guarded: the balance CHECK, the redemption triggers (active,
@@ -164,7 +166,7 @@ async fn refusal(
     let db = ctx.db()?;
     Err(match c {
         Conflict::InsufficientPoints => {
-            let balance = members::load(&db, customer_id, now, false).await?.row.balance;
+            let balance = members::load(&db, customer_id, now, members::Ledger::None).await?.row.balance;
             Error::refused(Refusal::InsufficientPoints { needed: cost, shortfall: (cost - balance).max(1) })
         }
         Conflict::RewardInactive => Error::refused(Refusal::Inactive),

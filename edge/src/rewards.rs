@@ -5,6 +5,8 @@ use loyalty_core::coupon;
 use loyalty_core::ids::check_id;
 use loyalty_core::reward::Reward;
 use loyalty_core::wire::{CouponPoolRequest, CouponsInfo, RewardDetail, RewardList};
+use std::rc::Rc;
+
 use serde::Deserialize;
 
 use crate::args;
@@ -13,6 +15,7 @@ use crate::db::{changes, Db};
 use crate::error::{Error, Result};
 use crate::http::{Ctx, Reply};
 use crate::idempotency::{self, Start};
+use crate::snapshot;
 
 const KV_KEY: &str = "catalog";
 
@@ -21,7 +24,8 @@ struct Body {
     body: String,
 }
 
-fn parse(body: &str) -> Result<Reward> {
+/// A reward as stored in D1 (validated when it was saved).
+pub fn parse(body: &str) -> Result<Reward> {
     serde_json::from_str(body).map_err(|e| Error::Internal(format!("stored reward is invalid: {e}")))
 }
 
@@ -31,12 +35,21 @@ pub async fn find(db: &Db, reward_id: &str) -> Result<Option<Reward>> {
     row.map(|r| parse(&r.body)).transpose()
 }
 
-/// The whole catalog from the KV snapshot (for display).
-pub async fn catalog(ctx: &Ctx) -> Result<Vec<Reward>> {
-    if let Some(json) = ctx.kv()?.get(KV_KEY).text().await? {
-        return Ok(serde_json::from_str(&json)?);
+thread_local! {
+    static MEMO: snapshot::Slot<Vec<Reward>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The whole catalog for display: memoised in the isolate, else the KV
+/// snapshot, else rebuilt from D1.
+pub async fn catalog(ctx: &Ctx) -> Result<Rc<Vec<Reward>>> {
+    if let Some(c) = snapshot::get(&MEMO, ctx.now.0) {
+        return Ok(c);
     }
-    refresh_snapshot(ctx).await
+    let all = match ctx.kv()?.get(KV_KEY).text().await? {
+        Some(json) => serde_json::from_str(&json)?,
+        None => refresh_snapshot(ctx).await?,
+    };
+    Ok(snapshot::put(&MEMO, ctx.now.0, all))
 }
 
 async fn all_from_db(db: &Db) -> Result<Vec<Reward>> {
@@ -47,6 +60,7 @@ async fn all_from_db(db: &Db) -> Result<Vec<Reward>> {
 async fn refresh_snapshot(ctx: &Ctx) -> Result<Vec<Reward>> {
     let all = all_from_db(&ctx.db()?).await?;
     ctx.kv()?.put(KV_KEY, serde_json::to_string(&all)?)?.execute().await?;
+    snapshot::clear(&MEMO);
     Ok(all)
 }
 

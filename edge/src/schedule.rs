@@ -58,7 +58,7 @@ pub async fn expire_due(db: &Db, now: Timestamp) -> Result<usize> {
         .await?;
     let mut done = 0;
     for d in due {
-        let st = members::load(db, &d.customer_id, now, true).await?;
+        let st = members::load(db, &d.customer_id, now, members::Ledger::Full).await?;
         let lots = db
             .batch(vec![db.stmt(
                 "SELECT id FROM ledger l WHERE customer_id = ? AND expires_at IS NOT NULL AND expires_at <= ? AND points > 0
