@@ -83,10 +83,11 @@ impl Wrangler {
         }
     }
 
-    /// Stops wrangler and its children: the process group, by its id.
+    /// Stops wrangler and its children: the process group, by its id
+    /// (`--` so that `kill` reads `-PGID` as a group, not an option).
     pub fn stop(&mut self) {
         let pgid = format!("-{}", self.child.id());
-        let _ = Command::new("kill").args(["-TERM", &pgid]).status();
+        let _ = Command::new("kill").args(["-TERM", "--", &pgid]).status();
         let deadline = Instant::now() + Duration::from_secs(5);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {
@@ -94,7 +95,7 @@ impl Wrangler {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        let _ = Command::new("kill").args(["-KILL", &pgid]).stderr(Stdio::null()).status();
+        let _ = Command::new("kill").args(["-KILL", "--", &pgid]).stderr(Stdio::null()).status();
         let _ = self.child.wait();
     }
 
