@@ -45,11 +45,19 @@ pub fn server(ctx: &Ctx) -> Result<()> {
     }
 }
 
-/// Requires a customer token; returns its claims.
-pub fn customer(ctx: &mut Ctx) -> Result<Claims> {
+/// Requires a customer token within its request budget; returns its claims.
+pub async fn customer(ctx: &mut Ctx) -> Result<Claims> {
     match authenticate(ctx)? {
         Principal::Customer(c) => {
             ctx.member = Some(c.sub.clone());
+            // The budget is per member, counted after the token is verified
+            // so that nobody can spend another member's budget. Without the
+            // binding (an operator removed it) there is no limit.
+            if let Ok(limiter) = ctx.env.rate_limiter("SHOPPER_LIMITER") {
+                if !limiter.limit(c.sub.clone()).await?.success {
+                    return Err(Error::RateLimited);
+                }
+            }
             Ok(c)
         }
         Principal::Server => Err(Error::Forbidden("this route needs a customer token, not the API key".into())),

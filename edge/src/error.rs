@@ -33,6 +33,9 @@ pub enum Error {
     /// Body over 64 KiB.
     #[error("request body exceeds 64 KiB")]
     PayloadTooLarge,
+    /// The caller's request budget is spent.
+    #[error("too many requests: try again in a minute")]
+    RateLimited,
     /// The Worker is deployed without its secrets; says which to set.
     #[error("{0}")]
     Misconfigured(String),
@@ -58,6 +61,7 @@ impl Error {
             Error::Conflict(_) => (409, "conflict"),
             Error::CouponInvalid(_) => (409, "coupon_invalid"),
             Error::PayloadTooLarge => (413, "payload_too_large"),
+            Error::RateLimited => (429, "rate_limited"),
             Error::Misconfigured(_) | Error::Internal(_) => (500, "internal"),
         }
     }
@@ -120,6 +124,7 @@ mod tests {
             (Error::refused(Refusal::PoolEmpty), 409, "reward_unavailable"),
             (Error::CouponInvalid("x".into()), 409, "coupon_invalid"),
             (Error::PayloadTooLarge, 413, "payload_too_large"),
+            (Error::RateLimited, 429, "rate_limited"),
             (Error::Internal("secret detail".into()), 500, "internal"),
         ];
         for (e, status, code) in cases {

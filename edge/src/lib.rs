@@ -139,19 +139,19 @@ async fn dispatch(ctx: &mut Ctx, route: Route<'_>) -> Result<Reply> {
         (Route::Program, Put) => program::put(ctx).await,
 
         (Route::Me, Get) => {
-            let c = auth::customer(ctx)?;
+            let c = auth::customer(ctx).await?;
             members::me(ctx, &c.sub).await
         }
         (Route::MeRewards, Get) => {
-            let c = auth::customer(ctx)?;
+            let c = auth::customer(ctx).await?;
             members::offers(ctx, &c.sub, false).await
         }
         (Route::MeRedemptions, Post) => {
-            let c = auth::customer(ctx)?;
+            let c = auth::customer(ctx).await?;
             redemptions::redeem(ctx, &c.sub, &format!("customer:{}", c.sub)).await
         }
         (Route::MeTransactions, Get) => {
-            let c = auth::customer(ctx)?;
+            let c = auth::customer(ctx).await?;
             members::transactions(ctx, &c.sub).await
         }
 

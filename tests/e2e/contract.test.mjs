@@ -181,3 +181,23 @@ describe('members and history', () => {
     assert.equal(page3.json.next_cursor, null);
   });
 });
+
+describe('rate limiting', () => {
+  test("a member past the shopper budget gets 429 rate_limited; other members do not", async () => {
+    const token = tokenFor(uid('greedy'));
+    let limited = null;
+    let sent = 0;
+    // The budget is 600 a minute per member: send until refused, bounded.
+    while (!limited && sent < 900) {
+      const batch = await Promise.all(Array.from({ length: 25 }, () => api(w.base, 'GET', '/v1/me', { auth: token })));
+      sent += batch.length;
+      limited = batch.find((r) => r.status === 429) ?? null;
+      assert.ok(batch.every((r) => r.status === 200 || r.status === 429), batch.map((r) => r.status).join(','));
+    }
+    assert.ok(limited, `no 429 after ${sent} requests`);
+    assert.ok(sent > 550, `limited only after ${sent} requests`);
+    assertError(limited, 429, 'rate_limited');
+    const other = await api(w.base, 'GET', '/v1/me', { auth: tokenFor(uid('modest')) });
+    assert.equal(other.status, 200);
+  });
+});
