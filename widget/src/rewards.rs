@@ -76,7 +76,11 @@ fn RewardCard(offer: RewardOffer) -> impl IntoView {
         let reward_id = reward_id.clone();
         let name = name.clone();
         spawn_local(async move {
-            let body = serde_json::to_string(&RedeemRequest { reward_id }).unwrap_or_default();
+            let body = serde_wasm_bindgen::to_value(&RedeemRequest { reward_id })
+                .ok()
+                .and_then(|v| js_sys::JSON::stringify(&v).ok())
+                .map(String::from)
+                .unwrap_or_default();
             let token = s.token.get_untracked();
             let result =
                 api::post::<RedemptionReceipt>(&s.api.get_value(), "/v1/me/redemptions", token.as_deref(), body, &key)

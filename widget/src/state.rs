@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 use loyalty_core::wire::{MemberSummary, ProgramSummary, RedemptionReceipt, RewardOffers};
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 
@@ -57,29 +58,11 @@ impl State {
     /// Creates the state and starts the first loads.
     pub fn new(config: Config, token: RwSignal<Option<String>>, host: web_sys::HtmlElement) -> State {
         let api = StoredValue::new(config.api.trim_end_matches('/').to_owned());
-        // Each resource re-runs when the token changes (sign in or out),
-        // because reading `token` inside the fetcher subscribes to it.
         let program = LocalResource::new(move || async move {
             api::get::<ProgramSummary>(&api.get_value(), "/v1/program", None).await
         });
-        let me = LocalResource::new(move || {
-            let t = token.get();
-            async move {
-                match t {
-                    Some(t) => api::get::<MemberSummary>(&api.get_value(), "/v1/me", Some(&t)).await.map(Some),
-                    None => Ok(None),
-                }
-            }
-        });
-        let offers = LocalResource::new(move || {
-            let t = token.get();
-            async move {
-                match t {
-                    Some(t) => api::get::<RewardOffers>(&api.get_value(), "/v1/me/rewards", Some(&t)).await.map(Some),
-                    None => Ok(None),
-                }
-            }
-        });
+        let me = member_resource(api, token, "/v1/me");
+        let offers = member_resource(api, token, "/v1/me/rewards");
         State {
             api,
             token,
@@ -120,6 +103,25 @@ impl State {
         let _ = js_sys::Reflect::set(&detail, &"message".into(), &e.message.as_str().into());
         self.emit("loyalty:error", &detail);
     }
+}
+
+/// A resource of the signed-in member (`None` for a guest). It re-runs
+/// when the token changes (sign in or out), because reading `token` inside
+/// the fetcher subscribes to it.
+fn member_resource<T: DeserializeOwned + 'static>(
+    api: StoredValue<String>,
+    token: RwSignal<Option<String>>,
+    path: &'static str,
+) -> LocalResource<Result<Option<T>, ApiError>> {
+    LocalResource::new(move || {
+        let t = token.get();
+        async move {
+            match t {
+                Some(t) => api::get::<T>(&api.get_value(), path, Some(&t)).await.map(Some),
+                None => Ok(None),
+            }
+        }
+    })
 }
 
 /// The state, from context.
