@@ -89,6 +89,7 @@ test('guest → sign in → earn → redeem → copy → checkout once', async (
   await ui.code.waitFor();
   const code = await ui.code.textContent();
   assert.match(code, /^LOY-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$/);
+  assert.equal(await page.locator('.le-coupon .le-muted').first().textContent(), 'Your code · 5.00 USD off');
   assert.equal(detail.code, code);
   assert.deepEqual(detail.discount, { kind: 'fixed_amount_discount', amount_minor: 500, currency: 'USD' });
   await ui.balance.filter({ hasText: '29' }).waitFor();

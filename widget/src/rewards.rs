@@ -176,13 +176,17 @@ pub fn CouponView() -> impl IntoView {
                 })
                 .flatten();
             let what = match (r.coupon.discount.kind, r.coupon.discount.amount_minor, &r.coupon.discount.currency) {
-                (RewardKind::FixedAmountDiscount, Some(a), Some(c)) => format_money(a, c),
-                (RewardKind::PercentageDiscount, _, _) => format!("{}%", r.coupon.discount.percent.unwrap_or(0)),
+                (RewardKind::FixedAmountDiscount, Some(a), Some(c)) => fill(t.amount_off, &[("n", &format_money(a, c))]),
+                (RewardKind::PercentageDiscount, _, _) => {
+                    fill(t.amount_off, &[("n", &format!("{}%", r.coupon.discount.percent.unwrap_or(0)))])
+                }
+                (RewardKind::FreeShipping, _, _) => t.free_shipping.to_owned(),
+                (RewardKind::FreeProduct, _, _) => t.free_product.to_owned(),
                 _ => String::new(),
             };
             view! {
                 <div class="le-coupon" role="group" aria-label=t.your_code>
-                    <p class="le-muted">{t.your_code}" "{what}</p>
+                    <p class="le-muted">{t.your_code}" · "{what}</p>
                     <p><code class="le-code" data-testid="coupon-code">{r.coupon.code.clone()}</code></p>
                     <button class="le-secondary le-copy" on:click=copy>{move || if copied.get() { t.copied } else { t.copy }}</button>
                     {expires.map(|e| view! { <p class="le-muted">{e}</p> })}
