@@ -16,21 +16,26 @@ pub const RANDOM_CHARS: usize = 12;
 /// Longest code accepted anywhere (pool codes included).
 pub const MAX_CODE_LEN: usize = 64;
 
-/// Makes a code: `PREFIX-XXXX-XXXX-XXXX` (or without the prefix part).
+/// `len` characters drawn uniformly from [`ALPHABET`].
 ///
 /// `fill` must fill a buffer from a CSPRNG (the edge passes `getrandom`);
 /// bytes are drawn by rejection sampling, so every character is uniform.
-pub fn generate(prefix: &str, fill: &mut dyn FnMut(&mut [u8])) -> String {
-    let mut chars = Vec::with_capacity(RANDOM_CHARS);
+pub fn random_chars(len: usize, fill: &mut dyn FnMut(&mut [u8])) -> String {
+    let mut chars = Vec::with_capacity(len);
     let mut buf = [0u8; 32];
     // 248 = 31 * 8: bytes at or above it would bias the modulo.
-    while chars.len() < RANDOM_CHARS {
+    while chars.len() < len {
         fill(&mut buf);
-        chars.extend(
-            buf.iter().filter(|b| **b < 248).map(|b| ALPHABET[usize::from(*b % 31)]).take(RANDOM_CHARS - chars.len()),
-        );
+        chars.extend(buf.iter().filter(|b| **b < 248).map(|b| ALPHABET[usize::from(*b % 31)]).take(len - chars.len()));
     }
-    let body: Vec<String> = chars.chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect();
+    String::from_utf8(chars).expect("the alphabet is ASCII")
+}
+
+/// Makes a code: `PREFIX-XXXX-XXXX-XXXX` (or without the prefix part),
+/// from [`RANDOM_CHARS`] characters of [`random_chars`].
+pub fn generate(prefix: &str, fill: &mut dyn FnMut(&mut [u8])) -> String {
+    let chars = random_chars(RANDOM_CHARS, fill);
+    let body: Vec<&str> = (0..RANDOM_CHARS).step_by(4).map(|i| &chars[i..(i + 4).min(RANDOM_CHARS)]).collect();
     if prefix.is_empty() {
         body.join("-")
     } else {
