@@ -7,6 +7,7 @@ use loyalty_core::reward::{DiscountSpec, RewardKind};
 use loyalty_core::wire::{CouponRedeemRequest, CouponRedemption, ValidateRequest, ValidateResponse};
 use loyalty_core::Timestamp;
 use serde::Deserialize;
+use worker::D1PreparedStatement;
 
 use crate::args;
 use crate::db::{changes, rows, Conflict, Db};
@@ -54,9 +55,14 @@ impl CouponRow {
     }
 }
 
-/// An issued coupon (pool codes not yet handed out do not exist for checkout).
+/// Reads an issued coupon (pool codes not yet handed out do not exist for
+/// checkout).
+fn find_stmt(db: &Db, code: &str) -> Result<D1PreparedStatement> {
+    db.stmt(&format!("SELECT {COLUMNS} FROM coupons WHERE code = ? AND redemption_id IS NOT NULL"), args![code])
+}
+
 async fn find(db: &Db, code: &str) -> Result<Option<CouponRow>> {
-    db.first(&format!("SELECT {COLUMNS} FROM coupons WHERE code = ? AND redemption_id IS NOT NULL"), args![code]).await
+    Ok(find_stmt(db, code)?.first(None).await?)
 }
 
 /// `POST /v1/coupons/validate`: always 200 for a well-formed body.
@@ -141,9 +147,7 @@ pub async fn redeem_body(ctx: &Ctx, code: &str, body: &[u8], key: Option<idempot
         args![now.0, &req.order_id, &code],
     )?);
     let update = stmts.len() - 1;
-    stmts.push(
-        db.stmt(&format!("SELECT {COLUMNS} FROM coupons WHERE code = ? AND redemption_id IS NOT NULL"), args![&code])?,
-    );
+    stmts.push(find_stmt(&db, &code)?);
     let res = match db.try_batch(stmts).await? {
         Ok(r) => r,
         Err(Conflict::Duplicate { table }) if table == "idempotency" => {

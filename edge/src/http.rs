@@ -57,6 +57,8 @@ pub struct Ctx {
     pub config: Option<Config>,
     /// Route template, for the log line.
     pub route: &'static str,
+    /// Whether the route is called from browsers (gets CORS headers).
+    pub browser: bool,
     /// Member the request concerned, for the log line.
     pub member: Option<String>,
 }
@@ -77,7 +79,18 @@ impl Ctx {
     /// Wraps a request.
     pub fn new(req: Request, env: Env, now: Timestamp) -> Ctx {
         let (path, query) = split_url(&req.inner().url());
-        Ctx { method: req.method(), req, env, path, query, now, config: None, route: "unmatched", member: None }
+        Ctx {
+            method: req.method(),
+            req,
+            env,
+            path,
+            query,
+            now,
+            config: None,
+            route: "unmatched",
+            browser: false,
+            member: None,
+        }
     }
 
     /// The settings; loaded before any route but /v1/health runs.

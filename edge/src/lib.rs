@@ -206,6 +206,7 @@ async fn handle(ctx: &mut Ctx) -> (Reply, Option<String>) {
         return (Reply::error(&Error::NotFound(format!("no route {path}"))), None);
     };
     ctx.route = route.template();
+    ctx.browser = route.is_browser();
     if route != Route::Health {
         match Config::load(&ctx.env) {
             Ok(c) => ctx.config = Some(c),
@@ -239,8 +240,7 @@ fn respond(ctx: &Ctx, reply: Reply) -> worker::Result<Response> {
     let h = resp.headers_mut();
     h.set("cache-control", "no-store")?;
     h.set("x-content-type-options", "nosniff")?;
-    let browser = Route::parse(&ctx.path).is_some_and(Route::is_browser);
-    if browser {
+    if ctx.browser {
         h.set("vary", "Origin")?;
         let origin = ctx.header("origin");
         if let Some(allow) = ctx.config.as_ref().and_then(|c| c.cors_origin(origin.as_deref())) {

@@ -45,7 +45,7 @@ pub struct MemberRow {
 }
 
 /// The columns of [`MemberRow`].
-pub const MEMBER_COLUMNS: &str =
+const MEMBER_COLUMNS: &str =
     "customer_id, email, tags, enrolled_at, birthday, balance, lifetime_earned, lifetime_spend_minor, version";
 
 impl MemberRow {
@@ -80,6 +80,11 @@ impl MemberRow {
             lifetime_earned: self.lifetime_earned,
         }
     }
+}
+
+/// The statement that reads one member's row (no row for an unseen member).
+pub fn member_stmt(db: &Db, customer_id: &str) -> Result<worker::D1PreparedStatement> {
+    db.stmt(&format!("SELECT {MEMBER_COLUMNS} FROM members WHERE customer_id = ?"), args![customer_id])
 }
 
 /// Makes sure a member row exists (first sight enrols the member today).
@@ -152,7 +157,7 @@ pub struct MemberState {
 /// Loads a member in one D1 round trip.
 pub async fn load(db: &Db, customer_id: &str, now: Timestamp, ledger: Ledger) -> Result<MemberState> {
     let mut stmts = vec![
-        db.stmt(&format!("SELECT {MEMBER_COLUMNS} FROM members WHERE customer_id = ?"), args![customer_id])?,
+        member_stmt(db, customer_id)?,
         db.stmt(
             "SELECT points, available_at FROM pending_points WHERE customer_id = ? AND points > 0 ORDER BY available_at",
             args![customer_id],
@@ -313,7 +318,7 @@ pub async fn offers(ctx: &mut Ctx, customer_id: &str, only_eligible: bool) -> Re
     let db = ctx.db()?;
     let res = db
         .batch(vec![
-            db.stmt(&format!("SELECT {MEMBER_COLUMNS} FROM members WHERE customer_id = ?"), args![customer_id])?,
+            member_stmt(&db, customer_id)?,
             db.stmt(
                 "SELECT reward_id, COUNT(*) AS n FROM redemptions WHERE customer_id = ? GROUP BY reward_id",
                 args![customer_id],

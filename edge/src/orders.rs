@@ -15,7 +15,7 @@ use crate::db::{rows, Conflict, Db};
 use crate::error::{Error, Result};
 use crate::http::{Ctx, Reply};
 use crate::idempotency::{self, Start};
-use crate::members::{self, MemberRow, TransactionRow, MEMBER_COLUMNS, TRANSACTION_COLUMNS};
+use crate::members::{self, MemberRow, TransactionRow, TRANSACTION_COLUMNS};
 use crate::program;
 
 /// `POST /v1/events`.
@@ -68,12 +68,7 @@ async fn purchase(ctx: &Ctx, program: &Program, ev: &EventRequest, key: &Option<
     let (db, now) = (ctx.db()?, ctx.now);
     const FIRST: &str = "SELECT response FROM orders WHERE order_id = ?";
     // One round trip: has this order been seen, and the member's standing.
-    let seen = db
-        .batch(vec![
-            db.stmt(FIRST, args![order_id])?,
-            db.stmt(&format!("SELECT {MEMBER_COLUMNS} FROM members WHERE customer_id = ?"), args![&ev.customer_id])?,
-        ])
-        .await?;
+    let seen = db.batch(vec![db.stmt(FIRST, args![order_id])?, members::member_stmt(&db, &ev.customer_id)?]).await?;
     match rows::<Stored>(&seen, 0)?.into_iter().next() {
         Some(Stored { response: Some(body) }) => return Ok(Reply { status: 200, body }),
         Some(_) => {

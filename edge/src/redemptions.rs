@@ -14,7 +14,7 @@ use crate::db::{rows, Conflict};
 use crate::error::{Error, Result};
 use crate::http::{fill_random, random_id, Ctx, Reply};
 use crate::idempotency::{self, Start};
-use crate::members::{self, MemberRow, MEMBER_COLUMNS};
+use crate::members::{self, MemberRow};
 use crate::{program, rewards};
 
 #[derive(Deserialize)]
@@ -49,7 +49,7 @@ pub async fn redeem(ctx: &mut Ctx, customer_id: &str, principal: &str) -> Result
     // the reward here, not the KV snapshot), then decide in core.
     let res = db
         .batch(vec![
-            db.stmt(&format!("SELECT {MEMBER_COLUMNS} FROM members WHERE customer_id = ?"), args![customer_id])?,
+            members::member_stmt(&db, customer_id)?,
             db.stmt(
                 "SELECT body, redeemed_count AS total,
                         (SELECT COUNT(*) FROM redemptions WHERE customer_id = ?1 AND reward_id = ?2) AS by_member
