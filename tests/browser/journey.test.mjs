@@ -69,7 +69,9 @@ test('guest → sign in → earn → redeem → copy → checkout once', async (
   assert.equal(await page.locator('.le-tier strong').textContent(), 'Silver tier');
   assert.match(await page.locator('.le-tier .le-muted').textContent(), /1471 more to Gold/);
   assert.equal(await page.locator('.le-bar').getAttribute('aria-valuenow'), '1');
-  assert.equal(await ui.reward('15_PCT').locator('.le-status').textContent(), 'You need 671 more points');
+  // The rewards reload separately from the balance after refresh(): wait
+  // for the exact text rather than reading whatever is shown first.
+  await ui.reward('15_PCT').locator('.le-status', { hasText: /^You need 671 more points$/ }).waitFor();
   assert.equal(await ui.reward('15_PCT').getByRole('button', { name: 'Redeem' }).isDisabled(), true);
   assert.equal(
     await ui.reward('GOLD_TOTE').locator('.le-status').textContent(),
