@@ -2,7 +2,10 @@
 //! token). Routes state which they accept; the wrong class is 403, no or
 //! bad credentials 401.
 
+use std::future::Future;
+
 use loyalty_core::token::{self, Claims};
+use worker::RateLimiter;
 
 use crate::error::{Error, Result};
 use crate::http::Ctx;
@@ -45,21 +48,51 @@ pub fn server(ctx: &Ctx) -> Result<()> {
     }
 }
 
-/// Requires a customer token within its request budget; returns its claims.
-pub async fn customer(ctx: &mut Ctx) -> Result<Claims> {
+/// Requires a customer token; returns its claims and the shopper's request
+/// budget, which the handler must [`Budget::check`] before it writes.
+pub fn customer(ctx: &mut Ctx) -> Result<(Claims, Budget)> {
     match authenticate(ctx)? {
         Principal::Customer(c) => {
             ctx.member = Some(c.sub.clone());
-            // The budget is per member, counted after the token is verified
-            // so that nobody can spend another member's budget. Without the
-            // binding (an operator removed it) there is no limit.
-            if let Ok(limiter) = ctx.env.rate_limiter("SHOPPER_LIMITER") {
-                if !limiter.limit(c.sub.clone()).await?.success {
-                    return Err(Error::RateLimited);
-                }
-            }
-            Ok(c)
+            // Without the binding (an operator removed it) there is no limit.
+            let budget = Budget { limiter: ctx.env.rate_limiter("SHOPPER_LIMITER").ok(), key: c.sub.clone() };
+            Ok((c, budget))
         }
         Principal::Server => Err(Error::Forbidden("this route needs a customer token, not the API key".into())),
     }
+}
+
+/// A shopper's request budget (the `SHOPPER_LIMITER` binding), per member.
+///
+/// It is counted only after the token is verified, so nobody can spend
+/// another member's budget. Checking it is a round trip to the limiter, so
+/// handlers await it *together with* their first D1 read instead of before
+/// it (see [`with_budget`]); a request over budget is answered 429 and
+/// writes nothing, because every write comes after that read.
+pub struct Budget {
+    limiter: Option<RateLimiter>,
+    key: String,
+}
+
+impl Budget {
+    /// No limit: requests with the API key, and tests.
+    pub fn unlimited() -> Budget {
+        Budget { limiter: None, key: String::new() }
+    }
+
+    /// `Err(RateLimited)` when the member is over budget.
+    pub async fn check(self) -> Result<()> {
+        match self.limiter {
+            Some(l) if !l.limit(self.key).await?.success => Err(Error::RateLimited),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Runs `read` while the budget is checked; over budget wins over
+/// whatever `read` found.
+pub async fn with_budget<T>(budget: Budget, read: impl Future<Output = Result<T>>) -> Result<T> {
+    let (allowed, value) = futures_util::future::join(budget.check(), read).await;
+    allowed?;
+    value
 }

@@ -143,7 +143,12 @@ impl Db {
 
     /// The first row of a query.
     pub async fn first<T: DeserializeOwned>(&self, sql: &str, args: &[Arg]) -> Result<Option<T>> {
-        self.stmt(sql, args)?.first(None).await.map_err(db_err)
+        self.first_of(self.stmt(sql, args)?).await
+    }
+
+    /// The first row of a prepared statement.
+    pub async fn first_of<T: DeserializeOwned>(&self, stmt: D1PreparedStatement) -> Result<Option<T>> {
+        stmt.first(None).await.map_err(db_err)
     }
 
     /// Runs statements as one transaction, telling guard failures apart

@@ -10,10 +10,10 @@ use std::time::Duration;
 
 use loyalty_core::ids::is_valid_idempotency_key;
 use sha2::{Digest, Sha256};
-use worker::D1PreparedStatement;
+use worker::{D1PreparedStatement, D1Result};
 
 use crate::args;
-use crate::db::Db;
+use crate::db::{rows, Db};
 use crate::error::{Error, Result};
 use crate::http::{Ctx, Reply};
 
@@ -45,21 +45,29 @@ struct Row {
 
 /// Looks the caller's key up. `principal` separates callers' key spaces.
 pub async fn start(ctx: &Ctx, principal: &str, body: &[u8]) -> Result<Start> {
-    let Some(key) = ctx.header("idempotency-key") else {
+    let Some(k) = key(ctx, principal, body)? else {
         return Ok(Start::Fresh(None));
-    };
-    if !is_valid_idempotency_key(&key) {
-        return Err(Error::invalid("Idempotency-Key", "must be 1 to 255 printable ASCII characters"));
-    }
-    let k = Key {
-        scope: format!("{principal} {} {}", ctx.method.as_ref(), ctx.path),
-        key,
-        hash: Sha256::digest(body).iter().map(|b| format!("{b:02x}")).collect(),
     };
     match lookup(&ctx.db()?, &k, ctx.now.0).await? {
         Found::Missing => Ok(Start::Fresh(Some(k))),
         found => found.into_reply().map(Start::Replay),
     }
+}
+
+/// The caller's `Idempotency-Key`, checked, without touching D1: for a
+/// handler that puts [`Key::lookup_stmt`] into its own read batch.
+pub fn key(ctx: &Ctx, principal: &str, body: &[u8]) -> Result<Option<Key>> {
+    let Some(key) = ctx.header("idempotency-key") else {
+        return Ok(None);
+    };
+    if !is_valid_idempotency_key(&key) {
+        return Err(Error::invalid("Idempotency-Key", "must be 1 to 255 printable ASCII characters"));
+    }
+    Ok(Some(Key {
+        scope: format!("{principal} {} {}", ctx.method.as_ref(), ctx.path),
+        key,
+        hash: Sha256::digest(body).iter().map(|b| format!("{b:02x}")).collect(),
+    }))
 }
 
 /// What the store holds for a key.
@@ -85,21 +93,36 @@ impl Found {
 }
 
 async fn lookup(db: &Db, k: &Key, now: i64) -> Result<Found> {
-    let row: Option<Row> = db
-        .first(
-            "SELECT body_hash, status, response FROM idempotency WHERE scope = ? AND key = ? AND created_at > ?",
-            args![&k.scope, &k.key, now - TTL_SECS],
-        )
-        .await?;
-    Ok(match row {
-        None => Found::Missing,
-        Some(r) if r.body_hash != k.hash => Found::Mismatch,
-        Some(Row { status: Some(s), response: Some(body), .. }) => Found::Done(Reply { status: s as u16, body }),
-        Some(_) => Found::InFlight,
-    })
+    Ok(k.found(db.first_of(k.lookup_stmt(db, now)?).await?))
 }
 
 impl Key {
+    /// The statement that reads this key's record.
+    pub fn lookup_stmt(&self, db: &Db, now: i64) -> Result<D1PreparedStatement> {
+        db.stmt(
+            "SELECT body_hash, status, response FROM idempotency WHERE scope = ? AND key = ? AND created_at > ?",
+            args![&self.scope, &self.key, now - TTL_SECS],
+        )
+    }
+
+    fn found(&self, row: Option<Row>) -> Found {
+        match row {
+            None => Found::Missing,
+            Some(r) if r.body_hash != self.hash => Found::Mismatch,
+            Some(Row { status: Some(s), response: Some(body), .. }) => Found::Done(Reply { status: s as u16, body }),
+            Some(_) => Found::InFlight,
+        }
+    }
+
+    /// What [`Key::lookup_stmt`] found, read from a batch result: `None` to
+    /// go ahead, or the earlier answer to replay (or the conflict).
+    pub fn replay(&self, res: &[D1Result], index: usize) -> Result<Option<Reply>> {
+        match self.found(rows::<Row>(res, index)?.into_iter().next()) {
+            Found::Missing => Ok(None),
+            found => found.into_reply().map(Some),
+        }
+    }
+
     /// Statements to put first in the request's batch.
     pub fn reserve(&self, db: &Db, now: i64) -> Result<Vec<D1PreparedStatement>> {
         Ok(vec![

@@ -1,5 +1,6 @@
-//! One JSON line per request: what operators grep and ship to a log
-//! pipeline. Never a secret, a token or a body.
+//! One JSON line per failed or slow request (see `fetch` in lib.rs): what
+//! operators grep and ship to a log pipeline. Never a secret, a token or a
+//! body.
 
 use serde::Serialize;
 

@@ -10,10 +10,11 @@ use loyalty_core::{Refusal, Timestamp};
 use serde::Deserialize;
 
 use crate::args;
+use crate::auth::{self, Budget};
 use crate::db::{rows, Conflict};
 use crate::error::{Error, Result};
 use crate::http::{fill_random, random_id, Ctx, Reply};
-use crate::idempotency::{self, Start};
+use crate::idempotency;
 use crate::members::{self, MemberRow};
 use crate::{program, rewards};
 
@@ -33,31 +34,35 @@ struct Issued {
 }
 
 /// `POST /v1/me/redemptions` and `POST /v1/members/{id}/redemptions`.
-/// `principal` scopes the Idempotency-Key.
-pub async fn redeem(ctx: &mut Ctx, customer_id: &str, principal: &str) -> Result<Reply> {
+/// `principal` scopes the Idempotency-Key; `budget` is the shopper's
+/// request budget, checked beside the read and before any write.
+pub async fn redeem(ctx: &mut Ctx, customer_id: &str, principal: &str, budget: Budget) -> Result<Reply> {
     let (req, raw): (RedeemRequest, _) = ctx.json().await?;
     check_id("reward_id", &req.reward_id)?;
-    let key = match idempotency::start(ctx, principal, &raw).await? {
-        Start::Replay(r) => return Ok(r),
-        Start::Fresh(k) => k,
-    };
+    let key = idempotency::key(ctx, principal, &raw)?;
     let now = ctx.now;
     let db = ctx.db()?;
     let program = program::load(ctx).await.ok();
 
     // Read what the decision needs in one round trip (D1 is the truth for
-    // the reward here, not the KV snapshot), then decide in core.
-    let res = db
-        .batch(vec![
-            members::member_stmt(&db, customer_id)?,
-            db.stmt(
-                "SELECT body, redeemed_count AS total,
-                        (SELECT COUNT(*) FROM redemptions WHERE customer_id = ?1 AND reward_id = ?2) AS by_member
-                   FROM rewards WHERE reward_id = ?2",
-                args![customer_id, &req.reward_id],
-            )?,
-        ])
-        .await?;
+    // the reward here, not the KV snapshot), the Idempotency-Key's record
+    // with it, while the budget is checked; then decide in core.
+    let mut reads = vec![
+        members::member_stmt(&db, customer_id)?,
+        db.stmt(
+            "SELECT body, redeemed_count AS total,
+                    (SELECT COUNT(*) FROM redemptions WHERE customer_id = ?1 AND reward_id = ?2) AS by_member
+               FROM rewards WHERE reward_id = ?2",
+            args![customer_id, &req.reward_id],
+        )?,
+    ];
+    if let Some(k) = &key {
+        reads.push(k.lookup_stmt(&db, now.0)?);
+    }
+    let res = auth::with_budget(budget, db.batch(reads)).await?;
+    if let Some(earlier) = key.as_ref().map(|k| k.replay(&res, 2)).transpose()?.flatten() {
+        return Ok(earlier);
+    }
     let member = rows::<MemberRow>(&res, 0)?.into_iter().next().unwrap_or_else(|| MemberRow::unseen(customer_id, now));
     let stored = rows::<RewardRow>(&res, 1)?
         .into_iter()

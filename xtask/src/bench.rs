@@ -198,9 +198,19 @@ fn first_render(t: &Tools, port: u16) -> Result<Value> {
     }))
 }
 
-/// `cargo xtask bench`.
-pub fn bench() -> Result {
-    let t = tools::ensure_all(true)?;
+/// `cargo xtask bench [--only redeem_c10,me_c10,…]`. `--only` runs just
+/// the named load comparisons (no criterion, no browser) for a quick A/B
+/// while working on the Worker; the full run is what BENCHMARKS.md quotes.
+pub fn bench(args: &[String]) -> Result {
+    let only: Option<Vec<String>> = match args {
+        [] => None,
+        [flag, names] if flag == "--only" => Some(names.split(',').map(str::to_owned).collect()),
+        _ => return Err("usage: cargo xtask bench [--only NAME,…]".into()),
+    };
+    let t = tools::ensure_all(false)?;
+    if only.is_none() {
+        tools::ensure_chromium()?;
+    }
     ensure_wrk()?;
     build::all(&t)?;
     let dir = root().join("target/bench");
@@ -209,7 +219,7 @@ pub fn bench() -> Result {
 
     eprintln!("xtask: measuring sizes and criterion figures");
     let sizes = sizes()?;
-    let criterion = criterion()?;
+    let criterion = if only.is_none() { criterion()? } else { json!({}) };
 
     eprintln!("xtask: starting our Worker and the baseline Worker");
     let (ours_state, base_state) = (dir.join("state-edge"), dir.join("state-baseline"));
@@ -290,6 +300,9 @@ pub fn bench() -> Result {
     ];
     let mut load = serde_json::Map::new();
     for (name, ours_script, base_script, c) in pairs {
+        if only.as_ref().is_some_and(|o| !o.iter().any(|n| n == name)) {
+            continue;
+        }
         eprintln!("xtask: load {name}: {ROUNDS} interleaved rounds of {RUN_SECS}s, ours then baseline");
         let (mut a, mut b) = (Vec::new(), Vec::new());
         for _ in 0..ROUNDS {
@@ -304,9 +317,14 @@ pub fn bench() -> Result {
             json!({"ours": sa, "baseline": sb, "throughput_ratio": ratio, "p99_ratio": p99_ratio, "connections": c}),
         );
     }
-    eprintln!("xtask: first render in Chromium");
-    let render = first_render(&t, p_ours)?;
+    let render = if only.is_none() {
+        eprintln!("xtask: first render in Chromium");
+        first_render(&t, p_ours)?
+    } else {
+        json!({})
+    };
 
+    let load = Value::Object(load);
     let goals = json!({
         "redemption_throughput_vs_insert_c10 >= 0.70": load["redeem_c10"]["throughput_ratio"].as_f64().unwrap_or(0.0) >= 0.70,
         "redemption_p99_vs_insert_c1 <= 2.0": load["redeem_c1"]["p99_ratio"].as_f64().unwrap_or(f64::MAX) <= 2.0,

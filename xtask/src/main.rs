@@ -47,7 +47,7 @@ pub fn cargo() -> Command {
 }
 
 fn usage() -> ExitCode {
-    eprintln!("usage: cargo xtask <dev|test|bench|build>");
+    eprintln!("usage: cargo xtask <dev|test [--no-e2e]|bench [--only NAME,…]|build>");
     ExitCode::from(2)
 }
 
@@ -57,7 +57,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("dev") => server::dev(),
         Some("test") => test(&args[1..]),
-        Some("bench") => bench::bench(),
+        Some("bench") => bench::bench(&args[1..]),
         Some("build") => tools::ensure_all(false).and_then(|t| build::all(&t)),
         _ => return usage(),
     };

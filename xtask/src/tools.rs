@@ -113,7 +113,7 @@ fn ensure_npm() -> Result<PathBuf> {
 }
 
 /// Debian's Chromium for the browser tests.
-fn ensure_chromium() -> Result {
+pub fn ensure_chromium() -> Result {
     if PathBuf::from("/usr/bin/chromium").exists() {
         return Ok(());
     }
