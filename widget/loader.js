@@ -64,12 +64,14 @@
 
     wasm_bindgen({ module_or_path: base + 'loyalty_bg.wasm' })
       .then(function () {
-        wasm_bindgen.mount(host, mount, {
-          api: api,
-          token: token,
-          lang: data.lang || document.documentElement.lang || 'en',
-          mode: data.mode || 'launcher',
-        });
+        wasm_bindgen.mount(
+          host,
+          mount,
+          api,
+          token,
+          data.lang || document.documentElement.lang || 'en',
+          data.mode || 'launcher'
+        );
         ready = true;
       })
       .catch(function (err) {

@@ -1,9 +1,9 @@
 //! HTTP to the Loyalty Edge API. Errors keep the contract's code and
 //! message so the widget can show the API's own words.
 
-use gloo_net::http::{Request, Response};
-use loyalty_core::wire::ErrorBody;
-use serde::de::DeserializeOwned;
+use gloo_net::http::{Request, RequestBuilder, Response};
+
+use crate::json::Json;
 
 /// An API or network error.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,51 +14,55 @@ pub struct ApiError {
     pub message: String,
 }
 
-async fn read<T: DeserializeOwned>(resp: Response) -> Result<T, ApiError> {
-    let ok = resp.ok();
-    let status = resp.status();
-    let text = resp.text().await.map_err(network)?;
-    // The browser's own JSON parser, then serde over JS values: this keeps
-    // serde_json's parser and its per-type code out of the wasm (measured:
-    // serde_json was 13 % of the widget's code).
-    let value = js_sys::JSON::parse(&text).ok();
-    if ok {
-        let value = value.ok_or_else(|| ApiError { code: "internal".into(), message: "invalid JSON".into() })?;
-        return serde_wasm_bindgen::from_value(value)
-            .map_err(|e| ApiError { code: "internal".into(), message: e.to_string() });
+impl ApiError {
+    fn new(code: &str, message: String) -> ApiError {
+        ApiError { code: code.into(), message }
     }
-    Err(match value.map(serde_wasm_bindgen::from_value::<ErrorBody>) {
-        Some(Ok(b)) => ApiError { code: b.error.code, message: b.error.message },
-        _ => ApiError { code: "internal".into(), message: format!("HTTP {status}") },
-    })
 }
 
-fn network(e: gloo_net::Error) -> ApiError {
-    ApiError { code: "network".into(), message: e.to_string() }
+async fn read(resp: Response) -> Result<Json, ApiError> {
+    let (ok, status) = (resp.ok(), resp.status());
+    let text = resp.text().await.map_err(network)?;
+    let value = Json::parse(&text);
+    match value {
+        Some(v) if ok => Ok(v),
+        Some(v) if !v.get("error").is_null() => {
+            let e = v.get("error");
+            Err(ApiError::new(&e.str("code"), e.str("message")))
+        }
+        _ => Err(ApiError::new("internal", ["HTTP ", &status.to_string()].concat())),
+    }
 }
 
-fn authorized(mut r: gloo_net::http::RequestBuilder, token: Option<&str>) -> gloo_net::http::RequestBuilder {
+// The browser's own message ("Failed to fetch") says nothing more to a
+// shopper than the code does; the widget words `network` itself.
+fn network(_: gloo_net::Error) -> ApiError {
+    ApiError::new("network", "network error".into())
+}
+
+fn authorized(mut r: RequestBuilder, token: Option<&str>) -> RequestBuilder {
     if let Some(t) = token {
-        r = r.header("Authorization", &format!("Bearer {t}"));
+        r = r.header("Authorization", &["Bearer ", t].concat());
     }
     r
 }
 
 /// `GET base + path`.
-pub async fn get<T: DeserializeOwned>(base: &str, path: &str, token: Option<&str>) -> Result<T, ApiError> {
-    let resp = authorized(Request::get(&format!("{base}{path}")), token).send().await.map_err(network)?;
+pub async fn get(base: &str, path: &str, token: Option<&str>) -> Result<Json, ApiError> {
+    let resp = authorized(Request::get(&[base, path].concat()), token).send().await.map_err(network)?;
     read(resp).await
 }
 
 /// `POST base + path` with a JSON body and an `Idempotency-Key`.
-pub async fn post<T: DeserializeOwned>(
+pub async fn post(
     base: &str,
     path: &str,
     token: Option<&str>,
-    body: String,
+    body: &wasm_bindgen::JsValue,
     idempotency_key: &str,
-) -> Result<T, ApiError> {
-    let req = authorized(Request::post(&format!("{base}{path}")), token)
+) -> Result<Json, ApiError> {
+    let body = js_sys::JSON::stringify(body).map(String::from).unwrap_or_default();
+    let req = authorized(Request::post(&[base, path].concat()), token)
         .header("Content-Type", "application/json")
         .header("Idempotency-Key", idempotency_key)
         .body(body)
@@ -74,5 +78,6 @@ pub fn new_key() -> String {
     if let Some(c) = web_sys::window().and_then(|w| w.crypto().ok()) {
         let _ = c.get_random_values_with_u8_array(&mut buf);
     }
-    buf.iter().map(|b| format!("{b:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    buf.iter().flat_map(|b| [HEX[usize::from(b >> 4)] as char, HEX[usize::from(b & 15)] as char]).collect()
 }

@@ -2,44 +2,36 @@
 //! tier with a progress bar to the next one.
 
 use leptos::prelude::*;
-use loyalty_core::wire::{MemberSummary, ProgramSummary};
 
-use crate::panel::Failure;
-use crate::state::use_state;
+use crate::model::{Member, Program};
+use crate::panel::loaded;
+use crate::state::{use_state, Load};
 use crate::text::{day, fill};
 
 /// Balance card.
 #[component]
 pub fn Balance() -> impl IntoView {
     let s = use_state();
-    view! {
-        <Transition fallback=move || view! { <p class="le-muted">{s.text.loading}</p> }>
-            {move || s.me.get().map(|r| match r {
-                Ok(Some(m)) => {
-                    let program = s.program.get().and_then(Result::ok);
-                    standing(m, program).into_any()
-                }
-                Ok(None) => ().into_any(),
-                Err(e) => view! {
-                    <Failure message=s.text.error(&e.code, &e.message) retry=Callback::new(move |_| s.me.refetch())/>
-                }.into_any(),
-            })}
-        </Transition>
-    }
+    loaded(s.me, "/v1/me", move |j| {
+        let program = match s.program.get() {
+            Load::Ready(p) => Some(Program::from(&p)),
+            _ => None,
+        };
+        standing(Member::from(&j), program).into_any()
+    })
 }
 
-fn standing(m: MemberSummary, program: Option<ProgramSummary>) -> impl IntoView {
+fn standing(m: Member, program: Option<Program>) -> impl IntoView {
     let s = use_state();
     let t = s.text;
     let points_name = program.as_ref().map_or_else(|| "points".to_owned(), |p| p.points_name.clone());
     let pending = (m.pending > 0)
         .then(|| view! { <p class="le-pending">{fill(t.pending, &[("n", &m.pending.to_string())])}</p> });
-    let expiring = m.expiring.first().map(|e| {
-        let date = e.expires_at.to_rfc3339();
-        view! { <p class="le-expiring">{fill(t.expiring, &[("n", &e.points.to_string()), ("date", day(&date))])}</p> }
+    let expiring = m.expiring.map(|(points, at)| {
+        view! { <p class="le-expiring">{fill(t.expiring, &[("n", &points.to_string()), ("date", &day(&at, t))])}</p> }
     });
-    let tier = m.tier.clone().map(|name| {
-        let current = program.as_ref().and_then(|p| p.tiers.iter().find(|t| t.name == name)).map_or(0, |t| t.threshold);
+    let tier = m.tier.map(|name| {
+        let current = program.as_ref().and_then(|p| p.tiers.iter().find(|t| t.0 == name)).map_or(0, |t| t.1);
         let (percent, caption) = match &m.next_tier {
             Some(n) => {
                 let span = (n.threshold - current).max(1);
@@ -53,7 +45,7 @@ fn standing(m: MemberSummary, program: Option<ProgramSummary>) -> impl IntoView 
                 <p><strong>{fill(t.tier, &[("name", &name)])}</strong></p>
                 <div class="le-bar" role="progressbar" aria-valuemin="0" aria-valuemax="100"
                     aria-valuenow=percent.to_string() aria-label=caption.clone()>
-                    <div class="le-fill" style=format!("width:{percent}%")></div>
+                    <div class="le-fill" style=["width:", &percent.to_string(), "%"].concat()></div>
                 </div>
                 <p class="le-muted">{caption}</p>
             </div>

@@ -3,7 +3,8 @@
 
 use leptos::prelude::*;
 
-use crate::panel::Failure;
+use crate::model::Program;
+use crate::panel::loaded;
 use crate::state::use_state;
 use crate::text::fill;
 
@@ -17,28 +18,25 @@ pub fn Guest() -> impl IntoView {
             <p><strong>{t.guest_title}</strong></p>
             <p class="le-muted le-signin">{t.guest_prompt}</p>
         </div>
-        <Transition fallback=move || view! { <p class="le-muted">{t.loading}</p> }>
-            {move || s.program.get().map(|r| match r {
-                Ok(p) => view! {
-                    <h3>{t.how_to_earn}</h3>
-                    <ul class="le-earn">{p.earn_rules.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}</ul>
-                    <h3>{t.rewards}</h3>
-                    <ul class="le-rewards">
-                        {p.rewards.into_iter().map(|r| view! {
-                            <li class="le-reward" data-reward-id=r.reward_id.clone()>
-                                <div class="le-reward-head">
-                                    <strong>{r.name}</strong>
-                                    <span class="le-cost">{fill(t.cost, &[("n", &r.points_cost.to_string())])}</span>
-                                </div>
-                                <p class="le-muted">{r.description}</p>
-                            </li>
-                        }).collect_view()}
-                    </ul>
-                }.into_any(),
-                Err(e) => view! {
-                    <Failure message=t.error(&e.code, &e.message) retry=Callback::new(move |_| s.program.refetch())/>
-                }.into_any(),
-            })}
-        </Transition>
+        {loaded(s.program, "/v1/program", move |j| {
+            let p = Program::from(&j);
+            view! {
+                <h3>{t.how_to_earn}</h3>
+                <ul class="le-earn">{p.earn_rules.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}</ul>
+                <h3>{t.rewards}</h3>
+                <ul class="le-rewards">
+                    {p.rewards.into_iter().map(|r| view! {
+                        <li class="le-reward" data-reward-id=r.id>
+                            <div class="le-reward-head">
+                                <strong>{r.name}</strong>
+                                <span class="le-cost">{fill(t.cost, &[("n", &r.cost.to_string())])}</span>
+                            </div>
+                            <p class="le-muted">{r.description}</p>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            }
+            .into_any()
+        })}
     }
 }

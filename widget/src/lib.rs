@@ -8,6 +8,7 @@
 //! code the Worker enforces.
 //!
 //! Code map: [`state`] (context shared by components), [`api`] (HTTP),
+//! [`json`] and [`model`] (the API's answers, read without serde),
 //! [`text`] (all user-facing words, per language), and one module per
 //! component: [`panel`], [`balance`], [`rewards`], [`history`], [`guest`].
 
@@ -15,6 +16,8 @@ mod api;
 mod balance;
 mod guest;
 mod history;
+mod json;
+mod model;
 mod panel;
 mod rewards;
 mod state;
@@ -23,22 +26,28 @@ mod text;
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 
-use crate::state::{Config, State};
+use crate::state::State;
 
 thread_local! {
     // The mounted widget's state, for the JS API below (`LoyaltyEdge.*`).
     static STATE: std::cell::Cell<Option<State>> = const { std::cell::Cell::new(None) };
 }
 
-/// Mounts the widget into `mount` (inside the shadow root of `host`).
-/// `config` is `{api, token?, lang?, mode?}` read by the loader from the
-/// script tag's data attributes.
+/// Mounts the widget into `mount` (inside the shadow root of `host`), with
+/// the script tag's settings as read by the loader: the API origin, the
+/// customer token (none for a guest), the language, and `inline` or
+/// `launcher` mode.
 #[wasm_bindgen]
-pub fn mount(host: web_sys::HtmlElement, mount: web_sys::HtmlElement, config: JsValue) {
-    let config: Config = serde_wasm_bindgen::from_value(config).unwrap_or_default();
-    let token = RwSignal::new(config.token.clone().filter(|t| !t.is_empty()));
+pub fn mount(
+    host: web_sys::HtmlElement,
+    mount: web_sys::HtmlElement,
+    api: String,
+    token: Option<String>,
+    lang: String,
+    mode: String,
+) {
     let handle = leptos::mount::mount_to(mount, move || {
-        let state = State::new(config, token, host);
+        let state = State::new(&api, token, &lang, mode == "inline", host);
         STATE.with(|s| s.set(Some(state)));
         provide_context(state);
         view! { <panel::Panel/> }

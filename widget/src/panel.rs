@@ -7,7 +7,8 @@ use leptos::html;
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 
-use crate::state::use_state;
+use crate::json::Json;
+use crate::state::{use_state, Load, Slot};
 use crate::{balance, guest, history, rewards};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -27,7 +28,7 @@ pub fn Panel() -> impl IntoView {
     // Tell the host page once the program is known (first successful load).
     let announced = StoredValue::new(false);
     Effect::new(move |_| {
-        if matches!(s.program.get(), Some(Ok(_))) && !announced.get_value() {
+        if matches!(s.program.get(), Load::Ready(_)) && !announced.get_value() {
             announced.set_value(true);
             s.emit("loyalty:ready", &JsValue::NULL);
         }
@@ -47,11 +48,11 @@ pub fn Panel() -> impl IntoView {
         }
     };
     let title = move || match s.program.get() {
-        Some(Ok(p)) => p.name,
+        Load::Ready(p) => p.str("name"),
         _ => s.text.launcher.to_owned(),
     };
     let badge = move || match s.me.get() {
-        Some(Ok(Some(m))) => format!(" · {}", m.balance),
+        Load::Ready(m) if !m.is_null() => [" · ", &m.int("balance").to_string()].concat(),
         _ => String::new(),
     };
 
@@ -110,6 +111,21 @@ fn Member() -> impl IntoView {
                 Tab::History => view! { <history::History/> }.into_any(),
             }}
         </div>
+    }
+}
+
+/// One slot on screen: "Loading…", what `show` makes of the answer,
+/// nothing for a guest, or the failure with a retry.
+pub fn loaded(slot: Slot, path: &'static str, show: impl Fn(Json) -> AnyView + Send + Sync + 'static) -> impl IntoView {
+    let s = use_state();
+    move || match slot.get() {
+        Load::Loading => view! { <p class="le-muted">{s.text.loading}</p> }.into_any(),
+        Load::Ready(j) if j.is_null() => ().into_any(),
+        Load::Ready(j) => show(j),
+        Load::Failed(e) => view! {
+            <Failure message=s.text.error(&e.code, &e.message) retry=Callback::new(move |_| s.load(slot, path))/>
+        }
+        .into_any(),
     }
 }
 

@@ -4,12 +4,11 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use loyalty_core::program::format_money;
-use loyalty_core::reward::RewardKind;
-use loyalty_core::wire::{RedeemRequest, RedemptionReceipt, RewardOffer};
-use serde::Serialize;
 
 use crate::api;
-use crate::panel::Failure;
+use crate::json::object;
+use crate::model::{offers, Offer, Receipt};
+use crate::panel::loaded;
 use crate::state::use_state;
 use crate::text::{day, fill};
 
@@ -27,36 +26,19 @@ enum Stage {
 #[component]
 pub fn Rewards() -> impl IntoView {
     let s = use_state();
-    view! {
-        <Transition fallback=move || view! { <p class="le-muted">{s.text.loading}</p> }>
-            {move || s.offers.get().map(|r| match r {
-                Ok(Some(o)) => view! {
-                    <ul class="le-rewards">
-                        {o.rewards.into_iter().map(|offer| view! { <RewardCard offer/> }).collect_view()}
-                    </ul>
-                }.into_any(),
-                Ok(None) => ().into_any(),
-                Err(e) => view! {
-                    <Failure message=s.text.error(&e.code, &e.message) retry=Callback::new(move |_| s.offers.refetch())/>
-                }.into_any(),
-            })}
-        </Transition>
-    }
-}
-
-#[derive(Serialize)]
-struct RedeemedDetail<'a> {
-    code: &'a str,
-    reward_id: &'a str,
-    redemption_id: &'a str,
-    discount: &'a loyalty_core::coupon::Discount,
-    expires_at: Option<String>,
-    min_order_minor: i64,
+    loaded(s.offers, "/v1/me/rewards", |j| {
+        view! {
+            <ul class="le-rewards">
+                {offers(&j).into_iter().map(|offer| view! { <RewardCard offer/> }).collect_view()}
+            </ul>
+        }
+        .into_any()
+    })
 }
 
 /// One reward: what it costs, whether the member can have it, and why not.
 #[component]
-fn RewardCard(offer: RewardOffer) -> impl IntoView {
+fn RewardCard(offer: Offer) -> impl IntoView {
     let s = use_state();
     let t = s.text;
     let stage = RwSignal::new(Stage::Idle);
@@ -69,35 +51,32 @@ fn RewardCard(offer: RewardOffer) -> impl IntoView {
         t.redeemable.to_owned()
     };
     let can_redeem = offer.eligible && offer.affordable;
-    let (reward_id, name, cost) = (r.reward_id.clone(), r.name.clone(), r.points_cost);
+    let (reward_id, name, cost) = (r.id.clone(), r.name.clone(), r.cost);
 
     let redeem = move |key: String| {
         stage.set(Stage::Busy);
         let reward_id = reward_id.clone();
         let name = name.clone();
         spawn_local(async move {
-            let body = serde_wasm_bindgen::to_value(&RedeemRequest { reward_id })
-                .ok()
-                .and_then(|v| js_sys::JSON::stringify(&v).ok())
-                .map(String::from)
-                .unwrap_or_default();
+            let body = object(&[("reward_id", reward_id.as_str().into())]);
             let token = s.token.get_untracked();
-            let result =
-                api::post::<RedemptionReceipt>(&s.api.get_value(), "/v1/me/redemptions", token.as_deref(), body, &key)
-                    .await;
+            let result = api::post(&s.api.get_value(), "/v1/me/redemptions", token.as_deref(), &body, &key).await;
             match result {
-                Ok(receipt) => {
-                    s.live.set(fill(t.redeemed_live, &[("name", &name), ("code", &receipt.coupon.code)]));
-                    let detail = RedeemedDetail {
-                        code: &receipt.coupon.code,
-                        reward_id: &receipt.reward_id,
-                        redemption_id: &receipt.redemption_id,
-                        discount: &receipt.coupon.discount,
-                        expires_at: receipt.coupon.expires_at.map(|x| x.to_rfc3339()),
-                        min_order_minor: receipt.coupon.min_order_minor,
-                    };
-                    let js = detail.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or_default();
-                    s.emit("loyalty:redeemed", &js);
+                Ok(j) => {
+                    let receipt = Receipt::from(j);
+                    s.live.set(fill(t.redeemed_live, &[("name", &name), ("code", &receipt.code)]));
+                    // What a store needs to apply the code to its cart, in
+                    // the API's own shapes.
+                    let (raw, coupon) = (&receipt.raw, receipt.raw.get("coupon"));
+                    let detail = object(&[
+                        ("code", coupon.get("code").0),
+                        ("reward_id", raw.get("reward_id").0),
+                        ("redemption_id", raw.get("redemption_id").0),
+                        ("discount", coupon.get("discount").0),
+                        ("expires_at", coupon.get("expires_at").0),
+                        ("min_order_minor", coupon.get("min_order_minor").0),
+                    ]);
+                    s.emit("loyalty:redeemed", &detail);
                     s.last_coupon.set(Some(receipt));
                     stage.set(Stage::Idle);
                     s.refresh();
@@ -136,10 +115,10 @@ fn RewardCard(offer: RewardOffer) -> impl IntoView {
         _ => None,
     };
     view! {
-        <li class="le-reward" class:le-locked=!can_redeem data-reward-id=offer.reward.reward_id.clone()>
+        <li class="le-reward" class:le-locked=!can_redeem data-reward-id=offer.reward.id.clone()>
             <div class="le-reward-head">
                 <strong>{offer.reward.name.clone()}</strong>
-                <span class="le-cost">{fill(t.cost, &[("n", &offer.reward.points_cost.to_string())])}</span>
+                <span class="le-cost">{fill(t.cost, &[("n", &offer.reward.cost.to_string())])}</span>
             </div>
             <p class="le-muted">{offer.reward.description.clone()}</p>
             <p class="le-status">{status}</p>
@@ -157,7 +136,7 @@ pub fn CouponView() -> impl IntoView {
     let copied = RwSignal::new(false);
     move || {
         s.last_coupon.get().map(|r| {
-            let code = r.coupon.code.clone();
+            let code = r.code.clone();
             let copy = move |_| {
                 let code = code.clone();
                 spawn_local(async move {
@@ -166,28 +145,21 @@ pub fn CouponView() -> impl IntoView {
                     }
                 });
             };
-            let expires = r.coupon.expires_at.map(|x| {
-                let d = x.to_rfc3339();
-                fill(t.expires, &[("date", day(&d))])
-            });
-            let min = (r.coupon.min_order_minor > 0)
-                .then(|| {
-                    r.coupon.discount.currency.as_deref().map(|c| fill(t.min_order, &[("n", &format_money(r.coupon.min_order_minor, c))]))
-                })
-                .flatten();
-            let what = match (r.coupon.discount.kind, r.coupon.discount.amount_minor, &r.coupon.discount.currency) {
-                (RewardKind::FixedAmountDiscount, Some(a), Some(c)) => fill(t.amount_off, &[("n", &format_money(a, c))]),
-                (RewardKind::PercentageDiscount, _, _) => {
-                    fill(t.amount_off, &[("n", &format!("{}%", r.coupon.discount.percent.unwrap_or(0)))])
-                }
-                (RewardKind::FreeShipping, _, _) => t.free_shipping.to_owned(),
-                (RewardKind::FreeProduct, _, _) => t.free_product.to_owned(),
-                _ => String::new(),
-            };
+            let expires = r.expires_at.as_deref().map(|at| fill(t.expires, &[("date", &day(at, t))]));
+            let money = |minor: i64| r.currency.as_deref().map(|c| format_money(minor, c));
+            let min = (r.min_order_minor > 0).then(|| money(r.min_order_minor)).flatten().map(|m| fill(t.min_order, &[("n", &m)]));
+            let what = match r.kind.as_str() {
+                "fixed_amount_discount" => r.amount_minor.and_then(money).map(|m| fill(t.amount_off, &[("n", &m)])),
+                "percentage_discount" => Some(fill(t.amount_off, &[("n", &[&r.percent.unwrap_or(0).to_string(), "%"].concat())])),
+                "free_shipping" => Some(t.free_shipping.to_owned()),
+                "free_product" => Some(t.free_product.to_owned()),
+                _ => None,
+            }
+            .unwrap_or_default();
             view! {
                 <div class="le-coupon" role="group" aria-label=t.your_code>
                     <p class="le-muted">{t.your_code}" · "{what}</p>
-                    <p><code class="le-code" data-testid="coupon-code">{r.coupon.code.clone()}</code></p>
+                    <p><code class="le-code" data-testid="coupon-code">{r.code.clone()}</code></p>
                     <button class="le-secondary le-copy" on:click=copy>{move || if copied.get() { t.copied } else { t.copy }}</button>
                     {expires.map(|e| view! { <p class="le-muted">{e}</p> })}
                     {min.map(|m| view! { <p class="le-muted">{m}</p> })}

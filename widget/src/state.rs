@@ -1,31 +1,36 @@
 //! What every component shares, provided once by [`crate::mount`] through
 //! context. Signals are `Copy`, so components take the state by value.
+//!
+//! Each API read lives in a [`Slot`]: a signal holding [`Load`]. A slot is
+//! set to `Loading` only when what it shows would be wrong (another
+//! shopper signed in); a refresh keeps the old figures on screen until the
+//! new ones arrive, as a shopper expects from a balance. Slots hold the
+//! parsed JSON, not decoded structs, so the reactive machinery is
+//! instantiated once for all of them (each `LocalResource<T>` and
+//! `Transition` cost kilobytes of wasm per `T`).
 
 use leptos::prelude::*;
-use loyalty_core::wire::{MemberSummary, ProgramSummary, RedemptionReceipt, RewardOffers};
-use serde::de::DeserializeOwned;
-use serde::Deserialize;
+use leptos::task::spawn_local;
 use wasm_bindgen::JsValue;
 
 use crate::api::{self, ApiError};
+use crate::json::{object, Json};
+use crate::model::Receipt;
 use crate::text::Text;
 
-/// The loader's configuration (the script tag's data attributes).
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct Config {
-    /// API origin, e.g. `https://loyalty.example.com`.
-    #[serde(default)]
-    pub api: String,
-    /// Customer token from `data-customer-token`.
-    #[serde(default)]
-    pub token: Option<String>,
-    /// Language (`en`, `fr`).
-    #[serde(default)]
-    pub lang: Option<String>,
-    /// `inline` renders the panel in place; otherwise a launcher button.
-    #[serde(default)]
-    pub mode: Option<String>,
+/// One API read.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Load {
+    /// Not answered yet.
+    Loading,
+    /// The answer; `null` where a guest has nothing to show.
+    Ready(Json),
+    /// The error, shown with a retry.
+    Failed(ApiError),
 }
+
+/// A signal holding one API read (JS values live on this thread only).
+pub type Slot = RwSignal<Load, LocalStorage>;
 
 /// Shared state.
 #[derive(Clone, Copy)]
@@ -42,45 +47,104 @@ pub struct State {
     pub live: RwSignal<String>,
     /// The element hosting the shadow root: DOM events go there.
     pub host: StoredValue<web_sys::HtmlElement, LocalStorage>,
-    /// Program summary (public).
-    pub program: LocalResource<Result<ProgramSummary, ApiError>>,
-    /// The member's standing; `None` for a guest.
-    pub me: LocalResource<Result<Option<MemberSummary>, ApiError>>,
-    /// The member's rewards, labelled; `None` for a guest.
-    pub offers: LocalResource<Result<Option<RewardOffers>, ApiError>>,
+    /// `GET /v1/program` (public).
+    pub program: Slot,
+    /// `GET /v1/me`; `null` for a guest.
+    pub me: Slot,
+    /// `GET /v1/me/rewards`; `null` for a guest.
+    pub offers: Slot,
+    /// `GET /v1/me/transactions`, loaded when the History tab shows.
+    pub history: Slot,
     /// The latest redemption, shown with its code until the next one.
     /// Kept here, not in the reward's card, because the card is rebuilt
     /// when the catalog reloads after the redemption.
-    pub last_coupon: RwSignal<Option<RedemptionReceipt>>,
+    pub last_coupon: RwSignal<Option<Receipt>, LocalStorage>,
 }
 
 impl State {
     /// Creates the state and starts the first loads.
-    pub fn new(config: Config, token: RwSignal<Option<String>>, host: web_sys::HtmlElement) -> State {
-        let api = StoredValue::new(config.api.trim_end_matches('/').to_owned());
-        let program = LocalResource::new(move || async move {
-            api::get::<ProgramSummary>(&api.get_value(), "/v1/program", None).await
-        });
-        let me = member_resource(api, token, "/v1/me");
-        let offers = member_resource(api, token, "/v1/me/rewards");
-        State {
-            api,
-            token,
-            text: Text::for_lang(config.lang.as_deref()),
-            inline: config.mode.as_deref() == Some("inline"),
+    pub fn new(api: &str, token: Option<String>, lang: &str, inline: bool, host: web_sys::HtmlElement) -> State {
+        let loading = || RwSignal::new_local(Load::Loading);
+        let s = State {
+            api: StoredValue::new(api.trim_end_matches('/').to_owned()),
+            token: RwSignal::new(token.filter(|t| !t.is_empty())),
+            text: Text::for_lang(lang),
+            inline,
             live: RwSignal::new(String::new()),
             host: StoredValue::new_local(host),
-            program,
-            me,
-            offers,
-            last_coupon: RwSignal::new(None),
-        }
+            program: loading(),
+            me: loading(),
+            offers: loading(),
+            history: loading(),
+            last_coupon: RwSignal::new_local(None),
+        };
+        s.load(s.program, "/v1/program");
+        // Another shopper (or none): forget the last one's figures, then
+        // load. Reading `token` subscribes this effect to sign-in/out.
+        Effect::new(move |_| {
+            let _ = s.token.get();
+            for slot in [s.me, s.offers, s.history] {
+                slot.set(Load::Loading);
+            }
+            s.last_coupon.set(None);
+            s.refresh();
+        });
+        s
     }
 
-    /// Reloads what a redemption changes.
+    /// Loads `path` into `slot`. Member paths read as `null` for a guest;
+    /// an answer for a token that is no longer current is dropped.
+    pub fn load(&self, slot: Slot, path: &'static str) {
+        let s = *self;
+        let member = path.starts_with("/v1/me");
+        let token = s.token.get_untracked();
+        if member && token.is_none() {
+            slot.set(Load::Ready(Json::null()));
+            return;
+        }
+        spawn_local(async move {
+            let r = api::get(&s.api.get_value(), path, token.as_deref()).await;
+            if member && s.token.get_untracked() != token {
+                return;
+            }
+            slot.set(match r {
+                Ok(j) => Load::Ready(j),
+                Err(e) => Load::Failed(e),
+            });
+        });
+    }
+
+    /// Reloads what a redemption or a purchase changes. Balance and
+    /// rewards are fetched together and shown together, so "you need N
+    /// more" never disagrees with the balance above it.
     pub fn refresh(&self) {
-        self.me.refetch();
-        self.offers.refetch();
+        let s = *self;
+        let Some(token) = s.token.get_untracked() else {
+            for slot in [s.me, s.offers, s.history] {
+                slot.set(Load::Ready(Json::null()));
+            }
+            return;
+        };
+        spawn_local(async move {
+            let api = s.api.get_value();
+            let (me, offers) = futures_util::future::join(
+                api::get(&api, "/v1/me", Some(&token)),
+                api::get(&api, "/v1/me/rewards", Some(&token)),
+            )
+            .await;
+            if s.token.get_untracked().as_deref() != Some(&token) {
+                return;
+            }
+            for (slot, r) in [(s.me, me), (s.offers, offers)] {
+                slot.set(match r {
+                    Ok(j) => Load::Ready(j),
+                    Err(e) => Load::Failed(e),
+                });
+            }
+        });
+        if s.history.get_untracked() != Load::Loading {
+            s.load(s.history, "/v1/me/transactions?limit=20");
+        }
     }
 
     /// Sends a DOM event to the host page (`loyalty:ready`, …); it bubbles
@@ -98,30 +162,9 @@ impl State {
     /// Reports an error to the live region and the host page.
     pub fn fail(&self, e: &ApiError) {
         self.live.set(e.message.clone());
-        let detail = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&detail, &"code".into(), &e.code.as_str().into());
-        let _ = js_sys::Reflect::set(&detail, &"message".into(), &e.message.as_str().into());
+        let detail = object(&[("code", e.code.as_str().into()), ("message", e.message.as_str().into())]);
         self.emit("loyalty:error", &detail);
     }
-}
-
-/// A resource of the signed-in member (`None` for a guest). It re-runs
-/// when the token changes (sign in or out), because reading `token` inside
-/// the fetcher subscribes to it.
-fn member_resource<T: DeserializeOwned + 'static>(
-    api: StoredValue<String>,
-    token: RwSignal<Option<String>>,
-    path: &'static str,
-) -> LocalResource<Result<Option<T>, ApiError>> {
-    LocalResource::new(move || {
-        let t = token.get();
-        async move {
-            match t {
-                Some(t) => api::get::<T>(&api.get_value(), path, Some(&t)).await.map(Some),
-                None => Ok(None),
-            }
-        }
-    })
 }
 
 /// The state, from context.

@@ -4,6 +4,8 @@
 
 /// One language's words.
 pub struct Text {
+    /// BCP 47 tag for dates.
+    pub locale: &'static str,
     pub launcher: &'static str,
     pub close: &'static str,
     pub loading: &'static str,
@@ -42,6 +44,7 @@ pub struct Text {
 }
 
 const EN: Text = Text {
+    locale: "en",
     launcher: "Rewards",
     close: "Close",
     loading: "Loading…",
@@ -86,6 +89,7 @@ const EN: Text = Text {
 };
 
 const FR: Text = Text {
+    locale: "fr",
     launcher: "Fidélité",
     close: "Fermer",
     loading: "Chargement…",
@@ -131,10 +135,11 @@ const FR: Text = Text {
 
 impl Text {
     /// The table for a language tag (`fr`, `fr-CA`, …); English otherwise.
-    pub fn for_lang(lang: Option<&str>) -> &'static Text {
-        match lang.map(|l| l.split(['-', '_']).next().unwrap_or("").to_ascii_lowercase()) {
-            Some(l) if l == "fr" => &FR,
-            _ => &EN,
+    pub fn for_lang(lang: &str) -> &'static Text {
+        if lang.split(['-', '_']).next().is_some_and(|l| l.eq_ignore_ascii_case("fr")) {
+            &FR
+        } else {
+            &EN
         }
     }
 
@@ -148,12 +153,19 @@ impl Text {
 pub fn fill(template: &str, pairs: &[(&str, &str)]) -> String {
     let mut s = template.to_owned();
     for (k, v) in pairs {
-        s = s.replace(&format!("{{{k}}}"), v);
+        s = s.replace(&["{", k, "}"].concat(), v);
     }
     s
 }
 
-/// `2026-12-22T…` as `2026-12-22`: dates without a formatting library.
-pub fn day(rfc3339: &str) -> &str {
-    rfc3339.get(..10).unwrap_or(rfc3339)
+/// An RFC 3339 time as a date in the shopper's language ("Dec 22, 2026",
+/// "22 déc. 2026"), by the browser's `Intl`: no date library in the wasm.
+pub fn day(rfc3339: &str, text: &Text) -> String {
+    let date = js_sys::Date::new(&rfc3339.into());
+    if date.get_time().is_nan() {
+        return rfc3339.get(..10).unwrap_or(rfc3339).to_owned();
+    }
+    let options =
+        crate::json::object(&[("year", "numeric".into()), ("month", "short".into()), ("day", "numeric".into())]);
+    date.to_locale_date_string(text.locale, &options).into()
 }

@@ -1,0 +1,161 @@
+//! What the widget shows, decoded from the API's answers (`core::wire`
+//! shapes, read through [`Json`]). Every figure here was computed by the
+//! Worker with `loyalty-core`; the widget only words it.
+
+use crate::json::Json;
+
+/// `GET /v1/program`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Program {
+    pub name: String,
+    pub points_name: String,
+    pub earn_rules: Vec<String>,
+    /// (name, threshold), lowest first.
+    pub tiers: Vec<(String, i64)>,
+    /// Rewards shown to guests.
+    pub rewards: Vec<Reward>,
+}
+
+/// A catalog entry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reward {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub cost: i64,
+}
+
+/// `GET /v1/me`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Member {
+    pub balance: i64,
+    pub pending: i64,
+    pub tier: Option<String>,
+    pub next_tier: Option<NextTier>,
+    /// The soonest expiry: (points, RFC 3339 time).
+    pub expiring: Option<(i64, String)>,
+}
+
+/// The next tier and how far it is.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NextTier {
+    pub name: String,
+    pub threshold: i64,
+    pub points_needed: i64,
+}
+
+/// One reward as this member sees it (`GET /v1/me/rewards`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Offer {
+    pub reward: Reward,
+    pub eligible: bool,
+    pub affordable: bool,
+    pub points_needed: i64,
+    /// Why not, in core's words, when not eligible.
+    pub reason: Option<String>,
+}
+
+/// A redemption's receipt (`POST /v1/me/redemptions`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Receipt {
+    pub code: String,
+    pub expires_at: Option<String>,
+    /// `fixed_amount_discount`, `percentage_discount`, `free_shipping`, `free_product`.
+    pub kind: String,
+    pub amount_minor: Option<i64>,
+    pub currency: Option<String>,
+    pub percent: Option<i64>,
+    pub min_order_minor: i64,
+    /// The answer as received, for the `loyalty:redeemed` event.
+    pub raw: Json,
+}
+
+/// A ledger entry (`GET /v1/me/transactions`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Txn {
+    pub description: String,
+    pub created_at: String,
+    pub points: i64,
+}
+
+impl Reward {
+    fn from(j: &Json) -> Reward {
+        Reward {
+            id: j.str("reward_id"),
+            name: j.str("name"),
+            description: j.str("description"),
+            cost: j.int("points_cost"),
+        }
+    }
+}
+
+impl Program {
+    /// Decodes `ProgramSummary`.
+    pub fn from(j: &Json) -> Program {
+        Program {
+            name: j.str("name"),
+            points_name: j.opt_str("points_name").unwrap_or_else(|| "points".into()),
+            earn_rules: j.list("earn_rules").iter().filter_map(|r| r.0.as_string()).collect(),
+            tiers: j.list("tiers").iter().map(|t| (t.str("name"), t.int("threshold"))).collect(),
+            rewards: j.list("rewards").iter().map(Reward::from).collect(),
+        }
+    }
+}
+
+impl Member {
+    /// Decodes `MemberSummary`.
+    pub fn from(j: &Json) -> Member {
+        let next = j.get("next_tier");
+        Member {
+            balance: j.int("balance"),
+            pending: j.int("pending"),
+            tier: j.opt_str("tier"),
+            next_tier: (!next.is_null()).then(|| NextTier {
+                name: next.str("name"),
+                threshold: next.int("threshold"),
+                points_needed: next.int("points_needed"),
+            }),
+            expiring: j.list("expiring").first().map(|e| (e.int("points"), e.str("expires_at"))),
+        }
+    }
+}
+
+/// Decodes `RewardOffers`.
+pub fn offers(j: &Json) -> Vec<Offer> {
+    j.list("rewards")
+        .iter()
+        .map(|o| Offer {
+            reward: Reward::from(&o.get("reward")),
+            eligible: o.bool("eligible"),
+            affordable: o.bool("affordable"),
+            points_needed: o.int("points_needed"),
+            reason: o.opt_str("reason"),
+        })
+        .collect()
+}
+
+impl Receipt {
+    /// Decodes `RedemptionReceipt`.
+    pub fn from(j: Json) -> Receipt {
+        let c = j.get("coupon");
+        let d = c.get("discount");
+        Receipt {
+            code: c.str("code"),
+            expires_at: c.opt_str("expires_at"),
+            kind: d.str("kind"),
+            amount_minor: d.opt_int("amount_minor"),
+            currency: d.opt_str("currency"),
+            percent: d.opt_int("percent"),
+            min_order_minor: c.int("min_order_minor"),
+            raw: j,
+        }
+    }
+}
+
+/// Decodes `TransactionPage`.
+pub fn transactions(j: &Json) -> Vec<Txn> {
+    j.list("transactions")
+        .iter()
+        .map(|t| Txn { description: t.str("description"), created_at: t.str("created_at"), points: t.int("points") })
+        .collect()
+}
