@@ -3,11 +3,13 @@
 //! Handlers return a [`Reply`] (status + JSON text) rather than a worker
 //! `Response`, so idempotent replays can store and return it byte for byte.
 
+use js_sys::futures::JsFuture;
 use loyalty_core::wire::{ErrorBody, ErrorDetail};
 use loyalty_core::Timestamp;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use worker::{Env, Method, Request};
+use web_sys::Request;
+use worker::{Env, Method};
 
 use crate::config::Config;
 use crate::db::Db;
@@ -78,9 +80,9 @@ pub fn split_url(url: &str) -> (String, String) {
 impl Ctx {
     /// Wraps a request.
     pub fn new(req: Request, env: Env, now: Timestamp) -> Ctx {
-        let (path, query) = split_url(&req.inner().url());
+        let (path, query) = split_url(&req.url());
         Ctx {
-            method: req.method(),
+            method: Method::from(req.method()),
             req,
             env,
             path,
@@ -131,7 +133,9 @@ impl Ctx {
                 return Err(Error::PayloadTooLarge);
             }
         }
-        let bytes = self.req.bytes().await.map_err(|e| Error::BadRequest(format!("unreadable body: {e}")))?;
+        let unreadable = |e: wasm_bindgen::JsValue| Error::BadRequest(format!("unreadable body: {e:?}"));
+        let buffer = JsFuture::from(self.req.array_buffer().map_err(unreadable)?).await.map_err(unreadable)?;
+        let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
         if bytes.len() > MAX_BODY {
             return Err(Error::PayloadTooLarge);
         }
