@@ -216,6 +216,12 @@ impl Eligibility {
         Err(best.map(|(_, c)| c).expect("non-empty groups"))
     }
 
+    /// True when every member is eligible (no rule), so that deciding
+    /// needs no member attributes.
+    pub fn is_everyone(&self) -> bool {
+        self.groups.is_empty()
+    }
+
     /// `Ok` or the reason in words, e.g. "only for Gold members".
     pub fn explain(&self, m: &MemberAttributes) -> Result<(), String> {
         self.check(m).map_err(Condition::describe)

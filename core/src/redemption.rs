@@ -75,7 +75,25 @@ pub fn decide(
             shortfall: reward.points_cost - balance,
         });
     }
-    Ok(Grant { points: reward.points_cost, coupon_expires_at: reward.coupon.expires_in_days.map(|d| now.plus_days(d)) })
+    Ok(Grant { points: reward.points_cost, coupon_expires_at: coupon_expiry(reward, now) })
+}
+
+/// Whether [`decide`] would read nothing of the member but the balance and
+/// usage counts: the reward is active and open to everyone. Those are the
+/// checks the store can make atomically while it writes (a balance that
+/// may not go negative, limits and availability guarded where the
+/// redemption is inserted), so such a redemption may be written first and
+/// explained only if the store refuses it, without reading the member
+/// beforehand. The refusals are then those `decide` gives for the same
+/// state: [`Refusal::Inactive`], [`Refusal::LimitReached`],
+/// [`Refusal::InsufficientPoints`].
+pub fn needs_only_balance(reward: &Reward) -> bool {
+    reward.active && reward.eligibility.is_everyone()
+}
+
+/// When a coupon issued at `now` for `reward` expires.
+pub fn coupon_expiry(reward: &Reward, now: Timestamp) -> Option<Timestamp> {
+    reward.coupon.expires_in_days.map(|d| now.plus_days(d))
 }
 
 fn refusal_before_balance(reward: &Reward, member: &MemberAttributes, usage: Usage) -> Option<Refusal> {
@@ -99,6 +117,7 @@ mod tests {
     use super::*;
     use crate::reward::tests::SEED;
     use crate::timestamp::parse_date;
+    use proptest::prelude::*;
 
     const NOW: Timestamp = Timestamp(1_800_000_000);
 
@@ -125,6 +144,58 @@ mod tests {
         assert!(matches!(decide(&r, &m, 10_000, Usage { by_member: 1, total: 1 }, NOW), Err(Refusal::LimitReached(_))));
         r.active = false;
         assert_eq!(decide(&r, &m, 10_000, Usage::default(), NOW), Err(Refusal::Inactive));
+    }
+
+    proptest! {
+        /// The promise of `needs_only_balance`: for such a reward the
+        /// decision is the same whoever the member is, so writing first
+        /// and letting the store's guards refuse loses nothing.
+        #[test]
+        fn open_rewards_are_decided_by_balance_and_usage_alone(
+            tags in proptest::collection::vec("[a-z]{1,6}", 0..4),
+            tier in proptest::option::of("[A-Z][a-z]{2,6}"),
+            lifetime in 0i64..1_000_000,
+            enrolled in proptest::option::of(0i64..20_000),
+            balance in 0i64..2_000,
+            by_member in 0u32..4,
+            total in 0u32..4,
+            per_member in proptest::option::of(1u32..4),
+            limit in proptest::option::of(1u32..4),
+            active in any::<bool>(),
+        ) {
+            let mut r = Reward::from_json("5_OFF", SEED.as_bytes()).unwrap();
+            r.eligibility = Default::default();
+            r.limits.per_member = per_member;
+            r.limits.total = limit;
+            r.active = active;
+            let member = MemberAttributes {
+                tags, tier, lifetime_earned: lifetime,
+                enrolled_at: enrolled.map(|d| Timestamp(d * 86_400).date()),
+                ..Default::default()
+            };
+            let usage = Usage { by_member, total };
+            let anyone = decide(&r, &MemberAttributes::default(), balance, usage, NOW);
+            prop_assert_eq!(decide(&r, &member, balance, usage, NOW), anyone.clone());
+            // Written first, such a redemption either goes through or is
+            // refused for a reason the store's guards can tell.
+            if needs_only_balance(&r) {
+                let guarded = matches!(
+                    anyone,
+                    Ok(_) | Err(Refusal::Inactive | Refusal::LimitReached(_) | Refusal::InsufficientPoints { .. })
+                );
+                prop_assert!(guarded);
+            }
+        }
+    }
+
+    #[test]
+    fn only_active_rewards_open_to_everyone_need_only_the_balance() {
+        let mut r = Reward::from_json("5_OFF", SEED.as_bytes()).unwrap();
+        assert!(!needs_only_balance(&r), "5_OFF has an eligibility rule");
+        r.eligibility = Default::default();
+        assert!(needs_only_balance(&r));
+        r.active = false;
+        assert!(!needs_only_balance(&r));
     }
 
     #[test]

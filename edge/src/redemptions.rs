@@ -5,13 +5,14 @@
 use loyalty_core::coupon;
 use loyalty_core::ids::check_id;
 use loyalty_core::redemption::{self, Usage};
+use loyalty_core::reward::Reward;
 use loyalty_core::wire::{CouponSummary, RedeemRequest, RedemptionReceipt};
 use loyalty_core::{Refusal, Timestamp};
 use serde::Deserialize;
 
 use crate::args;
 use crate::auth::{self, Budget};
-use crate::db::{rows, Conflict};
+use crate::db::{rows, Conflict, Db};
 use crate::error::{Error, Result};
 use crate::http::{fill_random, random_id, Ctx, Reply};
 use crate::idempotency;
@@ -35,18 +36,46 @@ struct Issued {
 
 /// `POST /v1/me/redemptions` and `POST /v1/members/{id}/redemptions`.
 /// `principal` scopes the Idempotency-Key; `budget` is the shopper's
-/// request budget, checked beside the read and before any write.
+/// request budget, checked before any write.
+///
+/// Two ways through, chosen by core ([`redemption::needs_only_balance`]):
+/// - a reward open to everyone is *written first*, in one D1 round trip:
+///   the schema's guards make every check `decide` would make (balance,
+///   limits, availability, pool), and a refusal is explained afterwards.
+///   The reward comes from the catalog snapshot, so the write is guarded
+///   by the stored reward being exactly that one; if it changed, nothing
+///   is written and the request takes the second way.
+/// - otherwise the member and the reward are read from D1, core decides,
+///   and the same write follows.
 pub async fn redeem(ctx: &mut Ctx, customer_id: &str, principal: &str, budget: Budget) -> Result<Reply> {
     let (req, raw): (RedeemRequest, _) = ctx.json().await?;
     check_id("reward_id", &req.reward_id)?;
     let key = idempotency::key(ctx, principal, &raw)?;
     let now = ctx.now;
     let db = ctx.db()?;
-    let program = program::load(ctx).await.ok();
+
+    let mut budget = Some(budget);
+    let mut key_reserved = false;
+    let snapshot = rewards::catalog(ctx).await.ok();
+    if let Some(reward) = snapshot.as_ref().and_then(|c| c.iter().find(|r| r.reward_id == req.reward_id)) {
+        if redemption::needs_only_balance(reward) {
+            budget.take().unwrap_or_else(Budget::unlimited).check().await?;
+            let expected = serde_json::to_string(reward)?;
+            let write =
+                Write { customer_id, reward, key: &key, reserve_key: true, expected_body: Some(&expected), now };
+            match write.run(ctx, &db).await? {
+                Some(reply) => return Ok(reply),
+                // The catalog changed under the snapshot. This request
+                // reserved its key in that batch, so it holds it now.
+                None => key_reserved = true,
+            }
+        }
+    }
 
     // Read what the decision needs in one round trip (D1 is the truth for
     // the reward here, not the KV snapshot), the Idempotency-Key's record
     // with it, while the budget is checked; then decide in core.
+    let program = program::load(ctx).await.ok();
     let mut reads = vec![
         members::member_stmt(&db, customer_id)?,
         db.stmt(
@@ -56,11 +85,11 @@ pub async fn redeem(ctx: &mut Ctx, customer_id: &str, principal: &str, budget: B
             args![customer_id, &req.reward_id],
         )?,
     ];
-    if let Some(k) = &key {
+    if let (Some(k), false) = (&key, key_reserved) {
         reads.push(k.lookup_stmt(&db, now.0)?);
     }
-    let res = auth::with_budget(budget, db.batch(reads)).await?;
-    if let Some(earlier) = key.as_ref().map(|k| k.replay(&res, 2)).transpose()?.flatten() {
+    let res = auth::with_budget(budget.unwrap_or_else(Budget::unlimited), db.batch(reads)).await?;
+    if let Some(earlier) = key.as_ref().filter(|_| !key_reserved).map(|k| k.replay(&res, 2)).transpose()?.flatten() {
         return Ok(earlier);
     }
     let member = rows::<MemberRow>(&res, 0)?.into_iter().next().unwrap_or_else(|| MemberRow::unseen(customer_id, now));
@@ -70,93 +99,119 @@ pub async fn redeem(ctx: &mut Ctx, customer_id: &str, principal: &str, budget: B
         .ok_or_else(|| Error::NotFound(format!("no reward {}", req.reward_id)))?;
     let reward = rewards::parse(&stored.body)?;
     let usage = Usage { by_member: stored.by_member as u32, total: stored.total as u32 };
-    let grant = redemption::decide(&reward, &member.attributes(program.as_deref()), member.balance, usage, now)
+    redemption::decide(&reward, &member.attributes(program.as_deref()), member.balance, usage, now)
         .map_err(Error::refused)?;
+    let write = Write { customer_id, reward: &reward, key: &key, reserve_key: !key_reserved, expected_body: None, now };
+    write.run(ctx, &db).await?.ok_or_else(|| Error::Internal("redemption vanished".into()))
+}
 
-    // Write, guarded: the balance CHECK, the redemption triggers (active,
-    // limits, pool) and UNIQUE(coupons.redemption_id) re-check what could
-    // have changed since the read.
-    let redemption_id = random_id("rdm");
-    let discount = serde_json::to_string(&reward.discount)?;
-    let expires_at = grant.coupon_expires_at.map(|t| t.0);
-    let mut stmts = idempotency::reserve(&key, &db, now.0)?;
-    stmts.push(members::ensure_member(&db, customer_id, now)?);
-    stmts.push(db.stmt(
-        "INSERT INTO redemptions (redemption_id, customer_id, reward_id, points, created_at)
-         SELECT ?, ?, reward_id, points_cost, ? FROM rewards WHERE reward_id = ?",
-        args![&redemption_id, customer_id, now.0, &req.reward_id],
-    )?);
-    stmts.push(db.stmt(
-        "INSERT INTO ledger (customer_id, kind, points, created_at, reward_id, redemption_id, reason, cause)
-         SELECT customer_id, 'redeem', -points, created_at, reward_id, redemption_id, ?, 'redeem:' || redemption_id
-           FROM redemptions WHERE redemption_id = ?",
-        args![format!("Redeemed: {}", reward.name), &redemption_id],
-    )?);
-    stmts.push(db.stmt(
-        "UPDATE coupons SET redemption_id = ?1, customer_id = ?2, issued_at = ?3, expires_at = ?4,
-                            min_order_minor = ?5, kind = ?6, discount = ?7
-          WHERE code = (SELECT code FROM coupons WHERE reward_id = ?8 AND pooled = 1 AND redemption_id IS NULL
-                         ORDER BY created_at, code LIMIT 1)",
-        args![
-            &redemption_id,
-            customer_id,
-            now.0,
-            expires_at,
-            reward.coupon.min_order_minor,
-            reward.kind.as_str(),
-            &discount,
-            &req.reward_id
-        ],
-    )?);
-    if !reward.coupon.pool_only {
-        let code = coupon::generate(&reward.coupon.prefix, &mut fill_random);
+/// One redemption's write: a single D1 batch that reserves the
+/// Idempotency-Key, debits the ledger, records the redemption and issues
+/// (or claims) the coupon.
+struct Write<'a> {
+    customer_id: &'a str,
+    reward: &'a Reward,
+    key: &'a Option<idempotency::Key>,
+    reserve_key: bool,
+    /// Write only if the stored reward is still exactly this JSON.
+    expected_body: Option<&'a str>,
+    now: Timestamp,
+}
+
+impl Write<'_> {
+    /// The receipt, or `None` when `expected_body` no longer matched and
+    /// nothing was written but the key's reservation.
+    async fn run(&self, ctx: &Ctx, db: &Db) -> Result<Option<Reply>> {
+        let (customer_id, reward, now) = (self.customer_id, self.reward, self.now);
+        // The schema re-checks what could have changed since any read: the
+        // balance CHECK, the redemption triggers (active, limits, pool) and
+        // UNIQUE(coupons.redemption_id).
+        let redemption_id = random_id("rdm");
+        let discount = serde_json::to_string(&reward.discount)?;
+        let expires_at = redemption::coupon_expiry(reward, now).map(|t| t.0);
+        let mut stmts = if self.reserve_key { idempotency::reserve(self.key, db, now.0)? } else { Vec::new() };
+        stmts.push(members::ensure_member(db, customer_id, now)?);
         stmts.push(db.stmt(
-            "INSERT INTO coupons (code, reward_id, pooled, redemption_id, customer_id, issued_at, expires_at,
-                                  min_order_minor, kind, discount, created_at)
-             SELECT ?1, ?2, 0, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?5
-              WHERE NOT EXISTS (SELECT 1 FROM coupons WHERE redemption_id = ?3)",
+            "INSERT INTO redemptions (redemption_id, customer_id, reward_id, points, created_at)
+             SELECT ?, ?, reward_id, points_cost, ? FROM rewards WHERE reward_id = ?5 AND (?6 IS NULL OR body = ?6)",
+            args![&redemption_id, customer_id, now.0, &reward.reward_id, &reward.reward_id, self.expected_body],
+        )?);
+        stmts.push(db.stmt(
+            "INSERT INTO ledger (customer_id, kind, points, created_at, reward_id, redemption_id, reason, cause)
+             SELECT customer_id, 'redeem', -points, created_at, reward_id, redemption_id, ?, 'redeem:' || redemption_id
+               FROM redemptions WHERE redemption_id = ?",
+            args![format!("Redeemed: {}", reward.name), &redemption_id],
+        )?);
+        // The coupon statements act only if the redemption was written.
+        stmts.push(db.stmt(
+            "UPDATE coupons SET redemption_id = ?1, customer_id = ?2, issued_at = ?3, expires_at = ?4,
+                                min_order_minor = ?5, kind = ?6, discount = ?7
+              WHERE code = (SELECT code FROM coupons WHERE reward_id = ?8 AND pooled = 1 AND redemption_id IS NULL
+                             ORDER BY created_at, code LIMIT 1)
+                AND EXISTS (SELECT 1 FROM redemptions WHERE redemption_id = ?1)",
             args![
-                &code,
-                &req.reward_id,
                 &redemption_id,
                 customer_id,
                 now.0,
                 expires_at,
                 reward.coupon.min_order_minor,
                 reward.kind.as_str(),
-                &discount
+                &discount,
+                &reward.reward_id
             ],
         )?);
+        if !reward.coupon.pool_only {
+            let code = coupon::generate(&reward.coupon.prefix, &mut fill_random);
+            stmts.push(db.stmt(
+                "INSERT INTO coupons (code, reward_id, pooled, redemption_id, customer_id, issued_at, expires_at,
+                                      min_order_minor, kind, discount, created_at)
+                 SELECT ?1, ?2, 0, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?5
+                  WHERE NOT EXISTS (SELECT 1 FROM coupons WHERE redemption_id = ?3)
+                    AND EXISTS (SELECT 1 FROM redemptions WHERE redemption_id = ?3)",
+                args![
+                    &code,
+                    &reward.reward_id,
+                    &redemption_id,
+                    customer_id,
+                    now.0,
+                    expires_at,
+                    reward.coupon.min_order_minor,
+                    reward.kind.as_str(),
+                    &discount
+                ],
+            )?);
+        }
+        stmts.push(db.stmt(
+            "SELECT r.points, m.balance, c.code, c.expires_at
+               FROM redemptions r JOIN members m ON m.customer_id = r.customer_id
+               JOIN coupons c ON c.redemption_id = r.redemption_id
+              WHERE r.redemption_id = ?",
+            args![&redemption_id],
+        )?);
+        let last = stmts.len() - 1;
+        let res = match db.try_batch(stmts).await? {
+            Ok(r) => r,
+            Err(c) => return refusal(ctx, c, customer_id, reward.points_cost, self.key.clone(), now).await.map(Some),
+        };
+        let Some(issued) = rows::<Issued>(&res, last)?.into_iter().next() else {
+            return Ok(None);
+        };
+        let receipt = RedemptionReceipt {
+            redemption_id,
+            reward_id: reward.reward_id.clone(),
+            points_debited: issued.points,
+            balance_after: issued.balance,
+            coupon: CouponSummary {
+                code: issued.code,
+                expires_at: issued.expires_at.map(Timestamp),
+                discount: coupon::discount(reward.kind, &reward.discount, None),
+                min_order_minor: reward.coupon.min_order_minor,
+            },
+        };
+        let reply = Reply::json(201, &receipt)?;
+        idempotency::complete(self.key, db, &reply).await?;
+        Ok(Some(reply))
     }
-    stmts.push(db.stmt(
-        "SELECT r.points, m.balance, c.code, c.expires_at
-           FROM redemptions r JOIN members m ON m.customer_id = r.customer_id
-           JOIN coupons c ON c.redemption_id = r.redemption_id
-          WHERE r.redemption_id = ?",
-        args![&redemption_id],
-    )?);
-    let last = stmts.len() - 1;
-    let res = match db.try_batch(stmts).await? {
-        Ok(r) => r,
-        Err(c) => return refusal(ctx, c, customer_id, reward.points_cost, key, now).await,
-    };
-    let issued =
-        rows::<Issued>(&res, last)?.into_iter().next().ok_or_else(|| Error::Internal("redemption vanished".into()))?;
-    let receipt = RedemptionReceipt {
-        redemption_id,
-        reward_id: reward.reward_id.clone(),
-        points_debited: issued.points,
-        balance_after: issued.balance,
-        coupon: CouponSummary {
-            code: issued.code,
-            expires_at: issued.expires_at.map(Timestamp),
-            discount: coupon::discount(reward.kind, &reward.discount, None),
-            min_order_minor: reward.coupon.min_order_minor,
-        },
-    };
-    let reply = Reply::json(201, &receipt)?;
-    idempotency::complete(&key, &db, &reply).await?;
-    Ok(reply)
 }
 
 /// Turns a guard that fired into the refusal a shopper can act on.

@@ -229,6 +229,29 @@ describe('invariant 5: data survive a restart of the dev server', () => {
   });
 });
 
+describe('redemption writes never rest on a stale catalog snapshot', () => {
+  test('a reward changed in D1 but not in the KV snapshot is redeemed as D1 has it', async () => {
+    // Open to everyone, so the redemption is written first from the
+    // snapshot; the write is guarded by the stored reward being the same.
+    const id = `STALE_${Date.now()}`;
+    const reward = { name: 'Before', kind: 'free_shipping', points_cost: 10, coupon: { expires_in_days: 5 } };
+    assert.equal((await api(w.base, 'PUT', `/v1/rewards/${id}`, { body: reward })).status, 200);
+    const c = uid('stale');
+    await credit(w.base, c, 100);
+    await w.editDatabase(
+      `UPDATE rewards SET points_cost = 20, body = json_set(body, '$.name', 'After', '$.points_cost', 20) WHERE reward_id = '${id}'`
+    );
+    const stored = (await api(w.base, "GET", `/v1/rewards/${id}`)).json;
+    const r = await api(w.base, 'POST', '/v1/me/redemptions', { auth: tokenFor(c), body: { reward_id: id } });
+    assert.equal(r.status, 201, r.text);
+    assert.equal(r.json.points_debited, 20);
+    assert.equal(r.json.balance_after, 80);
+    const tx = await api(w.base, 'GET', `/v1/members/${c}/transactions`);
+    assert.equal(tx.json.transactions[0].description, 'Redeemed: After', JSON.stringify(stored));
+    assert.equal(await balance(c), await ledgerSum(c));
+  });
+});
+
 describe('scheduled job: pending points and expiry', () => {
   let s;
   before(async () => {
