@@ -18,6 +18,10 @@
   var api = data.api || new URL(script.src).origin;
   var token = data.customerToken || undefined;
   var ready = false;
+  // Start downloading the module now, even if the page is still parsing
+  // (the tag may sit in <head>); it is compiled once the page is ready.
+  var wasm = fetch(base + 'loyalty_bg.wasm');
+  wasm.catch(function () {}); // reported by start() below, not as unhandled
   // A page may have queued calls on a stub (`window.LoyaltyEdge = {q: []}`)
   // before this async script ran; they are replayed below.
   var stub = window.LoyaltyEdge;
@@ -62,7 +66,7 @@
     if (data.font) mount.style.setProperty('--le-font', data.font);
     root.appendChild(mount);
 
-    wasm_bindgen({ module_or_path: base + 'loyalty_bg.wasm' })
+    wasm_bindgen({ module_or_path: wasm })
       .then(function () {
         wasm_bindgen.mount(
           host,

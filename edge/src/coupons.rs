@@ -150,9 +150,7 @@ pub async fn redeem_body(ctx: &Ctx, code: &str, body: &[u8], key: Option<idempot
     stmts.push(find_stmt(&db, &code)?);
     let res = match db.try_batch(stmts).await? {
         Ok(r) => r,
-        Err(Conflict::Duplicate { table }) if table == "idempotency" => {
-            return key.expect("reserved").await_winner(&db, now.0).await;
-        }
+        Err(Conflict::IdempotencyKeyTaken) => return idempotency::winner(&key, &db, now.0).await,
         Err(c) => return Err(Error::Internal(format!("coupon redeem: {c:?}"))),
     };
     let row = rows::<CouponRow>(&res, update + 1)?.into_iter().next();

@@ -88,6 +88,9 @@ pub enum Conflict {
     PoolEmpty,
     /// `stale_member`: the member changed since it was read.
     StaleMember,
+    /// Another request holds this request's Idempotency-Key: it reserved
+    /// the key first (see `idempotency`); its answer is the answer.
+    IdempotencyKeyTaken,
     /// A UNIQUE or PRIMARY KEY violation on `table`.
     Duplicate { table: String },
     /// Anything else.
@@ -113,6 +116,9 @@ impl Conflict {
             let rest = &msg[i + "constraint failed: ".len()..];
             if msg[..i].ends_with("UNIQUE ") || msg[..i].ends_with("PRIMARY KEY ") {
                 let table = rest.split('.').next().unwrap_or("").trim().to_owned();
+                if table == "idempotency" {
+                    return Conflict::IdempotencyKeyTaken;
+                }
                 return Conflict::Duplicate { table };
             }
             Conflict::Other(msg.to_owned())
@@ -203,7 +209,7 @@ mod tests {
         );
         assert_eq!(
             Conflict::classify("UNIQUE constraint failed: idempotency.scope, idempotency.key"),
-            Conflict::Duplicate { table: "idempotency".into() }
+            Conflict::IdempotencyKeyTaken
         );
         assert!(matches!(Conflict::classify("network down"), Conflict::Other(_)));
     }

@@ -165,6 +165,16 @@ pub fn reserve(key: &Option<Key>, db: &Db, now: i64) -> Result<Vec<D1PreparedSta
     key.as_ref().map_or(Ok(Vec::new()), |k| k.reserve(db, now))
 }
 
+/// The answer of the request that took this request's key (after a batch
+/// failed with `Conflict::IdempotencyKeyTaken`, which only a reserved key
+/// can cause).
+pub async fn winner(key: &Option<Key>, db: &Db, now: i64) -> Result<Reply> {
+    match key {
+        Some(k) => k.await_winner(db, now).await,
+        None => Err(Error::Internal("an Idempotency-Key conflict without a key".into())),
+    }
+}
+
 /// Stores the answer, if there was a key.
 pub async fn complete(key: &Option<Key>, db: &Db, reply: &Reply) -> Result<()> {
     match key {

@@ -451,9 +451,7 @@ pub async fn adjust(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
                 shortfall: -req.points - st.row.balance,
             }));
         }
-        Err(Conflict::Duplicate { table }) if table == "idempotency" => {
-            return key.expect("reserved").await_winner(&db, now.0).await
-        }
+        Err(Conflict::IdempotencyKeyTaken) => return idempotency::winner(&key, &db, now.0).await,
         Err(c) => return Err(Error::Internal(format!("adjustment: {c:?}"))),
     };
     let t = rows::<TransactionRow>(&res, last)?

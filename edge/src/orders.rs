@@ -122,9 +122,7 @@ async fn purchase(ctx: &Ctx, program: &Program, ev: &EventRequest, key: &Option<
         Err(Conflict::Duplicate { table }) if table == "orders" => {
             return first_answer(&db, FIRST, order_id).await?.ok_or_else(|| Error::Internal("order vanished".into()));
         }
-        Err(Conflict::Duplicate { table }) if table == "idempotency" => {
-            return key.as_ref().expect("reserved").await_winner(&db, now.0).await;
-        }
+        Err(Conflict::IdempotencyKeyTaken) => return idempotency::winner(key, &db, now.0).await,
         Err(c) => return Err(Error::Internal(format!("purchase: {c:?}"))),
     };
     let receipt = EventReceipt {
@@ -229,9 +227,7 @@ async fn bonus(
                 .await?;
                 return Ok(reply);
             }
-            Err(Conflict::Duplicate { table }) if table == "idempotency" => {
-                return key.as_ref().expect("reserved").await_winner(&db, now.0).await;
-            }
+            Err(Conflict::IdempotencyKeyTaken) => return idempotency::winner(key, &db, now.0).await,
             Err(Conflict::Duplicate { .. }) => {
                 if let Some(k) = &event_key {
                     if let Some(reply) = first_answer(&db, FIRST, k).await? {
@@ -334,9 +330,7 @@ pub async fn refund(ctx: &mut Ctx, order_id: &str) -> Result<Reply> {
                 idempotency::complete(&key, &db, &reply).await?;
                 return Ok(reply);
             }
-            Err(Conflict::Duplicate { table }) if table == "idempotency" => {
-                return key.expect("reserved").await_winner(&db, now.0).await;
-            }
+            Err(Conflict::IdempotencyKeyTaken) => return idempotency::winner(&key, &db, now.0).await,
             Err(Conflict::Duplicate { .. }) => continue,
             Err(c) => return Err(Error::Internal(format!("refund: {c:?}"))),
         }

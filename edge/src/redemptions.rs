@@ -237,9 +237,7 @@ async fn refusal(
         Conflict::LimitReached { per_member: false } => {
             Error::refused(Refusal::LimitReached("this reward has been fully redeemed".into()))
         }
-        Conflict::Duplicate { table } if table == "idempotency" => {
-            return key.expect("reserved").await_winner(&db, now.0).await;
-        }
+        Conflict::IdempotencyKeyTaken => return idempotency::winner(&key, &db, now.0).await,
         other => Error::Internal(format!("redemption: {other:?}")),
     })
 }

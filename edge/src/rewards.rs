@@ -198,9 +198,7 @@ pub async fn add_pool(ctx: &mut Ctx, reward_id: &str) -> Result<Reply> {
     }
     let results = match db.try_batch(stmts).await? {
         Ok(r) => r,
-        Err(crate::db::Conflict::Duplicate { table }) if table == "idempotency" => {
-            return key.expect("reserved").await_winner(&db, ctx.now.0).await
-        }
+        Err(crate::db::Conflict::IdempotencyKeyTaken) => return idempotency::winner(&key, &db, ctx.now.0).await,
         Err(c) => return Err(Error::Internal(format!("pool insert: {c:?}"))),
     };
     let duplicates: Vec<String> =

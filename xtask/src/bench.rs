@@ -60,6 +60,27 @@ fn brotli(bytes: &[u8]) -> usize {
     out.len()
 }
 
+/// What a shopper may download, gzip, before `cargo xtask test` fails: a
+/// size budget, not a timing (the bytes are deterministic for a given
+/// build). Set just above the measured 107 KB so that a change which adds
+/// a dependency to the widget (serde alone was +25 KB) is noticed when it is
+/// made; BENCHMARKS.md explains the bytes. The product goal is 50 KB.
+const WIDGET_BUDGET_GZIP: usize = 112 * 1024;
+
+/// Fails when the built widget is over [`WIDGET_BUDGET_GZIP`].
+pub fn widget_budget() -> Result {
+    let total = sizes()?["widget_total"]["gzip"].as_u64().unwrap_or(u64::MAX) as usize;
+    eprintln!("xtask: widget transfer {:.1} KB gzip (budget {} KB)", total as f64 / 1024.0, WIDGET_BUDGET_GZIP / 1024);
+    if total > WIDGET_BUDGET_GZIP {
+        return Err(format!(
+            "the widget is {:.1} KB gzip, over its {} KB budget: see BENCHMARKS.md for where the bytes go",
+            total as f64 / 1024.0,
+            WIDGET_BUDGET_GZIP / 1024
+        ));
+    }
+    Ok(())
+}
+
 fn sizes() -> Result<Value> {
     let root = root();
     let read = |p: &Path| fs::read(p).map_err(|e| format!("{}: {e}", p.display()));
@@ -331,16 +352,28 @@ pub fn bench(args: &[String]) -> Result {
     };
 
     let load = Value::Object(load);
-    let goals = json!({
-        "redemption_throughput_vs_insert_c10 >= 0.70": load["redeem_c10"]["throughput_ratio"].as_f64().unwrap_or(0.0) >= 0.70,
-        "redemption_p99_vs_insert_c1 <= 2.0": load["redeem_c1"]["p99_ratio"].as_f64().unwrap_or(f64::MAX) <= 2.0,
-        "balance_read_throughput_vs_select_c10 >= 0.80": load["me_c10"]["throughput_ratio"].as_f64().unwrap_or(0.0) >= 0.80,
-        "widget_transfer_gzip <= 50 KB": sizes["widget_total"]["gzip"].as_u64().unwrap_or(u64::MAX) <= 50 * 1024,
-    });
+    // A goal whose figure was not measured (`--only`) is left out.
+    let ratio = |name: &str, key: &str| load[name][key].as_f64();
+    let widget_gzip = sizes["widget_total"]["gzip"].as_u64().map(|b| b as f64);
+    let mut goals = serde_json::Map::new();
+    for (goal, figure, met) in [
+        (
+            "redemption_throughput_vs_insert_c10 >= 0.70",
+            ratio("redeem_c10", "throughput_ratio"),
+            (|v| v >= 0.70) as fn(f64) -> bool,
+        ),
+        ("redemption_p99_vs_insert_c1 <= 2.0", ratio("redeem_c1", "p99_ratio"), |v| v <= 2.0),
+        ("balance_read_throughput_vs_select_c10 >= 0.80", ratio("me_c10", "throughput_ratio"), |v| v >= 0.80),
+        ("widget_transfer_gzip <= 50 KB", widget_gzip, |v| v <= 50.0 * 1024.0),
+    ] {
+        if let Some(v) = figure {
+            goals.insert(goal.into(), Value::Bool(met(v)));
+        }
+    }
     let results = json!({
         "date": chrono_like_now(),
         "machine": format!("{} cores", std::thread::available_parallelism().map_or(0, |n| n.get())),
-        "sizes": sizes, "load": load, "first_render": render, "criterion_ns": criterion, "goals": goals,
+        "sizes": sizes, "load": load, "first_render": render, "criterion_ns": criterion, "goals": Value::Object(goals),
     });
     fs::write(dir.join("results.json"), serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?)
         .map_err(|e| e.to_string())?;
@@ -396,13 +429,15 @@ fn print_table(r: &Value) {
         );
     }
     let fr = &r["first_render"];
-    println!(
-        "\nFirst balance in Chromium: cold {:.0} ms, warm median {:.0} ms (script loaded at {:.0} ms), {} runs",
-        fr["cold_ms"].as_f64().unwrap_or(0.0),
-        fr["warm_median_ms"].as_f64().unwrap_or(0.0),
-        fr["warm_script_loaded_median_ms"].as_f64().unwrap_or(0.0),
-        fr["runs"]
-    );
+    if !fr["runs"].is_null() {
+        println!(
+            "\nFirst balance in Chromium: cold {:.0} ms, warm median {:.0} ms (script loaded at {:.0} ms), {} runs",
+            fr["cold_ms"].as_f64().unwrap_or(0.0),
+            fr["warm_median_ms"].as_f64().unwrap_or(0.0),
+            fr["warm_script_loaded_median_ms"].as_f64().unwrap_or(0.0),
+            fr["runs"]
+        );
+    }
     println!("\nCriterion (core):");
     for (name, ns) in r["criterion_ns"].as_object().into_iter().flatten() {
         println!("  {name:<50} {:>10.2} µs", ns.as_f64().unwrap_or(0.0) / 1000.0);

@@ -105,6 +105,8 @@ fn test(args: &[String]) -> Result {
     run(cargo().args(["doc", "-p", "loyalty-core", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"))?;
     step("wasm builds");
     build::all(&t)?;
+    step("widget size budget");
+    bench::widget_budget()?;
     if e2e {
         step("end-to-end and browser tests (wrangler dev + Chromium)");
         server::e2e(&t)?;
