@@ -136,51 +136,36 @@ impl Write<'_> {
              SELECT ?, ?, reward_id, points_cost, ? FROM rewards WHERE reward_id = ?5 AND (?6 IS NULL OR body = ?6)",
             args![&redemption_id, customer_id, now.0, &reward.reward_id, &reward.reward_id, self.expected_body],
         )?);
+        // The debit is posted by the `redemptions_debit` trigger. The coupon
+        // is the reward's oldest unclaimed pool code if it has one (the
+        // insert becomes a claim of that row), else a generated code; and
+        // none if the redemption was not written.
+        let generated = (!reward.coupon.pool_only).then(|| coupon::generate(&reward.coupon.prefix, &mut fill_random));
         stmts.push(db.stmt(
-            "INSERT INTO ledger (customer_id, kind, points, created_at, reward_id, redemption_id, reason, cause)
-             SELECT customer_id, 'redeem', -points, created_at, reward_id, redemption_id, ?, 'redeem:' || redemption_id
-               FROM redemptions WHERE redemption_id = ?",
-            args![format!("Redeemed: {}", reward.name), &redemption_id],
-        )?);
-        // The coupon statements act only if the redemption was written.
-        stmts.push(db.stmt(
-            "UPDATE coupons SET redemption_id = ?1, customer_id = ?2, issued_at = ?3, expires_at = ?4,
-                                min_order_minor = ?5, kind = ?6, discount = ?7
-              WHERE code = (SELECT code FROM coupons WHERE reward_id = ?8 AND pooled = 1 AND redemption_id IS NULL
-                             ORDER BY created_at, code LIMIT 1)
-                AND EXISTS (SELECT 1 FROM redemptions WHERE redemption_id = ?1)",
+            "INSERT INTO coupons (code, reward_id, pooled, redemption_id, customer_id, issued_at, expires_at,
+                                  min_order_minor, kind, discount, created_at)
+             SELECT c.code, ?2, 0, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?5
+               FROM (SELECT COALESCE((SELECT code FROM coupons
+                                       WHERE reward_id = ?2 AND pooled = 1 AND redemption_id IS NULL
+                                       ORDER BY created_at, code LIMIT 1), ?1) AS code) c
+              WHERE c.code IS NOT NULL AND EXISTS (SELECT 1 FROM redemptions WHERE redemption_id = ?3)
+             ON CONFLICT (code) DO UPDATE
+                SET redemption_id = excluded.redemption_id, customer_id = excluded.customer_id,
+                    issued_at = excluded.issued_at, expires_at = excluded.expires_at,
+                    min_order_minor = excluded.min_order_minor, kind = excluded.kind, discount = excluded.discount
+              WHERE coupons.pooled = 1 AND coupons.redemption_id IS NULL",
             args![
+                generated,
+                &reward.reward_id,
                 &redemption_id,
                 customer_id,
                 now.0,
                 expires_at,
                 reward.coupon.min_order_minor,
                 reward.kind.as_str(),
-                &discount,
-                &reward.reward_id
+                &discount
             ],
         )?);
-        if !reward.coupon.pool_only {
-            let code = coupon::generate(&reward.coupon.prefix, &mut fill_random);
-            stmts.push(db.stmt(
-                "INSERT INTO coupons (code, reward_id, pooled, redemption_id, customer_id, issued_at, expires_at,
-                                      min_order_minor, kind, discount, created_at)
-                 SELECT ?1, ?2, 0, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?5
-                  WHERE NOT EXISTS (SELECT 1 FROM coupons WHERE redemption_id = ?3)
-                    AND EXISTS (SELECT 1 FROM redemptions WHERE redemption_id = ?3)",
-                args![
-                    &code,
-                    &reward.reward_id,
-                    &redemption_id,
-                    customer_id,
-                    now.0,
-                    expires_at,
-                    reward.coupon.min_order_minor,
-                    reward.kind.as_str(),
-                    &discount
-                ],
-            )?);
-        }
         stmts.push(db.stmt(
             "SELECT r.points, m.balance, c.code, c.expires_at
                FROM redemptions r JOIN members m ON m.customer_id = r.customer_id

@@ -110,6 +110,31 @@ describe('invariant 3: a coupon is used at most once', () => {
     const info = await api(w.base, 'GET', `/v1/rewards/${reward}`);
     assert.deepEqual(info.json.coupons_info, { total: 3, issued: 3, redeemed: 0 });
   });
+
+  test('a reward with a pool hands out its pool codes first, then generated ones', async () => {
+    const reward = uid('MIXED');
+    const put = await api(w.base, 'PUT', `/v1/rewards/${reward}`, {
+      body: { name: 'Mixed', kind: 'free_shipping', points_cost: 10, coupon: { prefix: 'GEN', expires_in_days: 5 } },
+    });
+    assert.equal(put.status, 200, put.text);
+    assert.equal((await api(w.base, 'POST', `/v1/rewards/${reward}/coupons`, { body: { codes: ['MIX-ONLY1'] } })).status, 201);
+    const m = uid('mixed');
+    await credit(w.base, m, 30);
+    const codes = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await api(w.base, 'POST', `/v1/members/${m}/redemptions`, { body: { reward_id: reward } });
+      assert.equal(r.status, 201, r.text);
+      codes.push(r.json.coupon.code);
+    }
+    assert.equal(codes[0], 'MIX-ONLY1');
+    assert.match(codes[1], /^GEN-/);
+    assert.match(codes[2], /^GEN-/);
+    assert.notEqual(codes[1], codes[2]);
+    const info = await api(w.base, 'GET', `/v1/rewards/${reward}`);
+    assert.deepEqual(info.json.coupons_info, { total: 1, issued: 1, redeemed: 0 });
+    const tx = (await api(w.base, 'GET', `/v1/members/${m}/transactions`)).json.transactions;
+    assert.deepEqual(tx.filter((t) => t.kind === 'redeem').map((t) => [t.points, t.description]), Array(3).fill([-10, 'Redeemed: Mixed']));
+  });
 });
 
 describe('invariant 4: retries never double-earn, double-debit or double-issue', () => {
