@@ -102,9 +102,10 @@ fn quiet_here(member: &str, now: i64) -> bool {
 ///
 /// It is counted only after the token is verified, so nobody can spend
 /// another member's budget. Checking it is a round trip to the limiter, so
-/// handlers await it *together with* their first D1 read instead of before
-/// it (see [`with_budget`]); a request over budget is answered 429 and
-/// writes nothing, because every write comes after that read.
+/// handlers await it *together with* their first D1 read (see
+/// [`with_budget`]), or just before their first write when they have no
+/// read; either way a request over budget is answered 429 and writes
+/// nothing.
 pub struct Budget {
     limiter: Option<RateLimiter>,
     key: String,
@@ -131,4 +132,18 @@ pub async fn with_budget<T>(budget: Budget, read: impl Future<Output = Result<T>
     let (allowed, value) = futures_util::future::join(budget.check(), read).await;
     allowed?;
     value
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_member_is_quiet_for_twenty_requests_a_minute_per_isolate() {
+        let t = 1_800_000_000 - 1_800_000_000 % 60;
+        assert!((0..QUIET_REQUESTS).all(|_| quiet_here("busy", t)));
+        assert!(!quiet_here("busy", t + 59), "the 21st request in the minute asks the binding");
+        assert!(quiet_here("other", t + 59), "members are counted apart");
+        assert!(quiet_here("busy", t + 60), "a new minute starts a new count");
+    }
 }
