@@ -25,8 +25,10 @@ use crate::{build, http, root, run, Result};
 
 /// Seconds of each load run; several runs per figure, interleaved.
 const RUN_SECS: u32 = 4;
-/// Rounds per comparison (the median is reported).
-const ROUNDS: usize = 3;
+/// Rounds per comparison (the median is reported). With three, the ratios
+/// moved by about ±0.05 from run to run on 2 cores; five steady the median
+/// for about 100 s more per run.
+const ROUNDS: usize = 5;
 /// Members the load spreads over: each makes a few requests a minute, as
 /// shoppers do. (With 50, each would make several a second: the scripted
 /// client the per-member rate limit is there to stop.)
