@@ -140,7 +140,7 @@ mod tests {
 
     #[test]
     fn a_member_is_quiet_for_twenty_requests_a_minute_per_isolate() {
-        let t = 1_800_000_000 - 1_800_000_000 % 60;
+        let t = 30_000_000 * 60; // the first second of a minute
         assert!((0..QUIET_REQUESTS).all(|_| quiet_here("busy", t)));
         assert!(!quiet_here("busy", t + 59), "the 21st request in the minute asks the binding");
         assert!(quiet_here("other", t + 59), "members are counted apart");
