@@ -60,18 +60,16 @@ export async function startWorker({ seed = true, vars = {}, program = null, stat
     await stop(w);
     await launch(w);
   };
-  // Changes the local D1 behind the Worker's back, as an operator could
-  // with `wrangler d1 execute` (KV snapshots and isolate memos keep their
-  // old view), then starts the Worker again.
-  w.editDatabase = async (sql) => {
-    await stop(w);
+  // Changes the local D1 behind the running Worker's back, as an operator
+  // could with `wrangler d1 execute` (KV snapshots and isolate memos keep
+  // their old view). SQLite's locking lets the two processes share the file.
+  w.editDatabase = (sql) => {
     const r = spawnSync(WRANGLER, ['d1', 'execute', 'loyalty', '--local', '--persist-to', dir, '--command', sql], {
       cwd: join(ROOT, 'edge'),
       env: ENV,
       encoding: 'utf8',
     });
     if (r.status !== 0) throw new Error(`d1 execute failed: ${r.stdout}\n${r.stderr}`);
-    await launch(w);
   };
   return w;
 }

@@ -7,13 +7,7 @@
   var result = document.getElementById('result');
   code.value = sessionStorage.getItem('loyalty-coupon') || '';
 
-  function post(path, body) {
-    return fetch(path, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(body),
-    }).then(function (r) { return r.json().then(function (j) { return { status: r.status, body: j }; }); });
-  }
+  var post = window.demoBackend.post;
 
   function money(minor) { return '$' + (minor / 100).toFixed(2); }
 

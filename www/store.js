@@ -15,13 +15,7 @@
     refresh: function () { this.q.push(['refresh']); },
   };
 
-  function post(path, body) {
-    return fetch(path, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(body),
-    }).then(function (r) { return r.json().then(function (j) { return { ok: r.ok, body: j }; }); });
-  }
+  var post = window.demoBackend.post;
 
   function show(who, action) {
     document.getElementById('who').textContent = who;
