@@ -133,8 +133,8 @@ impl Write<'_> {
         stmts.push(members::ensure_member(db, customer_id, now)?);
         stmts.push(db.stmt(
             "INSERT INTO redemptions (redemption_id, customer_id, reward_id, points, created_at)
-             SELECT ?, ?, reward_id, points_cost, ? FROM rewards WHERE reward_id = ?5 AND (?6 IS NULL OR body = ?6)",
-            args![&redemption_id, customer_id, now.0, &reward.reward_id, &reward.reward_id, self.expected_body],
+             SELECT ?1, ?2, reward_id, points_cost, ?3 FROM rewards WHERE reward_id = ?4 AND (?5 IS NULL OR body = ?5)",
+            args![&redemption_id, customer_id, now.0, &reward.reward_id, self.expected_body],
         )?);
         // The debit is posted by the `redemptions_debit` trigger. The coupon
         // is the reward's oldest unclaimed pool code if it has one (the

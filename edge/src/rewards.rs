@@ -30,7 +30,7 @@ pub fn parse(body: &str) -> Result<Reward> {
 }
 
 /// One reward from D1, the source of truth (used where a decision depends on it).
-pub async fn find(db: &Db, reward_id: &str) -> Result<Option<Reward>> {
+async fn find(db: &Db, reward_id: &str) -> Result<Option<Reward>> {
     let row: Option<Body> = db.first("SELECT body FROM rewards WHERE reward_id = ?", args![reward_id]).await?;
     row.map(|r| parse(&r.body)).transpose()
 }

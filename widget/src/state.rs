@@ -29,6 +29,12 @@ pub enum Load {
     Failed(ApiError),
 }
 
+impl From<Result<Json, ApiError>> for Load {
+    fn from(r: Result<Json, ApiError>) -> Load {
+        r.map_or_else(Load::Failed, Load::Ready)
+    }
+}
+
 /// A signal holding one API read (JS values live on this thread only).
 pub type Slot = RwSignal<Load, LocalStorage>;
 
@@ -107,10 +113,7 @@ impl State {
             if member && s.token.get_untracked() != token {
                 return;
             }
-            slot.set(match r {
-                Ok(j) => Load::Ready(j),
-                Err(e) => Load::Failed(e),
-            });
+            slot.set(r.into());
         });
     }
 
@@ -136,10 +139,7 @@ impl State {
                 return;
             }
             for (slot, r) in [(s.me, me), (s.offers, offers)] {
-                slot.set(match r {
-                    Ok(j) => Load::Ready(j),
-                    Err(e) => Load::Failed(e),
-                });
+                slot.set(r.into());
             }
         });
         if s.history.get_untracked() != Load::Loading {
