@@ -8,6 +8,7 @@ use loyalty_core::redemption::{decide, offer, Usage};
 use loyalty_core::reward::Reward;
 use loyalty_core::timestamp::parse_date;
 use loyalty_core::token::{mint, verify, Claims};
+use loyalty_core::Lang;
 use loyalty_core::Timestamp;
 
 const NOW: Timestamp = Timestamp(1_800_000_000);
@@ -56,7 +57,7 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             let mut eligible = 0;
             for r in &rewards {
-                if offer(r, black_box(&m), 700, Usage::default()).eligible {
+                if offer(r, black_box(&m), 700, Usage::default(), Lang::En).eligible {
                     eligible += 1;
                 }
             }

@@ -13,6 +13,7 @@ use serde_json::{json, Value as Json};
 use time::Date;
 
 use crate::error::{Error, Issue};
+use crate::lang::Lang;
 use crate::timestamp::{format_date, parse_date};
 
 /// A member attribute that rules may test.
@@ -223,8 +224,8 @@ impl Eligibility {
     }
 
     /// `Ok` or the reason in words, e.g. "only for Gold members".
-    pub fn explain(&self, m: &MemberAttributes) -> Result<(), String> {
-        self.check(m).map_err(Condition::describe)
+    pub fn explain(&self, m: &MemberAttributes, lang: Lang) -> Result<(), String> {
+        self.check(m).map_err(|c| c.describe(lang))
     }
 }
 
@@ -396,57 +397,80 @@ impl Condition {
         json!({"attribute": attribute_name(self.attribute), "operator": operator_name(self.operator), "value": value})
     }
 
-    /// What a member must be for this condition to hold, in words:
-    /// "only for Gold members", "only for members who joined between …".
-    pub fn describe(&self) -> String {
+    /// What a member must be for this condition to hold, in words, in
+    /// `lang`: "only for Gold members", "réservé aux membres Gold".
+    pub fn describe(&self, lang: Lang) -> String {
         use Operand as V;
         use Operator as O;
+        let fr = lang == Lang::Fr;
+        let (and, or) = if fr { ("et", "ou") } else { ("and", "or") };
         let list = |xs: &[String], conj: &str| match xs {
             [] => String::new(),
             [x] => x.clone(),
             [init @ .., last] => format!("{} {conj} {last}", init.join(", ")),
         };
         let range = |o: &Operator, v: &Operand| -> String {
-            match (o, v) {
-                (O::Equals, V::Date(d)) => format!("on {}", format_date(*d)),
-                (O::NotEquals, V::Date(d)) => format!("on a day other than {}", format_date(*d)),
-                (O::GreaterThan, V::Date(d)) => format!("after {}", format_date(*d)),
-                (O::LessThan, V::Date(d)) => format!("before {}", format_date(*d)),
-                (O::Between, V::DateRange(a, b)) => {
+            match (o, v, fr) {
+                (O::Equals, V::Date(d), false) => format!("on {}", format_date(*d)),
+                (O::Equals, V::Date(d), true) => format!("le {}", format_date(*d)),
+                (O::NotEquals, V::Date(d), false) => format!("on a day other than {}", format_date(*d)),
+                (O::NotEquals, V::Date(d), true) => format!("un autre jour que le {}", format_date(*d)),
+                (O::GreaterThan, V::Date(d), false) => format!("after {}", format_date(*d)),
+                (O::GreaterThan, V::Date(d), true) => format!("après le {}", format_date(*d)),
+                (O::LessThan, V::Date(d), false) => format!("before {}", format_date(*d)),
+                (O::LessThan, V::Date(d), true) => format!("avant le {}", format_date(*d)),
+                (O::Between, V::DateRange(a, b), false) => {
                     format!("between {} and {}", format_date(*a), format_date(*b))
                 }
-                (O::Equals, V::Int(n)) => format!("exactly {n}"),
-                (O::NotEquals, V::Int(n)) => format!("other than {n}"),
-                (O::GreaterThan, V::Int(n)) => format!("more than {n}"),
-                (O::LessThan, V::Int(n)) => format!("fewer than {n}"),
-                (O::Between, V::IntRange(a, b)) => format!("between {a} and {b}"),
+                (O::Between, V::DateRange(a, b), true) => {
+                    format!("entre le {} et le {}", format_date(*a), format_date(*b))
+                }
+                (O::Equals, V::Int(n), false) => format!("exactly {n}"),
+                (O::Equals, V::Int(n), true) => format!("exactement {n}"),
+                (O::NotEquals, V::Int(n), false) => format!("other than {n}"),
+                (O::NotEquals, V::Int(n), true) => format!("un autre nombre que {n}"),
+                (O::GreaterThan, V::Int(n), false) => format!("more than {n}"),
+                (O::GreaterThan, V::Int(n), true) => format!("plus de {n}"),
+                (O::LessThan, V::Int(n), false) => format!("fewer than {n}"),
+                (O::LessThan, V::Int(n), true) => format!("moins de {n}"),
+                (O::Between, V::IntRange(a, b), false) => format!("between {a} and {b}"),
+                (O::Between, V::IntRange(a, b), true) => format!("entre {a} et {b}"),
                 _ => String::new(),
             }
         };
-        let what = match (self.attribute, &self.operator, &self.operand) {
-            (Attribute::EnrolledAt, o, v) => format!("members who joined {}", range(o, v)),
-            (Attribute::Birthday, o, v) => format!("members born {}", range(o, v)),
-            (Attribute::LifetimeEarned, o, v) => {
-                format!("members who have earned {} points", range(o, v))
-            }
-            (Attribute::Tags, O::ContainsAll, V::List(xs)) => {
-                format!("members tagged {}", list(xs, "and"))
-            }
-            (Attribute::Tags, O::ContainsAny, V::List(xs)) => {
-                format!("members tagged {}", list(xs, "or"))
-            }
-            (Attribute::Tags, _, V::List(xs)) => format!("members not tagged {}", list(xs, "or")),
-            (Attribute::Tier, O::Equals, V::Text(t)) => format!("{t} members"),
-            (Attribute::Tier, O::NotEquals, V::Text(t)) => format!("members outside the {t} tier"),
-            (Attribute::Tier, O::ContainsAny, V::List(xs)) => format!("{} members", list(xs, "or")),
-            (Attribute::Tier, _, V::List(xs)) => {
-                format!("members outside the {} tiers", list(xs, "and"))
-            }
-            (Attribute::Email, O::Equals | O::ContainsAny, _) => "specific members".to_owned(),
-            (Attribute::Email, _, _) => "other members".to_owned(),
-            _ => "other members".to_owned(),
+        let (o, v) = (&self.operator, &self.operand);
+        let what = match (self.attribute, o, v, fr) {
+            (Attribute::EnrolledAt, o, v, false) => format!("members who joined {}", range(o, v)),
+            (Attribute::EnrolledAt, o, v, true) => format!("membres inscrits {}", range(o, v)),
+            (Attribute::Birthday, o, v, false) => format!("members born {}", range(o, v)),
+            (Attribute::Birthday, o, v, true) => format!("membres nés {}", range(o, v)),
+            (Attribute::LifetimeEarned, o, v, false) => format!("members who have earned {} points", range(o, v)),
+            (Attribute::LifetimeEarned, o, v, true) => format!("membres ayant gagné {} points", range(o, v)),
+            (Attribute::Tags, O::ContainsAll, V::List(xs), false) => format!("members tagged {}", list(xs, and)),
+            (Attribute::Tags, O::ContainsAll, V::List(xs), true) => format!("membres étiquetés {}", list(xs, and)),
+            (Attribute::Tags, O::ContainsAny, V::List(xs), false) => format!("members tagged {}", list(xs, or)),
+            (Attribute::Tags, O::ContainsAny, V::List(xs), true) => format!("membres étiquetés {}", list(xs, or)),
+            (Attribute::Tags, _, V::List(xs), false) => format!("members not tagged {}", list(xs, or)),
+            (Attribute::Tags, _, V::List(xs), true) => format!("membres non étiquetés {}", list(xs, or)),
+            (Attribute::Tier, O::Equals, V::Text(t), false) => format!("{t} members"),
+            (Attribute::Tier, O::Equals, V::Text(t), true) => format!("membres {t}"),
+            (Attribute::Tier, O::NotEquals, V::Text(t), false) => format!("members outside the {t} tier"),
+            (Attribute::Tier, O::NotEquals, V::Text(t), true) => format!("membres hors du niveau {t}"),
+            (Attribute::Tier, O::ContainsAny, V::List(xs), false) => format!("{} members", list(xs, or)),
+            (Attribute::Tier, O::ContainsAny, V::List(xs), true) => format!("membres {}", list(xs, or)),
+            (Attribute::Tier, _, V::List(xs), false) => format!("members outside the {} tiers", list(xs, and)),
+            (Attribute::Tier, _, V::List(xs), true) => format!("membres hors des niveaux {}", list(xs, and)),
+            (Attribute::Email, O::Equals | O::ContainsAny, _, false) => "specific members".to_owned(),
+            (Attribute::Email, O::Equals | O::ContainsAny, _, true) => "certains membres".to_owned(),
+            (_, _, _, false) => "other members".to_owned(),
+            (_, _, _, true) => "d'autres membres".to_owned(),
         };
-        format!("only for {what}")
+        match (fr, what.starts_with("membres")) {
+            (false, _) => format!("only for {what}"),
+            // "à les membres" contracts to "aux membres".
+            (true, true) => format!("réservé aux {what}"),
+            (true, false) => format!("réservé à {what}"),
+        }
     }
 }
 
@@ -501,11 +525,11 @@ mod tests {
         assert!(r.check(&member("2021-11-01", &["cohortA"])).is_ok(), "between is inclusive");
         assert!(r.check(&member("2020-01-01", &["cohortC", "cohortD", "x"])).is_ok());
         assert_eq!(
-            r.explain(&member("2020-01-01", &["cohortA"])),
+            r.explain(&member("2020-01-01", &["cohortA"]), Lang::En),
             Err("only for members who joined between 2021-11-01 and 2023-02-28".into())
         );
         assert_eq!(
-            r.explain(&member("2020-01-01", &["cohortC"])),
+            r.explain(&member("2020-01-01", &["cohortC"]), Lang::En),
             Err("only for members tagged cohortC and cohortD".into())
         );
     }
@@ -528,11 +552,64 @@ mod tests {
         )
         .unwrap();
         let mut m = MemberAttributes { tier: Some("Gold".into()), lifetime_earned: 1001, ..Default::default() };
-        assert_eq!(r.explain(&m), Err("only for members born before 2008-01-01".into()));
+        assert_eq!(r.explain(&m, Lang::En), Err("only for members born before 2008-01-01".into()));
+        assert_eq!(r.explain(&m, Lang::Fr), Err("réservé aux membres nés avant le 2008-01-01".into()));
         m.birthday = Some(d("1990-05-05"));
         assert!(r.check(&m).is_ok());
         m.tier = Some("Silver".into());
-        assert_eq!(r.explain(&m), Err("only for Gold members".into()));
+        assert_eq!(r.explain(&m, Lang::En), Err("only for Gold members".into()));
+        assert_eq!(r.explain(&m, Lang::Fr), Err("réservé aux membres Gold".into()));
+    }
+
+    #[test]
+    fn every_condition_is_worded_in_each_language() {
+        let cases = [
+            (
+                json!({"attribute": "enrolled_at", "operator": "between", "value": ["2021-11-01", "2023-02-28"]}),
+                "only for members who joined between 2021-11-01 and 2023-02-28",
+                "réservé aux membres inscrits entre le 2021-11-01 et le 2023-02-28",
+            ),
+            (
+                json!({"attribute": "birthday", "operator": "equals", "value": "2000-01-01"}),
+                "only for members born on 2000-01-01",
+                "réservé aux membres nés le 2000-01-01",
+            ),
+            (
+                json!({"attribute": "lifetime_earned", "operator": "between", "value": [100, 500]}),
+                "only for members who have earned between 100 and 500 points",
+                "réservé aux membres ayant gagné entre 100 et 500 points",
+            ),
+            (
+                json!({"attribute": "tags", "operator": "contains_all", "value": ["vip", "early"]}),
+                "only for members tagged vip and early",
+                "réservé aux membres étiquetés vip et early",
+            ),
+            (
+                json!({"attribute": "tags", "operator": "contains_none", "value": ["staff"]}),
+                "only for members not tagged staff",
+                "réservé aux membres non étiquetés staff",
+            ),
+            (
+                json!({"attribute": "tier", "operator": "not_equals", "value": "Gold"}),
+                "only for members outside the Gold tier",
+                "réservé aux membres hors du niveau Gold",
+            ),
+            (
+                json!({"attribute": "tier", "operator": "contains_any", "value": ["Gold", "Platinum"]}),
+                "only for Gold or Platinum members",
+                "réservé aux membres Gold ou Platinum",
+            ),
+            (
+                json!({"attribute": "email", "operator": "equals", "value": "a@b.example"}),
+                "only for specific members",
+                "réservé à certains membres",
+            ),
+        ];
+        for (condition, en, fr) in cases {
+            let c = parse_condition(&condition).unwrap();
+            assert_eq!(c.describe(Lang::En), en);
+            assert_eq!(c.describe(Lang::Fr), fr);
+        }
     }
 
     #[test]

@@ -6,6 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::lang::Lang;
+
 /// Everything a core function can refuse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
@@ -53,21 +55,20 @@ fn join_issues(issues: &[Issue]) -> String {
 }
 
 /// Why a redemption (or a coupon) is refused. The widget shows the same
-/// words the edge answers with, because both call the same function.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+/// words the edge answers with, because both come from
+/// [`Refusal::describe`]; `Display` is its English (API error messages).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "refusal", rename_all = "snake_case")]
 pub enum Refusal {
     /// The reward is switched off or unknown to the catalog.
-    #[error("this reward is not available")]
     Inactive,
     /// The member does not meet the reward's eligibility rules.
-    #[error("not eligible: {reason}")]
     NotEligible {
-        /// The closest rule the member fails, in words.
+        /// The closest rule the member fails, in words (in the language
+        /// the refusal was made for).
         reason: String,
     },
     /// The member's spendable balance is short.
-    #[error("you need {shortfall} more points")]
     InsufficientPoints {
         /// Points the reward costs.
         needed: i64,
@@ -75,9 +76,45 @@ pub enum Refusal {
         shortfall: i64,
     },
     /// A per-member or total redemption limit has been reached.
-    #[error("{0}")]
-    LimitReached(String),
+    LimitReached {
+        /// The member's own limit (else the reward's total).
+        per_member: bool,
+    },
     /// A pool-only reward has no codes left.
-    #[error("this reward has no coupon codes left")]
     PoolEmpty,
 }
+
+impl Refusal {
+    /// The refusal in words, in `lang`.
+    pub fn describe(&self, lang: Lang) -> String {
+        let fr = lang == Lang::Fr;
+        match self {
+            Refusal::Inactive if fr => "cette récompense n'est pas disponible".into(),
+            Refusal::Inactive => "this reward is not available".into(),
+            Refusal::NotEligible { reason } if fr => format!("non éligible : {reason}"),
+            Refusal::NotEligible { reason } => format!("not eligible: {reason}"),
+            Refusal::InsufficientPoints { shortfall, .. } if fr => format!("il vous manque {shortfall} points"),
+            Refusal::InsufficientPoints { shortfall, .. } => format!("you need {shortfall} more points"),
+            Refusal::LimitReached { per_member: true } if fr => {
+                "vous avez déjà échangé cette récompense autant de fois que permis".into()
+            }
+            Refusal::LimitReached { per_member: true } => {
+                "you have already redeemed this reward the maximum number of times".into()
+            }
+            Refusal::LimitReached { per_member: false } if fr => "cette récompense a été entièrement échangée".into(),
+            Refusal::LimitReached { per_member: false } => "this reward has been fully redeemed".into(),
+            Refusal::PoolEmpty if fr => "cette récompense n'a plus de codes".into(),
+            Refusal::PoolEmpty => "this reward has no coupon codes left".into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe(Lang::En))
+    }
+}
+
+// Not `thiserror`: the words depend on a language, so `Display` delegates
+// to `describe` rather than to per-variant format strings.
+impl std::error::Error for Refusal {}

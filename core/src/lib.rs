@@ -16,6 +16,7 @@
 //! - [`ledger`]: entries, balances, FIFO lots, expiry and proportional reversal.
 //! - [`reward`], [`eligibility`]: the catalog and who may redeem what, and why not.
 //! - [`redemption`]: the decision to redeem, or a typed refusal.
+//! - [`lang`]: the languages refusals are worded in (English, French).
 //! - [`coupon`]: codes, their format, and the discount they give at checkout.
 //! - [`wire`]: the JSON shapes of `shared/API.md` shared by edge and widget.
 
@@ -26,6 +27,7 @@ pub mod earn;
 pub mod eligibility;
 pub mod error;
 pub mod ids;
+pub mod lang;
 pub mod ledger;
 pub mod program;
 pub mod redemption;
@@ -36,4 +38,5 @@ pub mod token;
 pub mod wire;
 
 pub use error::{Error, Refusal};
+pub use lang::Lang;
 pub use timestamp::Timestamp;

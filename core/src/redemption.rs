@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::eligibility::MemberAttributes;
 use crate::error::Refusal;
+use crate::lang::Lang;
 use crate::reward::Reward;
 use crate::timestamp::Timestamp;
 
@@ -36,15 +37,16 @@ pub struct Offer {
     pub reason: Option<String>,
 }
 
-/// Labels a reward for a member with `balance` spendable points.
-pub fn offer(reward: &Reward, member: &MemberAttributes, balance: i64, usage: Usage) -> Offer {
-    let refusal = refusal_before_balance(reward, member, usage);
+/// Labels a reward for a member with `balance` spendable points; the
+/// reason is worded in `lang`.
+pub fn offer(reward: &Reward, member: &MemberAttributes, balance: i64, usage: Usage, lang: Lang) -> Offer {
+    let refusal = refusal_before_balance(reward, member, usage, lang);
     let points_needed = (reward.points_cost - balance).max(0);
     Offer {
         eligible: refusal.is_none(),
         affordable: points_needed == 0,
         points_needed,
-        reason: refusal.map(|r| r.to_string()),
+        reason: refusal.map(|r| r.describe(lang)),
     }
 }
 
@@ -66,7 +68,7 @@ pub fn decide(
     usage: Usage,
     now: Timestamp,
 ) -> Result<Grant, Refusal> {
-    if let Some(r) = refusal_before_balance(reward, member, usage) {
+    if let Some(r) = refusal_before_balance(reward, member, usage, Lang::En) {
         return Err(r);
     }
     if balance < reward.points_cost {
@@ -96,18 +98,18 @@ pub fn coupon_expiry(reward: &Reward, now: Timestamp) -> Option<Timestamp> {
     reward.coupon.expires_in_days.map(|d| now.plus_days(d))
 }
 
-fn refusal_before_balance(reward: &Reward, member: &MemberAttributes, usage: Usage) -> Option<Refusal> {
+fn refusal_before_balance(reward: &Reward, member: &MemberAttributes, usage: Usage, lang: Lang) -> Option<Refusal> {
     if !reward.active {
         return Some(Refusal::Inactive);
     }
-    if let Err(reason) = reward.eligibility.explain(member) {
+    if let Err(reason) = reward.eligibility.explain(member, lang) {
         return Some(Refusal::NotEligible { reason });
     }
     if reward.limits.per_member.is_some_and(|n| usage.by_member >= n) {
-        return Some(Refusal::LimitReached("you have already redeemed this reward the maximum number of times".into()));
+        return Some(Refusal::LimitReached { per_member: true });
     }
     if reward.limits.total.is_some_and(|n| usage.total >= n) {
-        return Some(Refusal::LimitReached("this reward has been fully redeemed".into()));
+        return Some(Refusal::LimitReached { per_member: false });
     }
     None
 }
@@ -141,7 +143,10 @@ mod tests {
         let outsider = MemberAttributes { enrolled_at: parse_date("2024-01-01"), ..Default::default() };
         assert!(matches!(decide(&r, &outsider, 10_000, Usage::default(), NOW), Err(Refusal::NotEligible { .. })));
         r.limits.per_member = Some(1);
-        assert!(matches!(decide(&r, &m, 10_000, Usage { by_member: 1, total: 1 }, NOW), Err(Refusal::LimitReached(_))));
+        assert!(matches!(
+            decide(&r, &m, 10_000, Usage { by_member: 1, total: 1 }, NOW),
+            Err(Refusal::LimitReached { .. })
+        ));
         r.active = false;
         assert_eq!(decide(&r, &m, 10_000, Usage::default(), NOW), Err(Refusal::Inactive));
     }
@@ -181,7 +186,7 @@ mod tests {
             if needs_only_balance(&r) {
                 let guarded = matches!(
                     anyone,
-                    Ok(_) | Err(Refusal::Inactive | Refusal::LimitReached(_) | Refusal::InsufficientPoints { .. })
+                    Ok(_) | Err(Refusal::Inactive | Refusal::LimitReached { .. } | Refusal::InsufficientPoints { .. })
                 );
                 prop_assert!(guarded);
             }
@@ -201,9 +206,9 @@ mod tests {
     #[test]
     fn offers_agree_with_decisions() {
         let r = Reward::from_json("5_OFF", SEED.as_bytes()).unwrap();
-        let o = offer(&r, &eligible_member(), 380, Usage::default());
+        let o = offer(&r, &eligible_member(), 380, Usage::default(), Lang::En);
         assert_eq!((o.eligible, o.affordable, o.points_needed), (true, false, 120));
-        let o = offer(&r, &MemberAttributes::default(), 900, Usage::default());
+        let o = offer(&r, &MemberAttributes::default(), 900, Usage::default(), Lang::En);
         assert_eq!((o.eligible, o.affordable, o.points_needed), (false, true, 0));
         assert_eq!(o.reason.as_deref(), Some("not eligible: only for members tagged cohortC and cohortD"));
     }

@@ -53,7 +53,7 @@ impl Error {
             Error::Core(CoreError::Refused(r)) => match r {
                 Refusal::NotEligible { .. } => (403, "not_eligible"),
                 Refusal::InsufficientPoints { .. } => (409, "insufficient_points"),
-                Refusal::Inactive | Refusal::LimitReached(_) | Refusal::PoolEmpty => (409, "reward_unavailable"),
+                Refusal::Inactive | Refusal::LimitReached { .. } | Refusal::PoolEmpty => (409, "reward_unavailable"),
             },
             Error::Forbidden(_) => (403, "forbidden"),
             Error::NotFound(_) => (404, "not_found"),

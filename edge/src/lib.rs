@@ -245,7 +245,7 @@ fn respond(ctx: &Ctx, reply: Reply) -> std::result::Result<Response, wasm_bindge
             h.set("access-control-allow-origin", &allow)?;
             if ctx.method == Method::Options {
                 h.set("access-control-allow-methods", "GET, POST, OPTIONS")?;
-                h.set("access-control-allow-headers", "authorization, content-type, idempotency-key")?;
+                h.set("access-control-allow-headers", "accept-language, authorization, content-type, idempotency-key")?;
                 h.set("access-control-max-age", "86400")?;
             }
         }

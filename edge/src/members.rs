@@ -11,7 +11,7 @@ use loyalty_core::wire::{
     AdjustmentRequest, MemberDetail, MemberPatch, MemberSummary, NextTierSummary, PendingLot, RewardOffer,
     RewardOffers, Transaction, TransactionPage,
 };
-use loyalty_core::{earn, tier, Timestamp};
+use loyalty_core::{earn, tier, Lang, Timestamp};
 use serde::Deserialize;
 
 use crate::args;
@@ -373,12 +373,15 @@ pub async fn offers(ctx: &mut Ctx, customer_id: &str, only_eligible: bool) -> Re
     let totals: Vec<Count> = rows(&res, 2)?;
     let count = |v: &[Count], id: &str| v.iter().find(|c| c.reward_id == id).map_or(0, |c| c.n as u32);
     let attrs = row.attributes(program.as_deref());
+    // The widget asks in its own language; a server caller gets English
+    // unless it asks too.
+    let lang = Lang::negotiate(ctx.header("accept-language").as_deref());
     let rewards = catalog
         .iter()
         .filter(|r| r.active)
         .map(|r| {
             let usage = Usage { by_member: count(&mine, &r.reward_id), total: count(&totals, &r.reward_id) };
-            let o = redemption::offer(r, &attrs, row.balance, usage);
+            let o = redemption::offer(r, &attrs, row.balance, usage, lang);
             RewardOffer {
                 reward: r.clone(),
                 eligible: o.eligible,

@@ -216,12 +216,7 @@ async fn refusal(
         }
         Conflict::RewardInactive => Error::refused(Refusal::Inactive),
         Conflict::PoolEmpty => Error::refused(Refusal::PoolEmpty),
-        Conflict::LimitReached { per_member: true } => Error::refused(Refusal::LimitReached(
-            "you have already redeemed this reward the maximum number of times".into(),
-        )),
-        Conflict::LimitReached { per_member: false } => {
-            Error::refused(Refusal::LimitReached("this reward has been fully redeemed".into()))
-        }
+        Conflict::LimitReached { per_member } => Error::refused(Refusal::LimitReached { per_member }),
         Conflict::IdempotencyKeyTaken => return idempotency::winner(&key, &db, now.0).await,
         other => Error::Internal(format!("redemption: {other:?}")),
     })

@@ -179,6 +179,8 @@ test('inline mode, in French, themed by the host page', async () => {
   assert.equal(await ui.launcher.count(), 0, 'no launcher inline');
   assert.equal(await page.getByRole('tab', { name: 'Récompenses' }).count(), 1);
   assert.equal(await ui.reward('5_OFF').locator('.le-status').textContent(), 'Il vous manque 150 points');
+  // The reason comes from core, worded in the widget's language.
+  assert.equal(await ui.reward('GOLD_TOTE').locator('.le-status').textContent(), 'non éligible : réservé aux membres Gold');
   const accent = await page.locator('.le-cost').first().evaluate((el) => getComputedStyle(el).color);
   assert.equal(accent, 'rgb(10, 125, 50)');
   await shot(page, 'journey-7-inline-fr');

@@ -40,16 +40,19 @@ fn network(_: gloo_net::Error) -> ApiError {
     ApiError::new("network", "network error".into())
 }
 
-fn authorized(mut r: RequestBuilder, token: Option<&str>) -> RequestBuilder {
+// The widget's language, not the browser's: the store decides what
+// language its pages (and so the widget) speak, and the API words its
+// refusal reasons in it.
+fn authorized(mut r: RequestBuilder, token: Option<&str>, lang: &str) -> RequestBuilder {
     if let Some(t) = token {
         r = r.header("Authorization", &["Bearer ", t].concat());
     }
-    r
+    r.header("Accept-Language", lang)
 }
 
-/// `GET base + path`.
-pub async fn get(base: &str, path: &str, token: Option<&str>) -> Result<Json, ApiError> {
-    let resp = authorized(Request::get(&[base, path].concat()), token).send().await.map_err(network)?;
+/// `GET base + path`, asking for words in `lang`.
+pub async fn get(base: &str, path: &str, token: Option<&str>, lang: &str) -> Result<Json, ApiError> {
+    let resp = authorized(Request::get(&[base, path].concat()), token, lang).send().await.map_err(network)?;
     read(resp).await
 }
 
@@ -60,9 +63,10 @@ pub async fn post(
     token: Option<&str>,
     body: &wasm_bindgen::JsValue,
     idempotency_key: &str,
+    lang: &str,
 ) -> Result<Json, ApiError> {
     let body = js_sys::JSON::stringify(body).map(String::from).unwrap_or_default();
-    let req = authorized(Request::post(&[base, path].concat()), token)
+    let req = authorized(Request::post(&[base, path].concat()), token, lang)
         .header("Content-Type", "application/json")
         .header("Idempotency-Key", idempotency_key)
         .body(body)

@@ -60,7 +60,8 @@ fn RewardCard(offer: Offer) -> impl IntoView {
         spawn_local(async move {
             let body = object(&[("reward_id", reward_id.as_str().into())]);
             let token = s.token.get_untracked();
-            let result = api::post(&s.api.get_value(), "/v1/me/redemptions", token.as_deref(), &body, &key).await;
+            let result =
+                api::post(&s.api.get_value(), "/v1/me/redemptions", token.as_deref(), &body, &key, s.text.locale).await;
             match result {
                 Ok(j) => {
                     let receipt = Receipt::from(j);

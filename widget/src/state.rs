@@ -109,7 +109,7 @@ impl State {
             return;
         }
         spawn_local(async move {
-            let r = api::get(&s.api.get_value(), path, token.as_deref()).await;
+            let r = api::get(&s.api.get_value(), path, token.as_deref(), s.text.locale).await;
             if member && s.token.get_untracked() != token {
                 return;
             }
@@ -131,8 +131,8 @@ impl State {
         spawn_local(async move {
             let api = s.api.get_value();
             let (me, offers) = futures_util::future::join(
-                api::get(&api, "/v1/me", Some(&token)),
-                api::get(&api, "/v1/me/rewards", Some(&token)),
+                api::get(&api, "/v1/me", Some(&token), s.text.locale),
+                api::get(&api, "/v1/me/rewards", Some(&token), s.text.locale),
             )
             .await;
             if s.token.get_untracked().as_deref() != Some(&token) {
