@@ -386,17 +386,16 @@ pub fn bench(args: &[String]) -> Result {
     // balance-read pair shows what wrangler's local asset emulation costs
     // (reported, no goal; see `api_only`).
     drop(ours_api);
-    let p_dev = free_port()?;
-    let _ours_dev = Wrangler::start(&t, p_dev, &ours_state, Some(&dir.join("wrangler-ours-dev.log")))?;
+    let mut render = json!({});
     if selected("me_c10_dev") {
+        let p_dev = free_port()?;
+        let _ours_dev = Wrangler::start(&t, p_dev, &ours_state, Some(&dir.join("wrangler-ours-dev.log")))?;
         measure("me_c10_dev", &format!("http://127.0.0.1:{p_dev}"), &me, &select, 10)?;
+        if only.is_none() {
+            eprintln!("xtask: first render in Chromium");
+            render = first_render(&t, p_dev)?;
+        }
     }
-    let render = if only.is_none() {
-        eprintln!("xtask: first render in Chromium");
-        first_render(&t, p_dev)?
-    } else {
-        json!({})
-    };
 
     let load = Value::Object(load);
     // A goal whose figure was not measured (`--only`) is left out.
