@@ -212,4 +212,18 @@ mod tests {
         assert_eq!((o.eligible, o.affordable, o.points_needed), (false, true, 0));
         assert_eq!(o.reason.as_deref(), Some("not eligible: only for members tagged cohortC and cohortD"));
     }
+
+    #[test]
+    fn offers_are_worded_in_the_language_asked_for() {
+        let mut r = Reward::from_json("5_OFF", SEED.as_bytes()).unwrap();
+        let o = offer(&r, &MemberAttributes::default(), 900, Usage::default(), Lang::Fr);
+        assert_eq!(o.reason.as_deref(), Some("non éligible : réservé aux membres étiquetés cohortC et cohortD"));
+        r.limits.per_member = Some(1);
+        let used = Usage { by_member: 1, total: 1 };
+        let o = offer(&r, &eligible_member(), 900, used, Lang::Fr);
+        assert_eq!(o.reason.as_deref(), Some("vous avez déjà échangé cette récompense autant de fois que permis"));
+        // The edge's error messages stay English whatever was asked.
+        let refusal = decide(&r, &eligible_member(), 900, used, NOW).unwrap_err();
+        assert_eq!(refusal.to_string(), "you have already redeemed this reward the maximum number of times");
+    }
 }
