@@ -229,8 +229,9 @@ fn first_render(t: &Tools, port: u16) -> Result<Value> {
 /// Why: `wrangler dev` emulates static assets with two JS workers (router
 /// and asset server) that run in front of *every* request in the same
 /// process, `run_worker_first` or not. Measured 2026-11-22 on `/v1/health`:
-/// 1.39 ms of workerd CPU per request with the block, 0.83 ms without,
-/// the same as a bare Rust Worker (0.81) and the JS baseline (0.82). On
+/// 1.39 ms of workerd CPU per request with the block (a bare Rust Worker
+/// 0.98, the JS baseline 0.86 in the same run), 0.83 ms without (0.81 and
+/// 0.82); BENCHMARKS.md has the table. On
 /// Cloudflare that routing happens before the Worker, natively, and
 /// `run_worker_first` sends `/v1/*` straight to it; the baseline has no
 /// assets either. So the load figures compare Worker to Worker.
