@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { api, credit, startWorker, uid } from '../harness.mjs';
+import { api, credit, startWorker, tokenFor, uid } from '../harness.mjs';
 import { openBrowser, shot } from './browser.mjs';
 
 let w;
@@ -44,4 +44,58 @@ test('the widget shows the balance written over the API, inside a shadow root', 
   await page.locator('[data-testid=balance]').filter({ hasText: '1300' }).waitFor();
   const me = await api(w.base, 'GET', `/v1/members/${customer}`);
   assert.equal(me.json.balance, 1300);
+});
+
+test('the first figures are asked for while the module downloads, and only for the shopper the page started with', async () => {
+  const [alice, bob] = [uid('early-a'), uid('early-b')];
+  const [aliceToken, bobToken] = [tokenFor(alice), tokenFor(bob)];
+  await credit(w.base, alice, 111);
+  await credit(w.base, bob, 222);
+  // A host page whose server put the shopper's token in the tag.
+  const hostPage = `<!doctype html><html lang="en"><body><div id="r"></div>
+    <script src="/widget/loyalty.js" async data-mode="inline" data-target="#r"
+            data-customer-token="${aliceToken}"></script></body></html>`;
+
+  async function open() {
+    const page = await b.context.newPage();
+    await page.route(`${w.base}/t/early.html`, (route) => route.fulfill({ contentType: 'text/html', body: hostPage }));
+    // The module is held back until the test lets it go, so whatever the
+    // page asks for meanwhile was asked for by the loader alone.
+    let release;
+    const held = new Promise((resolve) => (release = resolve));
+    await page.route('**/widget/loyalty_bg.wasm', async (route) => {
+      await held;
+      await route.continue();
+    });
+    const asked = [];
+    page.on('request', (r) => {
+      const { pathname } = new URL(r.url());
+      if (pathname.startsWith('/v1/')) asked.push([pathname, r.headers().authorization ?? '']);
+    });
+    await page.goto(`${w.base}/t/early.html`);
+    const paths = () => asked.map(([p]) => p);
+    for (let i = 0; !['/v1/program', '/v1/me', '/v1/me/rewards'].every((p) => paths().includes(p)); i++) {
+      assert.ok(i < 200, `the loader did not ask early: ${JSON.stringify(paths())}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    return { page, release, asked };
+  }
+
+  // The widget shows the early answers and does not ask again.
+  const first = await open();
+  first.release();
+  const balance = first.page.locator('[data-testid=balance]');
+  await balance.filter({ hasText: '111' }).waitFor();
+  assert.deepEqual(first.asked.map(([p]) => p).filter((p) => p === '/v1/me'), ['/v1/me']);
+  await first.page.close();
+
+  // A sign-in before the module is ready: the early answers were for the
+  // other shopper and are dropped.
+  const second = await open();
+  await second.page.evaluate((t) => window.LoyaltyEdge.identify(t), bobToken);
+  second.release();
+  await second.page.locator('[data-testid=balance]').filter({ hasText: '222' }).waitFor();
+  const meCalls = second.asked.filter(([p]) => p === '/v1/me').map(([, auth]) => auth);
+  assert.deepEqual(meCalls, [`Bearer ${aliceToken}`, `Bearer ${bobToken}`]);
+  await second.page.close();
 });

@@ -37,6 +37,10 @@ async fn read(resp: Response) -> Result<Json, ApiError> {
 // The browser's own message ("Failed to fetch") says nothing more to a
 // shopper than the code does; the widget words `network` itself.
 fn network(_: gloo_net::Error) -> ApiError {
+    network_error()
+}
+
+fn network_error() -> ApiError {
     ApiError::new("network", "network error".into())
 }
 
@@ -50,9 +54,23 @@ fn authorized(mut r: RequestBuilder, token: Option<&str>, lang: &str) -> Request
     r.header("Accept-Language", lang)
 }
 
-/// `GET base + path`, asking for words in `lang`.
-pub async fn get(base: &str, path: &str, token: Option<&str>, lang: &str) -> Result<Json, ApiError> {
-    let resp = authorized(Request::get(&[base, path].concat()), token, lang).send().await.map_err(network)?;
+/// `GET base + path`, asking for words in `lang`; or, given `early`, the
+/// answer to the same request the loader sent before the module was ready
+/// (a `Promise<Response>`, see `loader.js`).
+pub async fn get(
+    base: &str,
+    path: &str,
+    token: Option<&str>,
+    lang: &str,
+    early: Option<js_sys::Promise>,
+) -> Result<Json, ApiError> {
+    let resp = match early {
+        Some(p) => {
+            let raw = wasm_bindgen_futures::JsFuture::from(p).await.map_err(|_| network_error())?;
+            web_sys::Response::from(raw).into()
+        }
+        None => authorized(Request::get(&[base, path].concat()), token, lang).send().await.map_err(network)?,
+    };
     read(resp).await
 }
 

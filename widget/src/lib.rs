@@ -35,8 +35,10 @@ thread_local! {
 
 /// Mounts the widget into `mount` (inside the shadow root of `host`), with
 /// the script tag's settings as read by the loader: the API origin, the
-/// customer token (none for a guest), the language, and `inline` or
-/// `launcher` mode.
+/// customer token (none for a guest), the language, `inline` or
+/// `launcher` mode, and the requests the loader already sent for that
+/// token (`[path, Promise<Response>]` pairs), so the first figures do not
+/// wait for the module to download before they are asked for.
 #[wasm_bindgen]
 pub fn mount(
     host: web_sys::HtmlElement,
@@ -45,9 +47,17 @@ pub fn mount(
     token: Option<String>,
     lang: String,
     mode: String,
+    early: js_sys::Array,
 ) {
+    let early = early
+        .iter()
+        .filter_map(|pair| {
+            let pair = js_sys::Array::from(&pair);
+            Some((pair.get(0).as_string()?, pair.get(1).dyn_into::<js_sys::Promise>().ok()?))
+        })
+        .collect();
     let handle = leptos::mount::mount_to(mount, move || {
-        let state = State::new(&api, token, &lang, mode == "inline", host);
+        let state = State::new(&api, token, &lang, mode == "inline", host, early);
         STATE.with(|s| s.set(Some(state)));
         provide_context(state);
         view! { <panel::Panel/> }

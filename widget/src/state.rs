@@ -38,6 +38,10 @@ impl From<Result<Json, ApiError>> for Load {
 /// A signal holding one API read (JS values live on this thread only).
 pub type Slot = RwSignal<Load, LocalStorage>;
 
+/// A request the loader sent before the module was ready: its path and
+/// its `Promise<Response>`.
+pub type Early = (String, js_sys::Promise);
+
 /// Shared state.
 #[derive(Clone, Copy)]
 pub struct State {
@@ -65,15 +69,27 @@ pub struct State {
     /// Kept here, not in the reward's card, because the card is rebuilt
     /// when the catalog reloads after the redemption.
     pub last_coupon: RwSignal<Option<Receipt>, LocalStorage>,
+    /// Requests the loader sent while the module downloaded (path, and a
+    /// `Promise<Response>`), each answered once in place of a new request,
+    /// and the token they were sent with.
+    early: StoredValue<(Option<String>, Vec<Early>), LocalStorage>,
 }
 
 impl State {
     /// Creates the state and starts the first loads.
-    pub fn new(api: &str, token: Option<String>, lang: &str, inline: bool, host: web_sys::HtmlElement) -> State {
+    pub fn new(
+        api: &str,
+        token: Option<String>,
+        lang: &str,
+        inline: bool,
+        host: web_sys::HtmlElement,
+        early: Vec<Early>,
+    ) -> State {
         let loading = || RwSignal::new_local(Load::Loading);
+        let token = token.filter(|t| !t.is_empty());
         let s = State {
             api: StoredValue::new(api.trim_end_matches('/').to_owned()),
-            token: RwSignal::new(token.filter(|t| !t.is_empty())),
+            token: RwSignal::new(token.clone()),
             text: Text::for_lang(lang),
             inline,
             live: RwSignal::new(String::new()),
@@ -83,6 +99,7 @@ impl State {
             offers: loading(),
             history: loading(),
             last_coupon: RwSignal::new_local(None),
+            early: StoredValue::new_local((token, early)),
         };
         s.load(s.program, "/v1/program");
         // Another shopper (or none): forget the last one's figures, then
@@ -108,8 +125,9 @@ impl State {
             slot.set(Load::Ready(Json::null()));
             return;
         }
+        let early = s.take_early(path);
         spawn_local(async move {
-            let r = api::get(&s.api.get_value(), path, token.as_deref(), s.text.locale).await;
+            let r = api::get(&s.api.get_value(), path, token.as_deref(), s.text.locale, early).await;
             if member && s.token.get_untracked() != token {
                 return;
             }
@@ -128,11 +146,12 @@ impl State {
             }
             return;
         };
+        let (early_me, early_offers) = (s.take_early("/v1/me"), s.take_early("/v1/me/rewards"));
         spawn_local(async move {
             let api = s.api.get_value();
             let (me, offers) = futures_util::future::join(
-                api::get(&api, "/v1/me", Some(&token), s.text.locale),
-                api::get(&api, "/v1/me/rewards", Some(&token), s.text.locale),
+                api::get(&api, "/v1/me", Some(&token), s.text.locale, early_me),
+                api::get(&api, "/v1/me/rewards", Some(&token), s.text.locale, early_offers),
             )
             .await;
             if s.token.get_untracked().as_deref() != Some(&token) {
@@ -145,6 +164,21 @@ impl State {
         if s.history.get_untracked() != Load::Loading {
             s.load(s.history, "/v1/me/transactions?limit=20");
         }
+    }
+
+    /// The loader's early request for `path`, once, and only while the
+    /// shopper is the one it was sent for: after a sign-in or sign-out
+    /// they are all dropped.
+    fn take_early(&self, path: &str) -> Option<js_sys::Promise> {
+        let current = self.token.get_untracked();
+        self.early
+            .try_update_value(|(token, early)| {
+                if *token != current {
+                    early.clear();
+                }
+                early.iter().position(|(p, _)| p == path).map(|i| early.swap_remove(i).1)
+            })
+            .flatten()
     }
 
     /// Sends a DOM event to the host page (`loyalty:ready`, …); it bubbles

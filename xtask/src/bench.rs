@@ -64,7 +64,7 @@ fn brotli(bytes: &[u8]) -> usize {
 
 /// What a shopper may download, gzip, before `cargo xtask test` fails: a
 /// size budget, not a timing (the bytes are deterministic for a given
-/// build). Set just above the measured 107 KB so that a change which adds
+/// build). Set just above the measured 109 KB so that a change which adds
 /// a dependency to the widget (serde alone was +25 KB) is noticed when it is
 /// made; BENCHMARKS.md explains the bytes. The product goal is 50 KB.
 const WIDGET_BUDGET_GZIP: usize = 112 * 1024;
