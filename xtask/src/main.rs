@@ -106,7 +106,7 @@ fn test(args: &[String]) -> Result {
     step("wasm builds");
     build::all(&t)?;
     step("widget size budget");
-    bench::widget_budget()?;
+    bench::widget_budget(&t)?;
     if e2e {
         step("end-to-end and browser tests (wrangler dev + Chromium)");
         server::e2e(&t)?;
