@@ -1,5 +1,6 @@
 // Debian's Chromium, driven by playwright-core (never a downloaded browser).
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -38,4 +39,26 @@ export async function shot(page, name) {
   const path = join(OUTPUT, 'screenshots', `${name}.png`);
   await page.screenshot({ path, fullPage: false });
   return path;
+}
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+// WCAG 2.1 A and AA: what a store owes its shoppers; axe-core checks what
+// can be checked by machine (names, roles, contrast, focus order hints).
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+/**
+ * axe-core's WCAG 2.1 A/AA violations inside the widget's shadow root (the
+ * host page is the store's, not ours), as `rule: target …` lines.
+ */
+export async function a11yViolations(page) {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: AXE_SOURCE });
+  return page.evaluate(async (tags) => {
+    const result = await window.axe.run(
+      { include: [['[data-loyalty-edge]']] },
+      { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] }
+    );
+    return result.violations.flatMap((v) =>
+      v.nodes.map((n) => `${v.id} (${v.impact}): ${JSON.stringify(n.target)} ${n.failureSummary.replace(/\s+/g, ' ')}`)
+    );
+  }, AXE_TAGS);
 }

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import { api, startWorker, uid } from '../harness.mjs';
-import { openBrowser, shot } from './browser.mjs';
+import { a11yViolations, openBrowser, shot } from './browser.mjs';
 
 let w;
 let b;
@@ -27,6 +27,12 @@ const widget = (page) => ({
   reward: (id) => page.locator(`.le-reward[data-reward-id="${id}"]`),
   code: page.locator('[data-testid=coupon-code]'),
 });
+
+/** The widget as it stands passes axe-core's WCAG 2.1 A/AA rules. */
+async function assertAccessible(page, state) {
+  const violations = await a11yViolations(page);
+  assert.deepEqual(violations, [], `${state}:\n${violations.join('\n')}`);
+}
 
 async function purchase(customer, amount_minor) {
   const r = await api(w.base, 'POST', '/v1/events', {
@@ -51,6 +57,7 @@ test('guest → sign in → earn → redeem → copy → checkout once', async (
   assert.equal(await ui.reward('5_OFF').count(), 1);
   assert.equal(await ui.reward('GOLD_TOTE').count(), 0, 'not shown to guests');
   await shot(page, 'journey-1-guest');
+  await assertAccessible(page, 'journey-1-guest');
 
   // Sign in without a reload (the store calls LoyaltyEdge.identify).
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -78,6 +85,7 @@ test('guest → sign in → earn → redeem → copy → checkout once', async (
     'not eligible: only for Gold members'
   );
   await shot(page, 'journey-2-member');
+  await assertAccessible(page, 'journey-2-member');
 
   // Redeem with confirmation; a double click on Confirm redeems once.
   const redeemed = page.evaluate(
@@ -86,6 +94,7 @@ test('guest → sign in → earn → redeem → copy → checkout once', async (
   await ui.reward('5_OFF').getByRole('button', { name: 'Redeem' }).click();
   assert.equal(await ui.reward('5_OFF').locator('.le-confirm p').textContent(), 'Spend 500 points on $5 off?');
   await shot(page, 'journey-3-confirm');
+  await assertAccessible(page, 'journey-3-confirm');
   await ui.reward('5_OFF').getByRole('button', { name: 'Confirm' }).dblclick();
   const detail = await redeemed;
   await ui.code.waitFor();
@@ -105,6 +114,7 @@ test('guest → sign in → earn → redeem → copy → checkout once', async (
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), code);
   assert.match(await page.locator('#store-status').textContent(), new RegExp(`Coupon ${code} will be applied`));
   await shot(page, 'journey-4-coupon');
+  await assertAccessible(page, 'journey-4-coupon');
 
   // History shows the redemption.
   await page.getByRole('tab', { name: 'History' }).click();
@@ -184,6 +194,7 @@ test('inline mode, in French, themed by the host page', async () => {
   const accent = await page.locator('.le-cost').first().evaluate((el) => getComputedStyle(el).color);
   assert.equal(accent, 'rgb(10, 125, 50)');
   await shot(page, 'journey-7-inline-fr');
+  await assertAccessible(page, 'journey-7-inline-fr');
 });
 
 test('a network failure shows a message and a retry that works', async () => {
@@ -197,6 +208,7 @@ test('a network failure shows a message and a retry that works', async () => {
   await retry.first().waitFor();
   assert.match(await page.locator('.le-error p').first().textContent(), /Could not reach the rewards service/);
   await shot(page, 'journey-8-offline');
+  await assertAccessible(page, 'journey-8-offline');
   fail = false;
   await retry.first().click();
   await widget(page).balance.waitFor();
