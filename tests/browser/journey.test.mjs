@@ -119,6 +119,7 @@ test('guest → sign in → earn → redeem → copy → checkout once', async (
   // History shows the redemption.
   await page.getByRole('tab', { name: 'History' }).click();
   await page.locator('.le-txn', { hasText: 'Redeemed: $5 off' }).waitFor();
+  await assertAccessible(page, 'history');
 
   // Checkout: the code is filled in from the loyalty:redeemed event,
   // validated and redeemed once; a second order is refused.
