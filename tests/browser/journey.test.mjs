@@ -139,7 +139,7 @@ test('guest → sign in → earn → redeem → copy → checkout once', async (
   assert.deepEqual(b.errors, []);
 });
 
-test('keyboard: open with Enter, focus moves in, Escape closes and returns focus', async () => {
+test('keyboard: open with Enter, focus moves in, arrows move between tabs, Escape closes and returns focus', async () => {
   const customer = uid('keys');
   const { page } = b;
   await page.goto(`${w.base}/?customer=${customer}`);
@@ -152,6 +152,27 @@ test('keyboard: open with Enter, focus moves in, Escape closes and returns focus
   await page.locator('.le-panel[role=dialog]').waitFor();
   assert.equal(await page.evaluate(() => document.activeElement.shadowRoot.activeElement.getAttribute('aria-label')), 'Close');
   assert.equal(await ui.launcher.getAttribute('aria-expanded'), 'true');
+
+  // The tabs: one tab stop, arrow keys and Home/End move and select.
+  const rewardsTab = page.getByRole('tab', { name: 'Rewards' });
+  const historyTab = page.getByRole('tab', { name: 'History' });
+  const focusedId = () => page.evaluate(() => document.activeElement.shadowRoot.activeElement.id);
+  assert.deepEqual([await rewardsTab.getAttribute('tabindex'), await historyTab.getAttribute('tabindex')], ['0', '-1']);
+  await rewardsTab.focus();
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await focusedId(), 'le-tab-history');
+  assert.equal(await historyTab.getAttribute('aria-selected'), 'true');
+  assert.equal(await page.getByRole('tabpanel').getAttribute('aria-labelledby'), 'le-tab-history');
+  assert.deepEqual([await rewardsTab.getAttribute('tabindex'), await historyTab.getAttribute('tabindex')], ['-1', '0']);
+  await page.keyboard.press('Home');
+  assert.equal(await focusedId(), 'le-tab-rewards');
+  assert.equal(await rewardsTab.getAttribute('aria-selected'), 'true');
+  await page.keyboard.press('End');
+  assert.equal(await focusedId(), 'le-tab-history');
+  await page.keyboard.press('ArrowLeft');
+  assert.equal(await focusedId(), 'le-tab-rewards');
+  await page.getByRole('tabpanel').locator('.le-reward').first().waitFor();
+
   await page.keyboard.press('Escape');
   await page.locator('.le-panel').waitFor({ state: 'detached' });
   assert.equal(await page.evaluate(() => document.activeElement.shadowRoot.activeElement.className), 'le-launcher');

@@ -17,6 +17,22 @@ enum Tab {
     History,
 }
 
+impl Tab {
+    fn id(self) -> &'static str {
+        match self {
+            Tab::Rewards => "le-tab-rewards",
+            Tab::History => "le-tab-history",
+        }
+    }
+
+    fn other(self) -> Tab {
+        match self {
+            Tab::Rewards => Tab::History,
+            Tab::History => Tab::Rewards,
+        }
+    }
+}
+
 /// The whole widget.
 #[component]
 pub fn Panel() -> impl IntoView {
@@ -88,24 +104,49 @@ pub fn Panel() -> impl IntoView {
 }
 
 /// A signed-in member: standing, then rewards or history.
+///
+/// The tabs follow the WAI-ARIA tabs pattern that screen-reader users
+/// expect: one tab stop for the list (the selected tab), arrow keys (and
+/// Home/End) move between tabs, and the panel names its tab.
 #[component]
 fn Member() -> impl IntoView {
     let s = use_state();
     let tab = RwSignal::new(Tab::Rewards);
+    let refs = [NodeRef::<html::Button>::new(), NodeRef::<html::Button>::new()];
+    let select = move |t: Tab| {
+        tab.set(t);
+        if let Some(b) = refs[t as usize].get_untracked() {
+            let _ = b.focus();
+        }
+    };
     let tab_button = move |t: Tab, label: &'static str| {
+        let selected = move || tab.get() == t;
         view! {
-            <button role="tab" class="le-tab" aria-selected=move || (tab.get() == t).to_string()
+            <button role="tab" class="le-tab" id=t.id() aria-controls="le-tabpanel" node_ref=refs[t as usize]
+                aria-selected=move || selected().to_string()
+                tabindex=move || if selected() { "0" } else { "-1" }
                 on:click=move |_| tab.set(t)>{label}</button>
         }
     };
     view! {
         <balance::Balance/>
         <rewards::CouponView/>
-        <div role="tablist" class="le-tabs">
+        // Two tabs: every arrow lands on the other one. The keys are kept
+        // from the host page (Home/End would scroll it).
+        <div role="tablist" class="le-tabs" on:keydown=move |ev| {
+            let to = match ev.key().as_str() {
+                "ArrowLeft" | "ArrowRight" => tab.get_untracked().other(),
+                "Home" => Tab::Rewards,
+                "End" => Tab::History,
+                _ => return,
+            };
+            ev.prevent_default();
+            select(to);
+        }>
             {tab_button(Tab::Rewards, s.text.rewards)}
             {tab_button(Tab::History, s.text.history)}
         </div>
-        <div role="tabpanel">
+        <div role="tabpanel" id="le-tabpanel" aria-labelledby=move || tab.get().id()>
             {move || match tab.get() {
                 Tab::Rewards => view! { <rewards::Rewards/> }.into_any(),
                 Tab::History => view! { <history::History/> }.into_any(),
