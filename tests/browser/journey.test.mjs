@@ -139,8 +139,9 @@ test('guest → sign in → earn → redeem → copy → checkout once', async (
   assert.deepEqual(b.errors, []);
 });
 
-test('keyboard: open with Enter, focus moves in, arrows move between tabs, Escape closes and returns focus', async () => {
+test('keyboard: open with Enter, focus moves in, arrows move between tabs, redeem by keys alone, Escape closes and returns focus', async () => {
   const customer = uid('keys');
+  await purchase(customer, 60_000);
   const { page } = b;
   await page.goto(`${w.base}/?customer=${customer}`);
   await page.evaluate(() => sessionStorage.removeItem('signed-out'));
@@ -172,6 +173,27 @@ test('keyboard: open with Enter, focus moves in, arrows move between tabs, Escap
   await page.keyboard.press('ArrowLeft');
   assert.equal(await focusedId(), 'le-tab-rewards');
   await page.getByRole('tabpanel').locator('.le-reward').first().waitFor();
+
+  // A redemption by keyboard alone: each step replaces the button pressed,
+  // and focus follows the shopper (never back to the top of the page).
+  const focusOn = (text) =>
+    page.waitForFunction((t) => document.activeElement.shadowRoot?.activeElement?.textContent === t, text, {
+      timeout: 5_000,
+    });
+  await ui.reward('5_OFF').getByRole('button', { name: 'Redeem' }).focus();
+  await page.keyboard.press('Enter');
+  await focusOn('Confirm');
+  await page.keyboard.press('Tab');
+  await focusOn('Cancel');
+  await page.keyboard.press('Enter');
+  await focusOn('Redeem');
+  await page.keyboard.press('Enter');
+  await focusOn('Confirm');
+  await page.keyboard.press('Enter');
+  await ui.code.waitFor();
+  await focusOn('Copy code');
+  await page.keyboard.press('Enter');
+  await focusOn('Copied');
 
   await page.keyboard.press('Escape');
   await page.locator('.le-panel').waitFor({ state: 'detached' });

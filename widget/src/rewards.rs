@@ -1,6 +1,7 @@
 //! The catalog as this member sees it, redemption with a confirmation
 //! step, and the coupon that results.
 
+use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use loyalty_core::program::format_money;
@@ -53,6 +54,27 @@ fn RewardCard(offer: Offer) -> impl IntoView {
     let can_redeem = offer.eligible && offer.affordable;
     let (reward_id, name, cost) = (r.id.clone(), r.name.clone(), r.cost);
 
+    // Each step replaces the button that was pressed, so focus is moved on
+    // by hand, or a keyboard user would be sent back to the top of the
+    // page: to Confirm when asked, back to Redeem after Cancel or a
+    // failure (the coupon's Copy button takes it after a success).
+    let redeem_button = NodeRef::<html::Button>::new();
+    let confirm_button = NodeRef::<html::Button>::new();
+    let refocus = StoredValue::new(false);
+    Effect::new(move |_| {
+        if let Some(b) = confirm_button.get() {
+            let _ = b.focus();
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(b) = redeem_button.get() {
+            if refocus.get_value() {
+                refocus.set_value(false);
+                let _ = b.focus();
+            }
+        }
+    });
+
     let redeem = move |key: String| {
         stage.set(Stage::Busy);
         let reward_id = reward_id.clone();
@@ -83,6 +105,7 @@ fn RewardCard(offer: Offer) -> impl IntoView {
                     s.refresh();
                 }
                 Err(e) => {
+                    refocus.set_value(true);
                     stage.set(Stage::Failed(t.error(&e.code, &e.message)));
                     s.fail(&e);
                 }
@@ -92,7 +115,7 @@ fn RewardCard(offer: Offer) -> impl IntoView {
 
     let actions = move || match stage.get() {
         Stage::Idle | Stage::Failed(_) => view! {
-            <button class="le-primary" disabled=!can_redeem
+            <button class="le-primary" disabled=!can_redeem node_ref=redeem_button
                 on:click=move |_| stage.set(Stage::Confirm(api::new_key()))>{t.redeem}</button>
         }
         .into_any(),
@@ -103,8 +126,12 @@ fn RewardCard(offer: Offer) -> impl IntoView {
             view! {
                 <div class="le-confirm" role="group" aria-label=label>
                     <p>{question}</p>
-                    <button class="le-primary le-confirm-yes" on:click=move |_| redeem(key.clone())>{t.confirm_yes}</button>
-                    <button class="le-secondary" on:click=move |_| stage.set(Stage::Idle)>{t.cancel}</button>
+                    <button class="le-primary le-confirm-yes" node_ref=confirm_button
+                        on:click=move |_| redeem(key.clone())>{t.confirm_yes}</button>
+                    <button class="le-secondary" on:click=move |_| {
+                        refocus.set_value(true);
+                        stage.set(Stage::Idle);
+                    }>{t.cancel}</button>
                 </div>
             }
             .into_any()
@@ -135,6 +162,13 @@ pub fn CouponView() -> impl IntoView {
     let s = use_state();
     let t = s.text;
     let copied = RwSignal::new(false);
+    // A new coupon takes focus: the shopper's next step is to copy it.
+    let copy_button = NodeRef::<html::Button>::new();
+    Effect::new(move |_| {
+        if let Some(b) = copy_button.get() {
+            let _ = b.focus();
+        }
+    });
     move || {
         s.last_coupon.get().map(|r| {
             let code = r.code.clone();
@@ -161,7 +195,7 @@ pub fn CouponView() -> impl IntoView {
                 <div class="le-coupon" role="group" aria-label=t.your_code>
                     <p class="le-muted">{t.your_code}" · "{what}</p>
                     <p><code class="le-code" data-testid="coupon-code">{r.code.clone()}</code></p>
-                    <button class="le-secondary le-copy" on:click=copy>{move || if copied.get() { t.copied } else { t.copy }}</button>
+                    <button class="le-secondary le-copy" node_ref=copy_button on:click=copy>{move || if copied.get() { t.copied } else { t.copy }}</button>
                     {expires.map(|e| view! { <p class="le-muted">{e}</p> })}
                     {min.map(|m| view! { <p class="le-muted">{m}</p> })}
                 </div>
