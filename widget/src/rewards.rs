@@ -61,11 +61,7 @@ fn RewardCard(offer: Offer) -> impl IntoView {
     let redeem_button = NodeRef::<html::Button>::new();
     let confirm_button = NodeRef::<html::Button>::new();
     let refocus = StoredValue::new(false);
-    Effect::new(move |_| {
-        if let Some(b) = confirm_button.get() {
-            let _ = b.focus();
-        }
-    });
+    focus_when_shown(confirm_button);
     Effect::new(move |_| {
         if let Some(b) = redeem_button.get() {
             if refocus.get_value() {
@@ -164,11 +160,7 @@ pub fn CouponView() -> impl IntoView {
     let copied = RwSignal::new(false);
     // A new coupon takes focus: the shopper's next step is to copy it.
     let copy_button = NodeRef::<html::Button>::new();
-    Effect::new(move |_| {
-        if let Some(b) = copy_button.get() {
-            let _ = b.focus();
-        }
-    });
+    focus_when_shown(copy_button);
     move || {
         s.last_coupon.get().map(|r| {
             let code = r.code.clone();
@@ -202,6 +194,15 @@ pub fn CouponView() -> impl IntoView {
             }
         })
     }
+}
+
+/// Focuses `button` each time it appears (a `NodeRef` is set on mount).
+fn focus_when_shown(button: NodeRef<html::Button>) {
+    Effect::new(move |_| {
+        if let Some(b) = button.get() {
+            let _ = b.focus();
+        }
+    });
 }
 
 /// Copies through the async Clipboard API (reached by reflection so the
