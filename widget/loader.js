@@ -6,9 +6,13 @@
 //           data-lang="en" data-mode="launcher|inline" data-target="#rewards"
 //           data-accent="#5b3df5" data-radius="12px" data-font="inherit"></script>
 //
-// `xtask` bundles this file after the wasm-bindgen `no-modules` glue inside
-// one function scope, so the only global is `window.LoyaltyEdge`.
-/* global wasm_bindgen, LOYALTY_CSS */
+// `xtask` bundles this module with the wasm-bindgen glue (`--target web`)
+// and the stylesheet into one classic script (esbuild, IIFE), so the only
+// global is `window.LoyaltyEdge`, and the glue's exports this file does
+// not import are dropped, with the wasm exports only they called.
+import init, { identify, logout, mount, refresh } from './loyalty.js';
+import LOYALTY_CSS from './style.css';
+
 (function () {
   // Only valid during the script's first synchronous run: capture it now.
   var script = document.currentScript;
@@ -20,8 +24,8 @@
   var ready = false;
   // Start downloading the module now, even if the page is still parsing
   // (the tag may sit in <head>); it is compiled once the page is ready.
-  var wasm = fetch(base + 'loyalty_bg.wasm');
-  wasm.catch(function () {}); // reported by start() below, not as unhandled
+  var download = fetch(base + 'loyalty_bg.wasm');
+  download.catch(function () {}); // reported by start() below, not as unhandled
   // A page may have queued calls on a stub (`window.LoyaltyEdge = {q: []}`)
   // before this async script ran; they are replayed below.
   var stub = window.LoyaltyEdge;
@@ -29,15 +33,15 @@
   // Single-page storefronts sign shoppers in and out without a reload.
   window.LoyaltyEdge = {
     identify: function (t) {
-      if (ready) wasm_bindgen.identify(String(t || ''));
+      if (ready) identify(String(t || ''));
       else token = t;
     },
     logout: function () {
-      if (ready) wasm_bindgen.logout();
+      if (ready) logout();
       else token = undefined;
     },
     refresh: function () {
-      if (ready) wasm_bindgen.refresh();
+      if (ready) refresh();
     },
   };
   if (stub && stub.q) {
@@ -73,18 +77,18 @@
     var sheet = new CSSStyleSheet();
     sheet.replaceSync(LOYALTY_CSS);
     root.adoptedStyleSheets = [sheet];
-    var mount = document.createElement('div');
-    mount.className = 'le-theme';
-    if (data.accent) mount.style.setProperty('--le-accent', data.accent);
-    if (data.radius) mount.style.setProperty('--le-radius', data.radius);
-    if (data.font) mount.style.setProperty('--le-font', data.font);
-    root.appendChild(mount);
+    var container = document.createElement('div');
+    container.className = 'le-theme';
+    if (data.accent) container.style.setProperty('--le-accent', data.accent);
+    if (data.radius) container.style.setProperty('--le-radius', data.radius);
+    if (data.font) container.style.setProperty('--le-font', data.font);
+    root.appendChild(container);
 
-    wasm_bindgen({ module_or_path: wasm })
+    init({ module_or_path: download })
       .then(function () {
-        wasm_bindgen.mount(
+        mount(
           host,
-          mount,
+          container,
           api,
           token,
           lang,

@@ -26,7 +26,8 @@ mod text;
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 
-use crate::state::State;
+use crate::json::Json;
+use crate::state::{Load, State};
 
 thread_local! {
     // The mounted widget's state, for the JS API below (`LoyaltyEdge.*`).
@@ -82,7 +83,7 @@ pub fn identify(token: String) {
 #[wasm_bindgen]
 pub fn logout() {
     with_state(|s| {
-        s.last_coupon.set(None);
+        s.last_coupon.set(Load::Ready(Json::null()));
         s.token.set(None);
     });
 }

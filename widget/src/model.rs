@@ -56,7 +56,7 @@ pub struct Offer {
 }
 
 /// A redemption's receipt (`POST /v1/me/redemptions`).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub struct Receipt {
     pub code: String,
     pub expires_at: Option<String>,
@@ -66,8 +66,6 @@ pub struct Receipt {
     pub currency: Option<String>,
     pub percent: Option<i64>,
     pub min_order_minor: i64,
-    /// The answer as received, for the `loyalty:redeemed` event.
-    pub raw: Json,
 }
 
 /// A ledger entry (`GET /v1/me/transactions`).
@@ -136,7 +134,7 @@ pub fn offers(j: &Json) -> Vec<Offer> {
 
 impl Receipt {
     /// Decodes `RedemptionReceipt`.
-    pub fn from(j: Json) -> Receipt {
+    pub fn from(j: &Json) -> Receipt {
         let c = j.get("coupon");
         let d = c.get("discount");
         Receipt {
@@ -147,7 +145,6 @@ impl Receipt {
             currency: d.opt_str("currency"),
             percent: d.opt_int("percent"),
             min_order_minor: c.int("min_order_minor"),
-            raw: j,
         }
     }
 }

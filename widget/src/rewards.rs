@@ -10,7 +10,7 @@ use crate::api;
 use crate::json::object;
 use crate::model::{offers, Offer, Receipt};
 use crate::panel::loaded;
-use crate::state::use_state;
+use crate::state::{use_state, Load};
 use crate::text::{day, fill};
 
 /// Where one reward's redemption stands.
@@ -82,21 +82,20 @@ fn RewardCard(offer: Offer) -> impl IntoView {
                 api::post(&s.api.get_value(), "/v1/me/redemptions", token.as_deref(), &body, &key, s.text.locale).await;
             match result {
                 Ok(j) => {
-                    let receipt = Receipt::from(j);
-                    s.live.set(fill(t.redeemed_live, &[("name", &name), ("code", &receipt.code)]));
+                    let coupon = j.get("coupon");
+                    s.live.set(fill(t.redeemed_live, &[("name", &name), ("code", &coupon.str("code"))]));
                     // What a store needs to apply the code to its cart, in
                     // the API's own shapes.
-                    let (raw, coupon) = (&receipt.raw, receipt.raw.get("coupon"));
                     let detail = object(&[
                         ("code", coupon.get("code").0),
-                        ("reward_id", raw.get("reward_id").0),
-                        ("redemption_id", raw.get("redemption_id").0),
+                        ("reward_id", j.get("reward_id").0),
+                        ("redemption_id", j.get("redemption_id").0),
                         ("discount", coupon.get("discount").0),
                         ("expires_at", coupon.get("expires_at").0),
                         ("min_order_minor", coupon.get("min_order_minor").0),
                     ]);
                     s.emit("loyalty:redeemed", &detail);
-                    s.last_coupon.set(Some(receipt));
+                    s.last_coupon.set(Load::Ready(j));
                     stage.set(Stage::Idle);
                     s.refresh();
                 }
@@ -162,7 +161,8 @@ pub fn CouponView() -> impl IntoView {
     let copy_button = NodeRef::<html::Button>::new();
     focus_when_shown(copy_button);
     move || {
-        s.last_coupon.get().map(|r| {
+        let Load::Ready(j) = s.last_coupon.get() else { return None };
+        (!j.is_null()).then(|| Receipt::from(&j)).map(|r| {
             let code = r.code.clone();
             let copy = move |_| {
                 let code = code.clone();

@@ -15,7 +15,6 @@ use wasm_bindgen::JsValue;
 
 use crate::api::{self, ApiError};
 use crate::json::{object, Json};
-use crate::model::Receipt;
 use crate::text::Text;
 
 /// One API read.
@@ -65,10 +64,11 @@ pub struct State {
     pub offers: Slot,
     /// `GET /v1/me/transactions`, loaded when the History tab shows.
     pub history: Slot,
-    /// The latest redemption, shown with its code until the next one.
-    /// Kept here, not in the reward's card, because the card is rebuilt
-    /// when the catalog reloads after the redemption.
-    pub last_coupon: RwSignal<Option<Receipt>, LocalStorage>,
+    /// The latest redemption's answer, shown with its code until the
+    /// next one; `null` when there is none. Kept here, not in the reward's
+    /// card, because the card is rebuilt when the catalog reloads after
+    /// the redemption.
+    pub last_coupon: Slot,
     /// Requests the loader sent while the module downloaded (path, and a
     /// `Promise<Response>`), each answered once in place of a new request,
     /// and the token they were sent with.
@@ -98,7 +98,7 @@ impl State {
             me: loading(),
             offers: loading(),
             history: loading(),
-            last_coupon: RwSignal::new_local(None),
+            last_coupon: RwSignal::new_local(Load::Ready(Json::null())),
             early: StoredValue::new_local((token, early)),
         };
         s.load(s.program, "/v1/program");
@@ -109,7 +109,7 @@ impl State {
             for slot in [s.me, s.offers, s.history] {
                 slot.set(Load::Loading);
             }
-            s.last_coupon.set(None);
+            s.last_coupon.set(Load::Ready(Json::null()));
             s.refresh();
         });
         s

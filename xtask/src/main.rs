@@ -12,6 +12,7 @@
 mod bench;
 mod build;
 mod http;
+mod link;
 mod server;
 mod tools;
 
@@ -37,6 +38,18 @@ pub fn run(cmd: &mut Command) -> Result {
     } else {
         Err(format!("failed ({status}): {shown}"))
     }
+}
+
+/// Runs a command and returns what it printed, failing with its name if
+/// it fails.
+pub fn output(cmd: &mut Command) -> Result<String> {
+    let shown = format!("{cmd:?}");
+    eprintln!("xtask: $ {}", shown.replace('"', ""));
+    let out = cmd.stderr(std::process::Stdio::inherit()).output().map_err(|e| format!("cannot start {shown}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("failed ({}): {shown}", out.status));
+    }
+    String::from_utf8(out.stdout).map_err(|e| format!("{shown}: {e}"))
 }
 
 /// `cargo` with the workspace as working directory.
