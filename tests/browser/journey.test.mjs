@@ -74,7 +74,7 @@ test('guest → sign in → earn → redeem → copy → checkout once', async (
 
   // Tier progress, and a reward that is not affordable yet, with the shortfall.
   assert.equal(await page.locator('.le-tier strong').textContent(), 'Silver tier');
-  assert.match(await page.locator('.le-tier .le-muted').textContent(), /1471 more to Gold/);
+  assert.match(await page.locator('.le-tier .le-muted').textContent(), /1,471 more to Gold/);
   assert.equal(await page.locator('.le-bar').getAttribute('aria-valuenow'), '1');
   // The rewards reload separately from the balance after refresh(): wait
   // for the exact text rather than reading whatever is shown first.
@@ -233,6 +233,8 @@ test('inline mode, in French, themed by the host page', async () => {
   assert.equal(await ui.launcher.count(), 0, 'no launcher inline');
   assert.equal(await page.getByRole('tab', { name: 'Récompenses' }).count(), 1);
   assert.equal(await ui.reward('5_OFF').locator('.le-status').textContent(), 'Il vous manque 150 points');
+  // Numbers are written the French way: "1 200" (a narrow no-break space).
+  assert.equal(await ui.reward('15_PCT').locator('.le-cost').textContent(), '1\u202f200 points');
   // The reason comes from core, worded in the widget's language.
   assert.equal(await ui.reward('GOLD_TOTE').locator('.le-status').textContent(), 'non éligible : réservé aux membres Gold');
   const accent = await page.locator('.le-cost').first().evaluate((el) => getComputedStyle(el).color);

@@ -31,7 +31,8 @@ test('the widget shows the balance written over the API, inside a shadow root', 
   await page.getByRole('button', { name: /Rewards/ }).first().click();
   const balance = page.locator('[data-testid=balance]');
   await balance.waitFor();
-  assert.equal(await balance.textContent(), '1234');
+  // Grouped as the page's language writes numbers.
+  assert.equal(await balance.textContent(), '1,234');
   // The balance element lives in the shadow tree, not the page's DOM.
   assert.equal(await page.evaluate(() => document.querySelector('[data-testid=balance]')), null);
   await shot(page, 'widget-balance');
@@ -41,7 +42,7 @@ test('the widget shows the balance written over the API, inside a shadow root', 
   await credit(w.base, customer, 66);
   await page.reload();
   await page.getByRole('button', { name: /Rewards/ }).first().click();
-  await page.locator('[data-testid=balance]').filter({ hasText: '1300' }).waitFor();
+  await page.locator('[data-testid=balance]').filter({ hasText: '1,300' }).waitFor();
   const me = await api(w.base, 'GET', `/v1/members/${customer}`);
   assert.equal(me.json.balance, 1300);
 });

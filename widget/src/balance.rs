@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use crate::model::{Member, Program};
 use crate::panel::loaded;
 use crate::state::{use_state, Load};
-use crate::text::{day, fill};
+use crate::text::{day, fill, number};
 
 /// Balance card.
 #[component]
@@ -25,10 +25,10 @@ fn standing(m: Member, program: Option<Program>) -> impl IntoView {
     let s = use_state();
     let t = s.text;
     let points_name = program.as_ref().map_or_else(|| "points".to_owned(), |p| p.points_name.clone());
-    let pending = (m.pending > 0)
-        .then(|| view! { <p class="le-pending">{fill(t.pending, &[("n", &m.pending.to_string())])}</p> });
+    let pending =
+        (m.pending > 0).then(|| view! { <p class="le-pending">{fill(t.pending, &[("n", &number(m.pending, t))])}</p> });
     let expiring = m.expiring.map(|(points, at)| {
-        view! { <p class="le-expiring">{fill(t.expiring, &[("n", &points.to_string()), ("date", &day(&at, t))])}</p> }
+        view! { <p class="le-expiring">{fill(t.expiring, &[("n", &number(points, t)), ("date", &day(&at, t))])}</p> }
     });
     let tier = m.tier.map(|name| {
         let current = program.as_ref().and_then(|p| p.tiers.iter().find(|t| t.0 == name)).map_or(0, |t| t.1);
@@ -36,7 +36,7 @@ fn standing(m: Member, program: Option<Program>) -> impl IntoView {
             Some(n) => {
                 let span = (n.threshold - current).max(1);
                 let done = (span - n.points_needed).clamp(0, span);
-                (done * 100 / span, fill(t.to_next_tier, &[("n", &n.points_needed.to_string()), ("name", &n.name)]))
+                (done * 100 / span, fill(t.to_next_tier, &[("n", &number(n.points_needed, t)), ("name", &n.name)]))
             }
             None => (100, t.top_tier.to_owned()),
         };
@@ -54,7 +54,7 @@ fn standing(m: Member, program: Option<Program>) -> impl IntoView {
     view! {
         <div class="le-card">
             <p class="le-muted">{t.balance}</p>
-            <p class="le-points"><span class="le-balance" data-testid="balance">{m.balance}</span>" "{points_name}</p>
+            <p class="le-points"><span class="le-balance" data-testid="balance">{number(m.balance, t)}</span>" "{points_name}</p>
             {pending}
             {expiring}
             {tier}

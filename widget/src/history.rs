@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use crate::model::transactions;
 use crate::panel::loaded;
 use crate::state::{use_state, Load};
-use crate::text::day;
+use crate::text::{day, number};
 
 const PATH: &str = "/v1/me/transactions?limit=20";
 
@@ -26,7 +26,7 @@ pub fn History() -> impl IntoView {
             <ul class="le-history">
                 {txns.into_iter().map(|t| {
                     let plus = t.points > 0;
-                    let delta = [if plus { "+" } else { "" }, &t.points.to_string()].concat();
+                    let delta = [if plus { "+" } else { "" }, &number(t.points, s.text)].concat();
                     view! {
                         <li class="le-txn">
                             <span>{t.description}</span>

@@ -9,6 +9,7 @@ use wasm_bindgen::JsValue;
 
 use crate::json::Json;
 use crate::state::{use_state, Load, Slot};
+use crate::text::number;
 use crate::{balance, guest, history, rewards};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -68,7 +69,7 @@ pub fn Panel() -> impl IntoView {
         _ => s.text.launcher.to_owned(),
     };
     let badge = move || match s.me.get() {
-        Load::Ready(m) if !m.is_null() => [" · ", &m.int("balance").to_string()].concat(),
+        Load::Ready(m) if !m.is_null() => [" · ", &number(m.int("balance"), s.text)].concat(),
         _ => String::new(),
     };
 

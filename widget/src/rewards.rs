@@ -11,7 +11,7 @@ use crate::json::object;
 use crate::model::{offers, Offer, Receipt};
 use crate::panel::loaded;
 use crate::state::{use_state, Load};
-use crate::text::{day, fill};
+use crate::text::{day, fill, number};
 
 /// Where one reward's redemption stands.
 #[derive(Clone, PartialEq, Eq)]
@@ -47,7 +47,7 @@ fn RewardCard(offer: Offer) -> impl IntoView {
     let status = if !offer.eligible {
         offer.reason.clone().unwrap_or_else(|| t.not_eligible.to_owned())
     } else if !offer.affordable {
-        fill(t.need_more, &[("n", &offer.points_needed.to_string())])
+        fill(t.need_more, &[("n", &number(offer.points_needed, t))])
     } else {
         t.redeemable.to_owned()
     };
@@ -116,7 +116,7 @@ fn RewardCard(offer: Offer) -> impl IntoView {
         .into_any(),
         Stage::Confirm(key) => {
             let redeem = redeem.clone();
-            let question = fill(t.confirm, &[("points", &cost.to_string()), ("name", &r.name)]);
+            let question = fill(t.confirm, &[("points", &number(cost, t)), ("name", &r.name)]);
             let label = question.clone();
             view! {
                 <div class="le-confirm" role="group" aria-label=label>
@@ -141,7 +141,7 @@ fn RewardCard(offer: Offer) -> impl IntoView {
         <li class="le-reward" class:le-locked=!can_redeem data-reward-id=offer.reward.id.clone()>
             <div class="le-reward-head">
                 <strong>{offer.reward.name.clone()}</strong>
-                <span class="le-cost">{fill(t.cost, &[("n", &offer.reward.cost.to_string())])}</span>
+                <span class="le-cost">{fill(t.cost, &[("n", &number(offer.reward.cost, t))])}</span>
             </div>
             <p class="le-muted">{offer.reward.description.clone()}</p>
             <p class="le-status">{status}</p>

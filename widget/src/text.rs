@@ -158,6 +158,13 @@ pub fn fill(template: &str, pairs: &[(&str, &str)]) -> String {
     s
 }
 
+/// A count of points as the shopper's language writes it ("12,500",
+/// "12 500"), by the browser's `Intl` like [`day`]. Points are integers
+/// well inside the 2^53 an `f64` holds exactly.
+pub fn number(n: i64, text: &Text) -> String {
+    js_sys::Number::from(n as f64).to_locale_string(text.locale).into()
+}
+
 /// An RFC 3339 time as a date in the shopper's language ("Dec 22, 2026",
 /// "22 déc. 2026"), by the browser's `Intl`: no date library in the wasm.
 pub fn day(rfc3339: &str, text: &Text) -> String {
