@@ -118,12 +118,6 @@ impl EntryRow {
     }
 }
 
-#[derive(Deserialize)]
-struct PendingRow {
-    points: i64,
-    available_at: i64,
-}
-
 /// How much of the ledger to read with a member.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ledger {
@@ -131,16 +125,15 @@ pub enum Ledger {
     None,
     /// The open lots that hold the balance (for "expiring soon"): a few
     /// rows however long the history (see `ledger::expiring_from_newest`).
+    /// Every entry is read only by the expiry job: [`load_for_expiry`].
     Holding,
-    /// Every entry (for the expiry job's FIFO replay).
-    Full,
 }
 
 /// A member's row, the ledger rows asked for, and pending points.
 pub struct MemberState {
     /// The row (or an unseen member's).
     pub row: MemberRow,
-    /// Ledger entries, oldest first (with [`Ledger::Full`]).
+    /// Ledger entries, oldest first (from [`load_for_expiry`]).
     pub entries: Vec<Entry>,
     /// Open lots holding the balance, newest first (with [`Ledger::Holding`]).
     pub holding: Vec<(i64, Option<Timestamp>)>,
@@ -194,9 +187,6 @@ struct StateRow {
 
 /// Loads a member in one D1 round trip.
 pub async fn load(db: &Db, customer_id: &str, now: Timestamp, ledger: Ledger) -> Result<MemberState> {
-    if ledger == Ledger::Full {
-        return load_with_entries(db, customer_id, now).await;
-    }
     let sql = if ledger == Ledger::Holding { STATE_WITH_HOLDING } else { STATE };
     let r: StateRow = db.first(sql, args![customer_id]).await?.ok_or_else(|| Error::Internal("no state row".into()))?;
     let row = match r.member {
@@ -214,29 +204,35 @@ pub async fn load(db: &Db, customer_id: &str, now: Timestamp, ledger: Ledger) ->
     })
 }
 
-/// [`load`] with every ledger entry: rows, not one JSON value, because a
-/// long history could outgrow D1's largest value.
-async fn load_with_entries(db: &Db, customer_id: &str, now: Timestamp) -> Result<MemberState> {
+#[derive(Deserialize)]
+struct LotId {
+    id: i64,
+}
+
+/// What the expiry job needs of a member, in one D1 round trip: the row
+/// (its version guards the job's write), every ledger entry (for core's
+/// FIFO replay; rows, not one JSON value, because a long history could
+/// outgrow D1's largest value) and the ids of the lots due at `now` that
+/// no closure has settled yet.
+pub async fn load_for_expiry(db: &Db, customer_id: &str, now: Timestamp) -> Result<(MemberState, Vec<i64>)> {
     let res = db
         .batch(vec![
             member_stmt(db, customer_id)?,
             db.stmt(
-                "SELECT points, available_at FROM pending_points WHERE customer_id = ? AND points > 0 ORDER BY available_at",
+                "SELECT id, kind, points, created_at, expires_at, lot_id FROM ledger WHERE customer_id = ? ORDER BY id",
                 args![customer_id],
             )?,
             db.stmt(
-                "SELECT id, kind, points, created_at, expires_at, lot_id FROM ledger WHERE customer_id = ? ORDER BY id",
-                args![customer_id],
+                "SELECT id FROM ledger l WHERE customer_id = ? AND expires_at IS NOT NULL AND expires_at <= ? AND points > 0
+                   AND NOT EXISTS (SELECT 1 FROM lot_closures c WHERE c.lot_id = l.id)",
+                args![customer_id, now.0],
             )?,
         ])
         .await?;
     let row = rows::<MemberRow>(&res, 0)?.into_iter().next().unwrap_or_else(|| MemberRow::unseen(customer_id, now));
-    let pending = rows::<PendingRow>(&res, 1)?
-        .into_iter()
-        .map(|p| PendingLot { points: p.points, available_at: Timestamp(p.available_at) })
-        .collect();
-    let entries = rows::<EntryRow>(&res, 2)?.iter().map(EntryRow::entry).collect();
-    Ok(MemberState { row, entries, holding: Vec::new(), pending })
+    let entries = rows::<EntryRow>(&res, 1)?.iter().map(EntryRow::entry).collect();
+    let due = rows::<LotId>(&res, 2)?.into_iter().map(|l| l.id).collect();
+    Ok((MemberState { row, entries, holding: Vec::new(), pending: Vec::new() }, due))
 }
 
 /// The member's standing under `program` at `now`.

@@ -6,7 +6,7 @@ use loyalty_core::Timestamp;
 use serde::Deserialize;
 
 use crate::args;
-use crate::db::{changes, rows, Conflict, Db};
+use crate::db::{changes, Conflict, Db};
 use crate::error::Result;
 use crate::members;
 
@@ -38,11 +38,6 @@ struct Due {
     customer_id: String,
 }
 
-#[derive(Deserialize)]
-struct LotId {
-    id: i64,
-}
-
 /// Expires due lots, member by member. Each member's write is guarded by
 /// the version it was computed from; a member that changed meanwhile is
 /// left for the next run. Returns how many members were processed.
@@ -58,27 +53,19 @@ pub async fn expire_due(db: &Db, now: Timestamp) -> Result<usize> {
         .await?;
     let mut done = 0;
     for d in due {
-        let st = members::load(db, &d.customer_id, now, members::Ledger::Full).await?;
-        let lots = db
-            .batch(vec![db.stmt(
-                "SELECT id FROM ledger l WHERE customer_id = ? AND expires_at IS NOT NULL AND expires_at <= ? AND points > 0
-                   AND NOT EXISTS (SELECT 1 FROM lot_closures c WHERE c.lot_id = l.id)",
-                args![&d.customer_id, now.0],
-            )?])
-            .await?;
-        let lot_ids: Vec<LotId> = rows(&lots, 0)?;
+        let (st, lot_ids) = members::load_for_expiry(db, &d.customer_id, now).await?;
         let expiring = ledger::due_expirations(&st.entries, now);
         let mut stmts = Vec::new();
         // Closures first: their guard compares the version read above, which
         // the expire entries below will bump.
-        for lot in &lot_ids {
-            let points = expiring.iter().find(|e| e.lot_id == lot.id).map_or(0, |e| e.points);
+        for &lot in &lot_ids {
+            let points = expiring.iter().find(|e| e.lot_id == lot).map_or(0, |e| e.points);
             stmts.push(db.stmt(
                 "INSERT INTO lot_closures (lot_id, customer_id, expected_version, points, closed_at) VALUES (?, ?, ?, ?, ?)",
-                args![lot.id, &d.customer_id, st.row.version, points, now.0],
+                args![lot, &d.customer_id, st.row.version, points, now.0],
             )?);
         }
-        for e in expiring.iter().filter(|e| e.points > 0 && lot_ids.iter().any(|l| l.id == e.lot_id)) {
+        for e in expiring.iter().filter(|e| e.points > 0 && lot_ids.contains(&e.lot_id)) {
             stmts.push(db.stmt(
                 "INSERT INTO ledger (customer_id, kind, points, created_at, lot_id, reason, cause) VALUES (?, 'expire', ?, ?, ?, ?, ?)",
                 args![&d.customer_id, -e.points, now.0, e.lot_id, "Points expired", format!("expire:{}", e.lot_id)],
