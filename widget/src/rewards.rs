@@ -9,7 +9,7 @@ use loyalty_core::program::format_money;
 use crate::api;
 use crate::json::object;
 use crate::model::{offers, Offer, Receipt};
-use crate::panel::loaded;
+use crate::panel::{focus_when_shown, loaded};
 use crate::state::{use_state, Load};
 use crate::text::{day, fill, number};
 
@@ -78,8 +78,7 @@ fn RewardCard(offer: Offer) -> impl IntoView {
         spawn_local(async move {
             let body = object(&[("reward_id", reward_id.as_str().into())]);
             let token = s.token.get_untracked();
-            let result =
-                api::post(&s.api.get_value(), "/v1/me/redemptions", token.as_deref(), &body, &key, s.text.locale).await;
+            let result = api::post(&s.api(), "/v1/me/redemptions", token.as_deref(), &body, &key, s.text.locale).await;
             match result {
                 Ok(j) => {
                     let coupon = j.get("coupon");
@@ -194,15 +193,6 @@ pub fn CouponView() -> impl IntoView {
             }
         })
     }
-}
-
-/// Focuses `button` each time it appears (a `NodeRef` is set on mount).
-fn focus_when_shown(button: NodeRef<html::Button>) {
-    Effect::new(move |_| {
-        if let Some(b) = button.get() {
-            let _ = b.focus();
-        }
-    });
 }
 
 /// Copies through the async Clipboard API (reached by reflection so the

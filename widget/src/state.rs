@@ -41,11 +41,23 @@ pub type Slot = RwSignal<Load, LocalStorage>;
 /// its `Promise<Response>`.
 pub type Early = (String, js_sys::Promise);
 
+/// What the page gave the widget, kept while it lives and never reacted
+/// to. One stored value rather than three: each stored type costs wasm.
+struct Page {
+    /// API origin.
+    api: String,
+    /// The element hosting the shadow root: DOM events go there.
+    host: web_sys::HtmlElement,
+    /// Requests the loader sent while the module downloaded (path, and a
+    /// `Promise<Response>`), each answered once in place of a new request,
+    /// and the token they were sent with.
+    early: (Option<String>, Vec<Early>),
+}
+
 /// Shared state.
 #[derive(Clone, Copy)]
 pub struct State {
-    /// API origin.
-    pub api: StoredValue<String>,
+    page: StoredValue<Page, LocalStorage>,
     /// The shopper's token; `None` is a guest.
     pub token: RwSignal<Option<String>>,
     /// Words in the page's language.
@@ -54,8 +66,6 @@ pub struct State {
     pub inline: bool,
     /// Message for the ARIA live region.
     pub live: RwSignal<String>,
-    /// The element hosting the shadow root: DOM events go there.
-    pub host: StoredValue<web_sys::HtmlElement, LocalStorage>,
     /// `GET /v1/program` (public).
     pub program: Slot,
     /// `GET /v1/me`; `null` for a guest.
@@ -69,10 +79,6 @@ pub struct State {
     /// card, because the card is rebuilt when the catalog reloads after
     /// the redemption.
     pub last_coupon: Slot,
-    /// Requests the loader sent while the module downloaded (path, and a
-    /// `Promise<Response>`), each answered once in place of a new request,
-    /// and the token they were sent with.
-    early: StoredValue<(Option<String>, Vec<Early>), LocalStorage>,
 }
 
 impl State {
@@ -88,18 +94,20 @@ impl State {
         let loading = || RwSignal::new_local(Load::Loading);
         let token = token.filter(|t| !t.is_empty());
         let s = State {
-            api: StoredValue::new(api.trim_end_matches('/').to_owned()),
-            token: RwSignal::new(token.clone()),
+            page: StoredValue::new_local(Page {
+                api: api.trim_end_matches('/').to_owned(),
+                host,
+                early: (token.clone(), early),
+            }),
+            token: RwSignal::new(token),
             text: Text::for_lang(lang),
             inline,
             live: RwSignal::new(String::new()),
-            host: StoredValue::new_local(host),
             program: loading(),
             me: loading(),
             offers: loading(),
             history: loading(),
             last_coupon: RwSignal::new_local(Load::Ready(Json::null())),
-            early: StoredValue::new_local((token, early)),
         };
         s.load(s.program, "/v1/program");
         // Another shopper (or none): forget the last one's figures, then
@@ -127,7 +135,7 @@ impl State {
         }
         let early = s.take_early(path);
         spawn_local(async move {
-            let r = api::get(&s.api.get_value(), path, token.as_deref(), s.text.locale, early).await;
+            let r = api::get(&s.api(), path, token.as_deref(), s.text.locale, early).await;
             if member && s.token.get_untracked() != token {
                 return;
             }
@@ -148,7 +156,7 @@ impl State {
         };
         let (early_me, early_offers) = (s.take_early("/v1/me"), s.take_early("/v1/me/rewards"));
         spawn_local(async move {
-            let api = s.api.get_value();
+            let api = s.api();
             let (me, offers) = futures_util::future::join(
                 api::get(&api, "/v1/me", Some(&token), s.text.locale, early_me),
                 api::get(&api, "/v1/me/rewards", Some(&token), s.text.locale, early_offers),
@@ -171,14 +179,19 @@ impl State {
     /// they are all dropped.
     fn take_early(&self, path: &str) -> Option<js_sys::Promise> {
         let current = self.token.get_untracked();
-        self.early
-            .try_update_value(|(token, early)| {
+        self.page
+            .try_update_value(|Page { early: (token, early), .. }| {
                 if *token != current {
                     early.clear();
                 }
                 early.iter().position(|(p, _)| p == path).map(|i| early.swap_remove(i).1)
             })
             .flatten()
+    }
+
+    /// The API's origin.
+    pub fn api(&self) -> String {
+        self.page.with_value(|p| p.api.clone())
     }
 
     /// Sends a DOM event to the host page (`loyalty:ready`, …); it bubbles
@@ -189,7 +202,7 @@ impl State {
         init.set_composed(true);
         init.set_detail(detail);
         if let Ok(ev) = web_sys::CustomEvent::new_with_event_init_dict(name, &init) {
-            let _ = self.host.with_value(|h| h.dispatch_event(&ev));
+            let _ = self.page.with_value(|p| p.host.dispatch_event(&ev));
         }
     }
 
