@@ -152,7 +152,7 @@ impl Text {
 /// Fills `{key}` placeholders in one pass, so a value that itself holds
 /// braces (a merchant's reward name) is never filled again. Unknown keys
 /// stay as written. By hand rather than `str::replace`, whose substring
-/// search cost 1 KB of wasm.
+/// search cost 0.8 KB of the gzip.
 pub fn fill(template: &str, pairs: &[(&str, &str)]) -> String {
     let mut out = String::with_capacity(template.len() + 16);
     let mut rest = template;
