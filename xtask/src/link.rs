@@ -17,9 +17,10 @@
 //!   bundle is renamed to match here.
 //!
 //! Measured on 2026-11-22 (gzip -9, KB of 1,024 bytes): the wasm 88.4 →
-//! 84.6 KB, the script 7.3 → 5.3 KB (the glue's classes and long names gone; no-modules glue
-//! before). What the streams left in the function table (their futures'
-//! poll functions) stays: wasm-opt keeps every function the table holds.
+//! 84.6 KB, the script 7.3 → 5.3 KB (the glue's classes and long names
+//! gone; no-modules glue before). What the streams left in the function
+//! table (their futures' poll functions) stays: wasm-opt keeps every
+//! function the table holds.
 //!
 //! These functions are pure over text and bytes, so they are unit-tested;
 //! [`check`] verifies the result against the final module, so a change in
