@@ -102,10 +102,8 @@ pub fn widget(t: &Tools) -> Result {
     )?;
     let module = fs::read(out.join("loyalty_bg.wasm")).map_err(|e| e.to_string())?;
     let interface = link::interface(&module)?;
-    let [import_module] = <[&String; 1]>::try_from(interface.modules.iter().collect::<Vec<_>>())
-        .map_err(|m| format!("the widget's module should import from one module, not {m:?}"))?;
-    let linked = link::rename(&bundle, &link::Names::parse(&names)?, import_module)?;
-    link::check(&linked, &interface, import_module)?;
+    let linked = link::rename(&bundle, &link::Names::parse(&names)?, interface.import_module()?)?;
+    link::check(&linked, &interface)?;
     write(&pkg.join("linked.js"), &linked)?;
     run(t
         .node_tool("esbuild")

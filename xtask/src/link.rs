@@ -178,12 +178,19 @@ pub fn interface(wasm: &[u8]) -> Result<Interface> {
     Ok(out)
 }
 
-/// Checks the renamed bundle against the final module: every import
-/// comes from `module`, and the bundle reads only exports the module has.
-pub fn check(bundle: &str, wasm: &Interface, module: &str) -> Result {
-    if wasm.modules.iter().any(|m| m != module) {
-        return Err(format!("the widget's module imports from {:?}, the bundle provides {module:?}", wasm.modules));
+impl Interface {
+    /// The one module every import comes from (the bundle provides one).
+    pub fn import_module(&self) -> Result<&str> {
+        match Vec::from_iter(&self.modules)[..] {
+            [one] => Ok(one),
+            ref many => Err(format!("the widget's module should import from one module, not {many:?}")),
+        }
     }
+}
+
+/// Checks the renamed bundle against the final module: it reads only
+/// exports the module has.
+pub fn check(bundle: &str, wasm: &Interface) -> Result {
     let mut missing = BTreeSet::new();
     each_identifier(bundle, |word, after_wasm_dot| {
         if after_wasm_dot && !wasm.exports.contains(word) {
@@ -283,9 +290,10 @@ mod tests {
             exports: exports.iter().map(|s| s.to_string()).collect(),
         };
         let out = rename(BUNDLE, &names(), "a").unwrap();
-        assert!(check(&out, &module(&["a"], &["a", "c", "d"]), "a").is_ok());
-        assert!(check(&out, &module(&["a"], &["a", "c"]), "a").unwrap_err().contains("\"d\""));
-        assert!(check(&out, &module(&["a", "env"], &["a", "c", "d"]), "a").unwrap_err().contains("env"));
+        assert!(check(&out, &module(&["a"], &["a", "c", "d"])).is_ok());
+        assert!(check(&out, &module(&["a"], &["a", "c"])).unwrap_err().contains("\"d\""));
+        assert_eq!(module(&["a"], &[]).import_module(), Ok("a"));
+        assert!(module(&["a", "env"], &[]).import_module().unwrap_err().contains("env"));
     }
 
     #[test]
