@@ -191,13 +191,8 @@ impl Interface {
 /// Checks the renamed bundle against the final module: it reads only
 /// exports the module has.
 pub fn check(bundle: &str, wasm: &Interface) -> Result {
-    let mut missing = BTreeSet::new();
-    each_identifier(bundle, |word, after_wasm_dot| {
-        if after_wasm_dot && !wasm.exports.contains(word) {
-            missing.insert(word.to_owned());
-        }
-        None
-    });
+    let called = exports_called(bundle)?;
+    let missing: BTreeSet<_> = called.difference(&wasm.exports).collect();
     match missing.is_empty() {
         true => Ok(()),
         false => Err(format!("the widget's bundle reads exports its module lacks: {missing:?}")),
