@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use crate::model::Program;
-use crate::panel::loaded;
+use crate::panel::{items, loaded};
 use crate::state::use_state;
 use crate::text::{fill, number};
 
@@ -22,10 +22,10 @@ pub fn Guest() -> impl IntoView {
             let p = Program::from(&j);
             view! {
                 <h3>{t.how_to_earn}</h3>
-                <ul class="le-earn">{p.earn_rules.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}</ul>
+                <ul class="le-earn">{items(p.earn_rules, |r| view! { <li>{r}</li> }.into_any())}</ul>
                 <h3>{t.rewards}</h3>
                 <ul class="le-rewards">
-                    {p.rewards.into_iter().map(|r| view! {
+                    {items(p.rewards, |r| view! {
                         <li class="le-reward" data-reward-id=r.id>
                             <div class="le-reward-head">
                                 <strong>{r.name}</strong>
@@ -33,7 +33,7 @@ pub fn Guest() -> impl IntoView {
                             </div>
                             <p class="le-muted">{r.description}</p>
                         </li>
-                    }).collect_view()}
+                    }.into_any())}
                 </ul>
             }
             .into_any()

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::model::transactions;
-use crate::panel::loaded;
+use crate::panel::{items, loaded};
 use crate::state::{use_state, Load};
 use crate::text::{day, number};
 
@@ -24,7 +24,7 @@ pub fn History() -> impl IntoView {
         }
         view! {
             <ul class="le-history">
-                {txns.into_iter().map(|t| {
+                {items(txns, |t| {
                     let plus = t.points > 0;
                     let delta = [if plus { "+" } else { "" }, &number(t.points, s.text)].concat();
                     view! {
@@ -34,7 +34,8 @@ pub fn History() -> impl IntoView {
                             <span class="le-delta" class:le-plus=plus>{delta}</span>
                         </li>
                     }
-                }).collect_view()}
+                    .into_any()
+                })}
             </ul>
         }
         .into_any()

@@ -9,7 +9,7 @@ use loyalty_core::program::format_money;
 use crate::api;
 use crate::json::object;
 use crate::model::{offers, Offer, Receipt};
-use crate::panel::{focus_when_shown, loaded};
+use crate::panel::{focus_when_shown, items, loaded};
 use crate::state::{use_state, Load};
 use crate::text::{day, fill, number};
 
@@ -30,7 +30,7 @@ pub fn Rewards() -> impl IntoView {
     loaded(s.offers, "/v1/me/rewards", |j| {
         view! {
             <ul class="le-rewards">
-                {offers(&j).into_iter().map(|offer| view! { <RewardCard offer/> }).collect_view()}
+                {items(offers(&j), |offer| view! { <RewardCard offer/> }.into_any())}
             </ul>
         }
         .into_any()
