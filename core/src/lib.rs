@@ -16,7 +16,8 @@
 //! - [`ledger`]: entries, balances, FIFO lots, expiry and proportional reversal.
 //! - [`reward`], [`eligibility`]: the catalog and who may redeem what, and why not.
 //! - [`redemption`]: the decision to redeem, or a typed refusal.
-//! - [`lang`]: the languages refusals are worded in (English, French).
+//! - [`lang`]: the languages shoppers read refusals and earn rules in (English, French).
+//! - [`money`]: integer amounts of a currency, and how shoppers read them.
 //! - [`coupon`]: codes, their format, and the discount they give at checkout.
 //! - [`wire`]: the JSON shapes of `shared/API.md` shared by edge and widget.
 
@@ -29,6 +30,7 @@ pub mod error;
 pub mod ids;
 pub mod lang;
 pub mod ledger;
+pub mod money;
 pub mod program;
 pub mod redemption;
 pub mod reward;

@@ -8,6 +8,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Issue};
+use crate::lang::Lang;
+use crate::money;
 
 /// A whole loyalty program.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -157,7 +159,7 @@ impl Program {
         if self.points_name.trim().is_empty() || self.points_name.len() > 40 {
             bad("points_name".into(), "must be 1 to 40 characters");
         }
-        if !is_currency(&self.currency) {
+        if !money::is_currency(&self.currency) {
             bad("currency".into(), "must be an ISO 4217 code such as USD");
         }
         if self.earn.purchase.points < 0 || self.earn.purchase.points > 1_000_000 {
@@ -216,75 +218,66 @@ impl Program {
         self.earn.bonuses.iter().find(|b| b.event == event)
     }
 
-    /// The earn rules in words, for shoppers.
-    pub fn earn_rules_in_words(&self) -> Vec<String> {
+    /// The earn rules in words, for shoppers reading `lang`; amounts as
+    /// [`money::format`] writes them, so they read like the store's prices.
+    pub fn earn_rules_in_words(&self, lang: Lang) -> Vec<String> {
+        let fr = lang == Lang::Fr;
         let p = &self.earn.purchase;
-        let mut out = vec![format!(
-            "Earn {} {} for every {} spent",
-            p.points,
-            self.points_word(p.points),
-            format_money(p.per_amount_minor, &self.currency)
-        )];
+        let (points, per) = (self.points(p.points, lang), money::format(p.per_amount_minor, &self.currency, lang));
+        let mut out = vec![if fr {
+            format!("Gagnez {points} par tranche de {per} dépensée")
+        } else {
+            format!("Earn {points} for every {per} spent")
+        }];
         for t in self.tiers.iter().filter(|t| t.multiplier_percent != 100) {
-            out.push(format!("{} members earn {}x", t.name, format_multiplier(t.multiplier_percent)));
+            let times = format_multiplier(t.multiplier_percent, lang);
+            out.push(if fr {
+                format!("Les membres {} gagnent {times}\u{a0}fois plus de points", t.name)
+            } else {
+                format!("{} members earn {times}x", t.name)
+            });
         }
         for b in &self.earn.bonuses {
-            let what = match b.event {
-                BonusEvent::Signup => "for joining",
-                BonusEvent::Birthday => "on your birthday",
-                BonusEvent::Review => "for each product review",
-                BonusEvent::Referral => "for each friend you refer",
+            let what = match (b.event, fr) {
+                (BonusEvent::Signup, false) => "for joining",
+                (BonusEvent::Birthday, false) => "on your birthday",
+                (BonusEvent::Review, false) => "for each product review",
+                (BonusEvent::Referral, false) => "for each friend you refer",
+                (BonusEvent::Signup, true) => "à l'inscription",
+                (BonusEvent::Birthday, true) => "pour votre anniversaire",
+                (BonusEvent::Review, true) => "par avis sur un produit",
+                (BonusEvent::Referral, true) => "par ami parrainé",
             };
-            out.push(format!("{} {} {}", b.points, self.points_word(b.points), what));
+            out.push(format!("{} {what}", self.points(b.points, lang)));
         }
         out
     }
 
-    /// The points name for a count: "1 point", "2 points" (English
-    /// plurals by a trailing `s`; other names are used as they are).
-    pub fn points_word(&self, n: i64) -> &str {
-        match (n, self.points_name.strip_suffix('s')) {
-            (1, Some(singular)) if !singular.is_empty() => singular,
+    /// A count of points with the points name: "1 point", "2 points";
+    /// in French 0 and 1 are singular ("0 point"). The singular drops the
+    /// name's trailing `s` ("1 Star"); a name without one is used as it is
+    /// ("1 Karma", "5 Karma").
+    pub fn points(&self, n: i64, lang: Lang) -> String {
+        let singular = match lang {
+            Lang::En => n == 1,
+            Lang::Fr => n == 0 || n == 1,
+        };
+        let name = match self.points_name.strip_suffix('s') {
+            Some(one) if singular && !one.is_empty() => one,
             _ => &self.points_name,
-        }
+        };
+        format!("{n} {name}")
     }
 }
 
-/// Whether `s` looks like an ISO 4217 code (three capital letters).
-pub fn is_currency(s: &str) -> bool {
-    s.len() == 3 && s.bytes().all(|b| b.is_ascii_uppercase())
-}
-
-/// Minor-unit digits of a currency (ISO 4217 exponent): 0 for the few
-/// currencies without minor units, else 2.
-pub fn minor_digits(currency: &str) -> u32 {
-    match currency {
-        "JPY" | "KRW" | "VND" | "CLP" | "ISK" | "UGX" | "XAF" | "XOF" | "PYG" => 0,
-        "BHD" | "KWD" | "OMR" | "JOD" | "TND" => 3,
-        _ => 2,
-    }
-}
-
-/// Formats minor units for people, e.g. `1050, "USD"` as `10.50 USD`.
-/// Integer arithmetic only.
-pub fn format_money(amount_minor: i64, currency: &str) -> String {
-    let digits = minor_digits(currency);
-    if digits == 0 {
-        return format!("{amount_minor} {currency}");
-    }
-    let scale = 10i64.pow(digits);
-    let sign = if amount_minor < 0 { "-" } else { "" };
-    let a = amount_minor.unsigned_abs();
-    format!("{sign}{}.{:0width$} {currency}", a / scale as u64, a % scale as u64, width = digits as usize)
-}
-
-/// `150` as `1.5`, `200` as `2`, `125` as `1.25`.
-pub fn format_multiplier(percent: u32) -> String {
+/// `150` as `1.5` ("1,5" in French), `200` as `2`, `125` as `1.25`.
+pub fn format_multiplier(percent: u32, lang: Lang) -> String {
     let (whole, frac) = (percent / 100, percent % 100);
+    let point = if lang == Lang::Fr { "," } else { "." };
     match frac {
         0 => whole.to_string(),
-        f if f % 10 == 0 => format!("{whole}.{}", f / 10),
-        f => format!("{whole}.{f:02}"),
+        f if f % 10 == 0 => format!("{whole}{point}{}", f / 10),
+        f => format!("{whole}{point}{f:02}"),
     }
 }
 
@@ -313,13 +306,23 @@ mod tests {
         let p = Program::from_json(DEMO).unwrap();
         assert_eq!(p.tiers.len(), 3);
         assert_eq!(
-            p.earn_rules_in_words(),
+            p.earn_rules_in_words(Lang::En),
             vec![
-                "Earn 1 point for every 1.00 USD spent",
+                "Earn 1 point for every $1.00 spent",
                 "Silver members earn 1.25x",
                 "Gold members earn 1.5x",
                 "100 points for joining",
                 "25 points for each product review"
+            ]
+        );
+        assert_eq!(
+            p.earn_rules_in_words(Lang::Fr),
+            vec![
+                "Gagnez 1 point par tranche de 1,00\u{a0}$US dépensée",
+                "Les membres Silver gagnent 1,25\u{a0}fois plus de points",
+                "Les membres Gold gagnent 1,5\u{a0}fois plus de points",
+                "100 points à l'inscription",
+                "25 points par avis sur un produit"
             ]
         );
     }
@@ -357,12 +360,26 @@ mod tests {
     }
 
     #[test]
-    fn money_and_multipliers_format_without_floats() {
-        assert_eq!(format_money(1050, "USD"), "10.50 USD");
-        assert_eq!(format_money(5, "EUR"), "0.05 EUR");
-        assert_eq!(format_money(500, "JPY"), "500 JPY");
-        assert_eq!(format_money(-1234, "KWD"), "-1.234 KWD");
-        assert_eq!(format_multiplier(125), "1.25");
-        assert_eq!(format_multiplier(200), "2");
+    fn multipliers_format_without_floats() {
+        assert_eq!(format_multiplier(125, Lang::En), "1.25");
+        assert_eq!(format_multiplier(150, Lang::Fr), "1,5");
+        assert_eq!(format_multiplier(200, Lang::En), "2");
+    }
+
+    #[test]
+    fn points_take_each_language_s_plural() {
+        let p = Program::from_json(DEMO).unwrap();
+        assert_eq!(
+            [p.points(1, Lang::En), p.points(0, Lang::En), p.points(2, Lang::En)],
+            ["1 point", "0 points", "2 points"]
+        );
+        assert_eq!(
+            [p.points(1, Lang::Fr), p.points(0, Lang::Fr), p.points(2, Lang::Fr)],
+            ["1 point", "0 point", "2 points"]
+        );
+        let karma = Program { points_name: "Karma".into(), ..p.clone() };
+        assert_eq!([karma.points(1, Lang::En), karma.points(5, Lang::En)], ["1 Karma", "5 Karma"]);
+        let one = Program { points_name: "s".into(), ..p };
+        assert_eq!(one.points(1, Lang::En), "1 s");
     }
 }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::eligibility::Eligibility;
 use crate::error::{Error, Issue};
 use crate::ids::{check_id, is_valid_id};
-use crate::program::is_currency;
+use crate::money::is_currency;
 
 /// What a reward gives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::coupon::{Discount, InvalidReason};
+use crate::lang::Lang;
 use crate::ledger::{EntryKind, Expiring};
 use crate::program::{Program, TierBasis};
 use crate::reward::Reward;
@@ -64,13 +65,14 @@ pub struct TierSummary {
 }
 
 impl ProgramSummary {
-    /// The shopper-facing summary of a program.
-    pub fn of(p: &Program) -> ProgramSummary {
+    /// The shopper-facing summary of a program, its earn rules worded in
+    /// `lang`.
+    pub fn of(p: &Program, lang: Lang) -> ProgramSummary {
         ProgramSummary {
             name: p.name.clone(),
             points_name: p.points_name.clone(),
             currency: p.currency.clone(),
-            earn_rules: p.earn_rules_in_words(),
+            earn_rules: p.earn_rules_in_words(lang),
             tiers: p
                 .tiers
                 .iter()

@@ -2,7 +2,7 @@
 
 use loyalty_core::coupon::{self, InvalidReason, IssuedCoupon};
 use loyalty_core::ids::check_id;
-use loyalty_core::program::is_currency;
+use loyalty_core::money::is_currency;
 use loyalty_core::reward::{DiscountSpec, RewardKind};
 use loyalty_core::wire::{CouponRedeemRequest, CouponRedemption, ValidateRequest, ValidateResponse};
 use loyalty_core::Timestamp;

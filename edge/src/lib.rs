@@ -239,7 +239,9 @@ fn respond(ctx: &Ctx, reply: Reply) -> std::result::Result<Response, wasm_bindge
     h.set("cache-control", "no-store")?;
     h.set("x-content-type-options", "nosniff")?;
     if ctx.browser {
-        h.set("vary", "Origin")?;
+        // The answer depends on who asks (CORS) and in which language
+        // (earn rules and refusal reasons are worded per language).
+        h.set("vary", "Origin, Accept-Language")?;
         let origin = ctx.header("origin");
         if let Some(allow) = ctx.config.as_ref().and_then(|c| c.cors_origin(origin.as_deref())) {
             h.set("access-control-allow-origin", &allow)?;

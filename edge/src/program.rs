@@ -4,6 +4,7 @@ use std::rc::Rc;
 
 use loyalty_core::program::Program;
 use loyalty_core::wire::ProgramSummary;
+use loyalty_core::Lang;
 
 use crate::args;
 use crate::auth;
@@ -44,10 +45,12 @@ struct Body {
     body: String,
 }
 
-/// `GET /v1/program`: public.
+/// `GET /v1/program`: public; the earn rules are worded in the language
+/// the caller asks for (`Accept-Language`), as the rewards' reasons are.
 pub async fn get(ctx: &mut Ctx) -> Result<Reply> {
     let program = load(ctx).await?;
-    let mut summary = ProgramSummary::of(&program);
+    let lang = Lang::negotiate(ctx.header("accept-language").as_deref());
+    let mut summary = ProgramSummary::of(&program, lang);
     summary.rewards = rewards::catalog(ctx).await?.iter().filter(|r| r.active && r.show_to_guests).cloned().collect();
     Reply::json(200, &summary)
 }

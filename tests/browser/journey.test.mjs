@@ -53,7 +53,7 @@ test('guest → sign in → earn → redeem → copy → checkout once', async (
   await page.reload();
   await ui.launcher.click();
   await page.locator('.le-signin').waitFor();
-  assert.ok(await page.locator('.le-earn li').first().textContent().then((t) => t.includes('for every 1.00 USD spent')));
+  assert.ok(await page.locator('.le-earn li').first().textContent().then((t) => t.includes('for every $1.00 spent')));
   assert.equal(await ui.reward('5_OFF').count(), 1);
   assert.equal(await ui.reward('GOLD_TOTE').count(), 0, 'not shown to guests');
   await shot(page, 'journey-1-guest');
@@ -100,7 +100,7 @@ test('guest → sign in → earn → redeem → copy → checkout once', async (
   await ui.code.waitFor();
   const code = await ui.code.textContent();
   assert.match(code, /^LOY-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$/);
-  assert.equal(await page.locator('.le-coupon .le-muted').first().textContent(), 'Your code · 5.00 USD off');
+  assert.equal(await page.locator('.le-coupon .le-muted').first().textContent(), 'Your code · $5.00 off');
   assert.equal(detail.code, code);
   assert.deepEqual(detail.discount, { kind: 'fixed_amount_discount', amount_minor: 500, currency: 'USD' });
   await ui.balance.filter({ hasText: '29' }).waitFor();

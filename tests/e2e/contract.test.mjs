@@ -30,11 +30,21 @@ describe('public routes', () => {
     assert.equal(r.status, 200);
     assert.equal(r.json.name, 'Acme Rewards');
     assert.equal(r.json.currency, 'USD');
-    assert.ok(r.json.earn_rules.some((s) => s.includes('for every 1.00 USD spent')));
+    assert.deepEqual(r.json.earn_rules.slice(0, 2), ['Earn 1 point for every $1.00 spent', 'Silver members earn 1.25x']);
     assert.deepEqual(r.json.tiers.map((t) => t.name), ['Bronze', 'Silver', 'Gold']);
     assert.ok(r.json.rewards.every((x) => x.show_to_guests && x.active));
     assert.ok(r.json.rewards.some((x) => x.reward_id === '5_OFF'));
     assert.ok(!r.json.rewards.some((x) => x.reward_id === 'GOLD_TOTE'), 'not shown to guests');
+  });
+
+  test('program summary: earn rules in the language asked for, money as its readers write it', async () => {
+    const r = await api(w.base, 'GET', '/v1/program', { auth: 'none', headers: { 'accept-language': 'fr-CA,fr;q=0.9,en;q=0.5' } });
+    assert.equal(r.status, 200);
+    assert.equal(r.json.earn_rules[0], 'Gagnez 1 point par tranche de 1,00\u00a0$US dépensée');
+    assert.ok(r.json.earn_rules.includes('100 points à l\'inscription'), r.json.earn_rules.join(' | '));
+    assert.match(r.headers.get('vary'), /Accept-Language/, 'a cache must not serve one language to another');
+    const de = await api(w.base, 'GET', '/v1/program', { auth: 'none', headers: { 'accept-language': 'de' } });
+    assert.equal(de.json.earn_rules[0], 'Earn 1 point for every $1.00 spent', 'unsupported languages read English');
   });
 
   test('CORS: shopper routes answer preflights; server routes send no allowance', async () => {

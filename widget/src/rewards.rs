@@ -4,7 +4,7 @@
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use loyalty_core::program::format_money;
+use loyalty_core::money;
 
 use crate::api;
 use crate::json::object;
@@ -172,11 +172,13 @@ pub fn CouponView() -> impl IntoView {
                 });
             };
             let expires = r.expires_at.as_deref().map(|at| fill(t.expires, &[("date", &day(at, t))]));
-            let money = |minor: i64| r.currency.as_deref().map(|c| format_money(minor, c));
+            let money = |minor: i64| r.currency.as_deref().map(|c| money::format(minor, c, t.lang));
             let min = (r.min_order_minor > 0).then(|| money(r.min_order_minor)).flatten().map(|m| fill(t.min_order, &[("n", &m)]));
             let what = match r.kind.as_str() {
                 "fixed_amount_discount" => r.amount_minor.and_then(money).map(|m| fill(t.amount_off, &[("n", &m)])),
-                "percentage_discount" => Some(fill(t.amount_off, &[("n", &[&r.percent.unwrap_or(0).to_string(), "%"].concat())])),
+                "percentage_discount" => {
+                    Some(fill(t.amount_off, &[("n", &fill(t.percent, &[("n", &r.percent.unwrap_or(0).to_string())]))]))
+                }
                 "free_shipping" => Some(t.free_shipping.to_owned()),
                 "free_product" => Some(t.free_product.to_owned()),
                 _ => None,

@@ -4,8 +4,10 @@
 
 /// One language's words.
 pub struct Text {
-    /// BCP 47 tag for dates.
+    /// BCP 47 tag for dates and numbers, and the API's `Accept-Language`.
     pub locale: &'static str,
+    /// The same language for core (money in words).
+    pub lang: loyalty_core::Lang,
     pub launcher: &'static str,
     pub close: &'static str,
     pub loading: &'static str,
@@ -28,6 +30,7 @@ pub struct Text {
     pub redeeming: &'static str,
     pub your_code: &'static str,
     pub amount_off: &'static str,
+    pub percent: &'static str,
     pub free_shipping: &'static str,
     pub free_product: &'static str,
     pub copy: &'static str,
@@ -45,6 +48,7 @@ pub struct Text {
 
 const EN: Text = Text {
     locale: "en",
+    lang: loyalty_core::Lang::En,
     launcher: "Rewards",
     close: "Close",
     loading: "Loading…",
@@ -67,6 +71,7 @@ const EN: Text = Text {
     redeeming: "Redeeming…",
     your_code: "Your code",
     amount_off: "{n} off",
+    percent: "{n}%",
     free_shipping: "free shipping",
     free_product: "a free product",
     copy: "Copy code",
@@ -90,6 +95,7 @@ const EN: Text = Text {
 
 const FR: Text = Text {
     locale: "fr",
+    lang: loyalty_core::Lang::Fr,
     launcher: "Fidélité",
     close: "Fermer",
     loading: "Chargement…",
@@ -112,6 +118,7 @@ const FR: Text = Text {
     redeeming: "Échange…",
     your_code: "Votre code",
     amount_off: "{n} de remise",
+    percent: "{n}\u{a0}%",
     free_shipping: "livraison offerte",
     free_product: "un produit offert",
     copy: "Copier le code",
