@@ -253,20 +253,26 @@ impl Program {
         out
     }
 
-    /// A count of points with the points name: "1 point", "2 points";
-    /// in French 0 and 1 are singular ("0 point"). The singular drops the
-    /// name's trailing `s` ("1 Star"); a name without one is used as it is
-    /// ("1 Karma", "5 Karma").
+    /// A count of points with the points name: "1 point", "2 points"
+    /// ([`points_name`] picks the form).
     pub fn points(&self, n: i64, lang: Lang) -> String {
-        let singular = match lang {
-            Lang::En => n == 1,
-            Lang::Fr => n == 0 || n == 1,
-        };
-        let name = match self.points_name.strip_suffix('s') {
-            Some(one) if singular && !one.is_empty() => one,
-            _ => &self.points_name,
-        };
-        format!("{n} {name}")
+        format!("{n} {}", points_name(&self.points_name, n, lang))
+    }
+}
+
+/// The program's name for `n` points, singular or plural: English
+/// takes the singular for 1, French for 0 and 1 ("0 point"). The singular
+/// drops the name's trailing `s` ("1 Star"); a name without one is used as
+/// it is ("1 Karma", "5 Karma"). The widget words counts with it too, so
+/// "1 Star" reads the same in the API's earn rules and on the balance.
+pub fn points_name(name: &str, n: i64, lang: Lang) -> &str {
+    let singular = match lang {
+        Lang::En => n == 1,
+        Lang::Fr => n == 0 || n == 1,
+    };
+    match name.strip_suffix('s') {
+        Some(one) if singular && !one.is_empty() => one,
+        _ => name,
     }
 }
 

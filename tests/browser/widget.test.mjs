@@ -2,7 +2,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { api, credit, startWorker, tokenFor, uid } from '../harness.mjs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { ROOT, api, credit, seedProgram, startWorker, tokenFor, uid } from '../harness.mjs';
 import { openBrowser, shot } from './browser.mjs';
 
 let w;
@@ -99,4 +102,27 @@ test('the first figures are asked for while the module downloads, and only for t
   const meCalls = second.asked.filter(([p]) => p === '/v1/me').map(([, auth]) => auth);
   assert.deepEqual(meCalls, [`Bearer ${aliceToken}`, `Bearer ${bobToken}`]);
   await second.page.close();
+});
+
+test("counts are worded with the program's own name for points, in the singular and the plural", async () => {
+  const demo = JSON.parse(readFileSync(join(ROOT, 'edge/seed/program.json'), 'utf8'));
+  await seedProgram(w.base, { ...demo, points_name: 'Stars' });
+  try {
+    const customer = uid('stars');
+    await credit(w.base, customer, 1);
+    const page = await b.context.newPage();
+    await page.goto(`${w.base}/?customer=${customer}`);
+    await page.getByRole('button', { name: /Rewards/ }).first().click();
+    await page.locator('.le-points').filter({ hasText: /^1 Star$/ }).waitFor();
+    const card = page.locator('.le-reward[data-reward-id="5_OFF"]');
+    assert.equal(await card.locator('.le-cost').textContent(), '500 Stars');
+    assert.equal(await card.locator('.le-status').textContent(), 'You need 499 more Stars');
+    // The API's earn rules, shown to guests, use the same words.
+    const program = await api(w.base, 'GET', '/v1/program', { auth: 'none' });
+    assert.equal(program.json.earn_rules[0], 'Earn 1 Star for every $1.00 spent');
+    await shot(page, 'widget-stars');
+    await page.close();
+  } finally {
+    await seedProgram(w.base);
+  }
 });

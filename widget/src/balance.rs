@@ -24,7 +24,7 @@ pub fn Balance() -> impl IntoView {
 fn standing(m: Member, program: Option<Program>) -> impl IntoView {
     let s = use_state();
     let t = s.text;
-    let points_name = program.as_ref().map_or_else(|| "points".to_owned(), |p| p.points_name.clone());
+    let unit = s.unit(m.balance);
     let pending =
         (m.pending > 0).then(|| view! { <p class="le-pending">{fill(t.pending, &[("n", &number(m.pending, t))])}</p> });
     let expiring = m.expiring.map(|(points, at)| {
@@ -54,7 +54,7 @@ fn standing(m: Member, program: Option<Program>) -> impl IntoView {
     view! {
         <div class="le-card">
             <p class="le-muted">{t.balance}</p>
-            <p class="le-points"><span class="le-balance" data-testid="balance">{number(m.balance, t)}</span>" "{points_name}</p>
+            <p class="le-points"><span class="le-balance" data-testid="balance">{number(m.balance, t)}</span>" "{unit}</p>
             {pending}
             {expiring}
             {tier}

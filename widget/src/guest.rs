@@ -6,7 +6,6 @@ use leptos::prelude::*;
 use crate::model::Program;
 use crate::panel::{items, loaded};
 use crate::state::use_state;
-use crate::text::{fill, number};
 
 /// Guest view.
 #[component]
@@ -29,7 +28,7 @@ pub fn Guest() -> impl IntoView {
                         <li class="le-reward" data-reward-id=r.id>
                             <div class="le-reward-head">
                                 <strong>{r.name}</strong>
-                                <span class="le-cost">{fill(t.cost, &[("n", &number(r.cost, t))])}</span>
+                                <span class="le-cost">{s.points(r.cost)}</span>
                             </div>
                             <p class="le-muted">{r.description}</p>
                         </li>

@@ -7,8 +7,6 @@ use crate::json::Json;
 /// `GET /v1/program`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Program {
-    pub name: String,
-    pub points_name: String,
     pub earn_rules: Vec<String>,
     /// (name, threshold), lowest first.
     pub tiers: Vec<(String, i64)>,
@@ -91,8 +89,6 @@ impl Program {
     /// Decodes `ProgramSummary`.
     pub fn from(j: &Json) -> Program {
         Program {
-            name: j.str("name"),
-            points_name: j.opt_str("points_name").unwrap_or_else(|| "points".into()),
             earn_rules: j.list("earn_rules").iter().filter_map(|r| r.0.as_string()).collect(),
             tiers: j.list("tiers").iter().map(|t| (t.str("name"), t.int("threshold"))).collect(),
             rewards: j.list("rewards").iter().map(Reward::from).collect(),

@@ -27,7 +27,11 @@ enum Stage {
 #[component]
 pub fn Rewards() -> impl IntoView {
     let s = use_state();
-    loaded(s.offers, "/v1/me/rewards", |j| {
+    loaded(s.offers, "/v1/me/rewards", move |j| {
+        // The cards word costs with the program's name for points, read
+        // untracked inside each card (a component): the list is rebuilt
+        // if the program arrives after the rewards.
+        s.program.track();
         view! {
             <ul class="le-rewards">
                 {items(offers(&j), |offer| view! { <RewardCard offer/> }.into_any())}
@@ -47,7 +51,7 @@ fn RewardCard(offer: Offer) -> impl IntoView {
     let status = if !offer.eligible {
         offer.reason.clone().unwrap_or_else(|| t.not_eligible.to_owned())
     } else if !offer.affordable {
-        fill(t.need_more, &[("n", &number(offer.points_needed, t))])
+        fill(t.need_more, &[("n", &number(offer.points_needed, t)), ("unit", &s.unit(offer.points_needed))])
     } else {
         t.redeemable.to_owned()
     };
@@ -115,7 +119,7 @@ fn RewardCard(offer: Offer) -> impl IntoView {
         .into_any(),
         Stage::Confirm(key) => {
             let redeem = redeem.clone();
-            let question = fill(t.confirm, &[("points", &number(cost, t)), ("name", &r.name)]);
+            let question = fill(t.confirm, &[("points", &s.points(cost)), ("name", &r.name)]);
             let label = question.clone();
             view! {
                 <div class="le-confirm" role="group" aria-label=label>
@@ -140,7 +144,7 @@ fn RewardCard(offer: Offer) -> impl IntoView {
         <li class="le-reward" class:le-locked=!can_redeem data-reward-id=offer.reward.id.clone()>
             <div class="le-reward-head">
                 <strong>{offer.reward.name.clone()}</strong>
-                <span class="le-cost">{fill(t.cost, &[("n", &number(offer.reward.cost, t))])}</span>
+                <span class="le-cost">{s.points(offer.reward.cost)}</span>
             </div>
             <p class="le-muted">{offer.reward.description.clone()}</p>
             <p class="le-status">{status}</p>

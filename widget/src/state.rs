@@ -15,7 +15,9 @@ use wasm_bindgen::JsValue;
 
 use crate::api::{self, ApiError};
 use crate::json::{object, Json};
-use crate::text::Text;
+use loyalty_core::program::points_name;
+
+use crate::text::{number, Text};
 
 /// One API read.
 #[derive(Clone, Debug, PartialEq)]
@@ -187,6 +189,22 @@ impl State {
                 early.iter().position(|(p, _)| p == path).map(|i| early.swap_remove(i).1)
             })
             .flatten()
+    }
+
+    /// The program's name for `n` points ("points", "Star"), in the
+    /// singular or plural core picks; "points" until the program has
+    /// loaded. A tracked read, so a reactive view that shows it follows.
+    pub fn unit(&self, n: i64) -> String {
+        let name = self.program.with(|p| match p {
+            Load::Ready(p) => p.opt_str("points_name"),
+            _ => None,
+        });
+        points_name(name.as_deref().unwrap_or("points"), n, self.text.lang).to_owned()
+    }
+
+    /// `n` points in the shopper's words: "1,200 points", "1 Star".
+    pub fn points(&self, n: i64) -> String {
+        [number(n, self.text), " ".into(), self.unit(n)].concat()
     }
 
     /// The API's origin.

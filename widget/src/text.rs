@@ -1,6 +1,7 @@
 //! Every word the widget shows, one table per language. English ships as
 //! the default; French proves the mechanism (`data-lang="fr"`). Templates
-//! use `{n}`, `{points}`, `{name}`, `{date}` placeholders.
+//! use `{n}`, `{unit}`, `{points}`, `{name}`, `{date}` placeholders; `{unit}`
+//! is the program's own name for points ("Stars"), never a word of ours.
 
 /// One language's words.
 pub struct Text {
@@ -42,7 +43,6 @@ pub struct Text {
     pub guest_title: &'static str,
     pub guest_prompt: &'static str,
     pub how_to_earn: &'static str,
-    pub cost: &'static str,
     pub errors: &'static [(&'static str, &'static str)],
 }
 
@@ -63,9 +63,9 @@ const EN: Text = Text {
     history: "History",
     redeem: "Redeem",
     redeemable: "Ready to redeem",
-    need_more: "You need {n} more points",
+    need_more: "You need {n} more {unit}",
     not_eligible: "Not available to you",
-    confirm: "Spend {points} points on {name}?",
+    confirm: "Spend {points} on {name}?",
     confirm_yes: "Confirm",
     cancel: "Cancel",
     redeeming: "Redeeming…",
@@ -83,7 +83,6 @@ const EN: Text = Text {
     guest_title: "Join our rewards",
     guest_prompt: "Sign in to see your points and redeem rewards.",
     how_to_earn: "How to earn",
-    cost: "{n} points",
     errors: &[
         ("insufficient_points", "You do not have enough points for this reward."),
         ("not_eligible", "This reward is not available to you."),
@@ -110,9 +109,9 @@ const FR: Text = Text {
     history: "Historique",
     redeem: "Échanger",
     redeemable: "Disponible",
-    need_more: "Il vous manque {n} points",
+    need_more: "Il vous manque {n} {unit}",
     not_eligible: "Non disponible pour vous",
-    confirm: "Dépenser {points} points pour {name} ?",
+    confirm: "Dépenser {points} pour {name} ?",
     confirm_yes: "Confirmer",
     cancel: "Annuler",
     redeeming: "Échange…",
@@ -130,7 +129,6 @@ const FR: Text = Text {
     guest_title: "Rejoignez le programme",
     guest_prompt: "Connectez-vous pour voir vos points et échanger des récompenses.",
     how_to_earn: "Comment gagner des points",
-    cost: "{n} points",
     errors: &[
         ("insufficient_points", "Vous n'avez pas assez de points pour cette récompense."),
         ("not_eligible", "Cette récompense ne vous est pas accessible."),
