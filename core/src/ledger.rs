@@ -19,6 +19,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Refusal};
+use crate::lang::Lang;
+use crate::program::BonusEvent;
 use crate::timestamp::Timestamp;
 
 /// What caused a ledger entry.
@@ -60,6 +62,55 @@ impl EntryKind {
     /// (earnings net of refunds; redemptions and adjustments do not count).
     pub fn counts_as_earned(self) -> bool {
         matches!(self, EntryKind::Earn | EntryKind::Refund)
+    }
+}
+
+/// What a line of a member's history is about: read by the edge from a
+/// ledger row, worded here in the shopper's language ([`Line::words`]),
+/// so a French widget's history is French.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Line<'a> {
+    /// Points for an order (its id).
+    Purchase(&'a str),
+    /// A bonus event's points.
+    Bonus(BonusEvent),
+    /// Points spent on a reward (its name).
+    Redemption(&'a str),
+    /// Points taken back for a refunded order (its id).
+    Refund(&'a str),
+    /// Points that expired unspent.
+    Expiry,
+    /// A merchant's correction, in the merchant's words, which are shown
+    /// as written: core cannot translate them.
+    Adjustment(&'a str),
+}
+
+impl Line<'_> {
+    /// The line in `lang`.
+    pub fn words(self, lang: Lang) -> String {
+        let fr = lang == Lang::Fr;
+        match self {
+            Line::Purchase(order) if fr => format!("Achat {order}"),
+            Line::Purchase(order) => format!("Purchase {order}"),
+            Line::Bonus(event) => match (event, fr) {
+                (BonusEvent::Signup, false) => "Signup bonus",
+                (BonusEvent::Birthday, false) => "Birthday bonus",
+                (BonusEvent::Review, false) => "Product review bonus",
+                (BonusEvent::Referral, false) => "Referral bonus",
+                (BonusEvent::Signup, true) => "Bonus d'inscription",
+                (BonusEvent::Birthday, true) => "Bonus d'anniversaire",
+                (BonusEvent::Review, true) => "Bonus avis produit",
+                (BonusEvent::Referral, true) => "Bonus de parrainage",
+            }
+            .into(),
+            Line::Redemption(reward) if fr => format!("Échange\u{a0}: {reward}"),
+            Line::Redemption(reward) => format!("Redeemed: {reward}"),
+            Line::Refund(order) if fr => format!("Remboursement de la commande {order}"),
+            Line::Refund(order) => format!("Refund of order {order}"),
+            Line::Expiry if fr => "Points expirés".into(),
+            Line::Expiry => "Points expired".into(),
+            Line::Adjustment(reason) => reason.into(),
+        }
     }
 }
 
@@ -319,6 +370,42 @@ impl Ledger {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn history_lines_are_worded_in_each_language_and_adjustments_as_written() {
+        let lines = [
+            Line::Purchase("1001"),
+            Line::Bonus(BonusEvent::Signup),
+            Line::Redemption("$5 off"),
+            Line::Refund("1001"),
+            Line::Expiry,
+            Line::Adjustment("Goodwill: late parcel"),
+        ];
+        let en: Vec<_> = lines.iter().map(|l| l.words(Lang::En)).collect();
+        let fr: Vec<_> = lines.iter().map(|l| l.words(Lang::Fr)).collect();
+        assert_eq!(
+            en,
+            [
+                "Purchase 1001",
+                "Signup bonus",
+                "Redeemed: $5 off",
+                "Refund of order 1001",
+                "Points expired",
+                "Goodwill: late parcel"
+            ]
+        );
+        assert_eq!(
+            fr,
+            [
+                "Achat 1001",
+                "Bonus d'inscription",
+                "Échange\u{a0}: $5 off",
+                "Remboursement de la commande 1001",
+                "Points expirés",
+                "Goodwill: late parcel"
+            ]
+        );
+    }
     use proptest::prelude::*;
 
     const T0: Timestamp = Timestamp(1_700_000_000);

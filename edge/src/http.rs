@@ -5,7 +5,7 @@
 
 use js_sys::futures::JsFuture;
 use loyalty_core::wire::{ErrorBody, ErrorDetail};
-use loyalty_core::Timestamp;
+use loyalty_core::{Lang, Timestamp};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use web_sys::Request;
@@ -103,6 +103,12 @@ impl Ctx {
     /// A header's value.
     pub fn header(&self, name: &str) -> Option<String> {
         self.req.headers().get(name).ok().flatten()
+    }
+
+    /// The language the caller reads (`Accept-Language`): the widget asks
+    /// in its own; a server caller gets English unless it asks too.
+    pub fn lang(&self) -> Lang {
+        Lang::negotiate(self.header("accept-language").as_deref())
     }
 
     /// A query parameter (values we issue need no percent-decoding; others

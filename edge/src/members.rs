@@ -3,8 +3,8 @@
 
 use loyalty_core::eligibility::MemberAttributes;
 use loyalty_core::ids::check_id;
-use loyalty_core::ledger::{self, Entry, EntryKind};
-use loyalty_core::program::Program;
+use loyalty_core::ledger::{self, Entry, EntryKind, Line};
+use loyalty_core::program::{BonusEvent, Program};
 use loyalty_core::redemption::{self, Usage};
 use loyalty_core::timestamp::{format_date, parse_date};
 use loyalty_core::wire::{
@@ -369,9 +369,7 @@ pub async fn offers(ctx: &mut Ctx, customer_id: &str, only_eligible: bool) -> Re
     let totals: Vec<Count> = rows(&res, 2)?;
     let count = |v: &[Count], id: &str| v.iter().find(|c| c.reward_id == id).map_or(0, |c| c.n as u32);
     let attrs = row.attributes(program.as_deref());
-    // The widget asks in its own language; a server caller gets English
-    // unless it asks too.
-    let lang = Lang::negotiate(ctx.header("accept-language").as_deref());
+    let lang = ctx.lang();
     let rewards = catalog
         .iter()
         .filter(|r| r.active)
@@ -409,26 +407,57 @@ pub struct TransactionRow {
     reward_id: Option<String>,
     redemption_id: Option<String>,
     reason: Option<String>,
+    cause: String,
 }
 
 /// The columns of [`TransactionRow`].
 pub const TRANSACTION_COLUMNS: &str =
-    "id, kind, points, created_at, expires_at, order_id, reward_id, redemption_id, reason";
+    "id, kind, points, created_at, expires_at, order_id, reward_id, redemption_id, reason, cause";
 
 impl TransactionRow {
-    /// The wire form.
-    pub fn transaction(self) -> Transaction {
+    /// The wire form, its description in `lang`.
+    pub fn transaction(self, lang: Lang) -> Transaction {
         let kind = EntryKind::parse(&self.kind).unwrap_or(EntryKind::Adjust);
+        let description = self.line(kind).words(lang);
         Transaction {
             transaction_id: self.id,
             kind,
             points: self.points,
             created_at: Timestamp(self.created_at),
-            description: self.reason.unwrap_or_else(|| kind.as_str().to_owned()),
+            description,
             order_id: self.order_id,
             reward_id: self.reward_id,
             redemption_id: self.redemption_id,
             expires_at: self.expires_at.map(Timestamp),
+        }
+    }
+}
+
+impl TransactionRow {
+    /// What the row is about, from the columns each writer fills: a bonus
+    /// names its event in `cause` (`bonus:EVENT:…`, orders.rs), a purchase
+    /// or refund its order, a redemption its reward in `reason` (written
+    /// by the trigger of migration 0002), an adjustment the merchant's
+    /// reason.
+    fn line(&self, kind: EntryKind) -> Line<'_> {
+        let reason = self.reason.as_deref().unwrap_or(kind.as_str());
+        let order = self.order_id.as_deref();
+        match kind {
+            EntryKind::Earn => {
+                let bonus =
+                    self.cause.strip_prefix("bonus:").and_then(|c| c.split(':').next()).and_then(BonusEvent::parse);
+                match (bonus, order) {
+                    (Some(event), _) => Line::Bonus(event),
+                    (None, Some(order)) => Line::Purchase(order),
+                    (None, None) => Line::Adjustment(reason),
+                }
+            }
+            EntryKind::Redeem => {
+                Line::Redemption(reason.strip_prefix("Redeemed: ").or(self.reward_id.as_deref()).unwrap_or(reason))
+            }
+            EntryKind::Refund => order.map_or(Line::Adjustment(reason), Line::Refund),
+            EntryKind::Expire => Line::Expiry,
+            EntryKind::Adjust => Line::Adjustment(reason),
         }
     }
 }
@@ -449,7 +478,7 @@ pub async fn transactions(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
         .await?;
     let more = rows.len() as i64 > limit;
     let transactions: Vec<Transaction> =
-        rows.into_iter().take(limit as usize).map(TransactionRow::transaction).collect();
+        rows.into_iter().take(limit as usize).map(|r| r.transaction(ctx.lang())).collect();
     let next_cursor = if more { transactions.last().map(|t| t.transaction_id.to_string()) } else { None };
     Reply::json(200, &TransactionPage { transactions, next_cursor })
 }
@@ -499,7 +528,7 @@ pub async fn adjust(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
         .into_iter()
         .next()
         .ok_or_else(|| Error::Internal("adjustment vanished".into()))?;
-    let reply = Reply::json(201, &t.transaction())?;
+    let reply = Reply::json(201, &t.transaction(ctx.lang()))?;
     idempotency::complete(&key, &db, &reply).await?;
     Ok(reply)
 }

@@ -132,7 +132,7 @@ async fn purchase(ctx: &Ctx, program: &Program, ev: &EventRequest, key: &Option<
         points_earned: e.points,
         pending,
         available_at: if pending { e.available_at } else { now },
-        transaction: rows::<TransactionRow>(&res, last)?.into_iter().next().map(TransactionRow::transaction),
+        transaction: rows::<TransactionRow>(&res, last)?.into_iter().next().map(|t| t.transaction(ctx.lang())),
     };
     let reply = Reply::json(201, &receipt)?;
     db.stmt("UPDATE orders SET response = ? WHERE order_id = ?", args![&reply.body, order_id])?.run().await?;
@@ -216,7 +216,7 @@ async fn bonus(
                     transaction: rows::<TransactionRow>(&res, last)?
                         .into_iter()
                         .next()
-                        .map(TransactionRow::transaction),
+                        .map(|t| t.transaction(ctx.lang())),
                 };
                 let reply = Reply::json(201, &receipt)?;
                 db.stmt(

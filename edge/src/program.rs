@@ -4,7 +4,6 @@ use std::rc::Rc;
 
 use loyalty_core::program::Program;
 use loyalty_core::wire::ProgramSummary;
-use loyalty_core::Lang;
 
 use crate::args;
 use crate::auth;
@@ -49,8 +48,7 @@ struct Body {
 /// the caller asks for (`Accept-Language`), as the rewards' reasons are.
 pub async fn get(ctx: &mut Ctx) -> Result<Reply> {
     let program = load(ctx).await?;
-    let lang = Lang::negotiate(ctx.header("accept-language").as_deref());
-    let mut summary = ProgramSummary::of(&program, lang);
+    let mut summary = ProgramSummary::of(&program, ctx.lang());
     summary.rewards = rewards::catalog(ctx).await?.iter().filter(|r| r.active && r.show_to_guests).cloned().collect();
     Reply::json(200, &summary)
 }

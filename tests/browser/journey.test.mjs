@@ -241,6 +241,14 @@ test('inline mode, in French, themed by the host page', async () => {
   assert.equal(accent, 'rgb(10, 125, 50)');
   await shot(page, 'journey-7-inline-fr');
   await assertAccessible(page, 'journey-7-inline-fr');
+  // The history, worded by core in French, numbers and dates by Intl.
+  await page.getByRole('tab', { name: 'Historique' }).click();
+  const line = page.locator('.le-txn').first();
+  await line.waitFor();
+  const [what, when, points] = await line.locator('span').allTextContents();
+  assert.match(what, /^Achat order-/);
+  assert.match(when, /^\d{1,2} [a-zé]+\.? 2\d{3}$/);
+  assert.equal(points, '+350');
 });
 
 test('a network failure shows a message and a retry that works', async () => {

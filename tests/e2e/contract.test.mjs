@@ -190,6 +190,27 @@ describe('members and history', () => {
     assert.deepEqual(page3.json.transactions.map((t) => t.points), [10]);
     assert.equal(page3.json.next_cursor, null);
   });
+
+  test("history lines are worded in the shopper's language; a merchant's reason is shown as written", async () => {
+    const c = uid('words');
+    const order = uid('order');
+    await api(w.base, 'POST', '/v1/events', { body: { type: 'signup', customer_id: c } });
+    await api(w.base, 'POST', '/v1/events', { body: { type: 'purchase', order_id: order, customer_id: c, amount_minor: 60_000, currency: 'USD' } });
+    await api(w.base, 'POST', `/v1/orders/${order}/refunds`, { body: { amount_minor: 10_000 } });
+    await credit(w.base, c, 5, 'Goodwill: late parcel');
+    const r = await api(w.base, 'POST', '/v1/me/redemptions', { auth: tokenFor(c), body: { reward_id: '5_OFF' }, headers: { 'idempotency-key': uid('k') } });
+    assert.equal(r.status, 201, r.text);
+    const lines = async (lang) =>
+      (await api(w.base, 'GET', '/v1/me/transactions', { auth: tokenFor(c), headers: { 'accept-language': lang } })).json.transactions.map((t) => t.description);
+    assert.deepEqual(await lines('en'), ['Redeemed: $5 off', 'Goodwill: late parcel', `Refund of order ${order}`, `Purchase ${order}`, 'Signup bonus']);
+    assert.deepEqual(await lines('fr'), [
+      'Échange\u00a0: $5 off',
+      'Goodwill: late parcel',
+      `Remboursement de la commande ${order}`,
+      `Achat ${order}`,
+      "Bonus d'inscription",
+    ]);
+  });
 });
 
 describe('rate limiting', () => {
