@@ -32,78 +32,84 @@ fn network<E>(_: E) -> ApiError {
     ApiError::new("network", "network error".into())
 }
 
-/// Awaits a JS promise of a `Response` and reads its JSON body.
-async fn read(response: js_sys::Promise) -> Result<Json, ApiError> {
-    let resp: web_sys::Response = JsFuture::from(response).await.map_err(network)?.unchecked_into();
-    let (ok, status) = (resp.ok(), resp.status());
-    let text = JsFuture::from(resp.text().map_err(network)?).await.map_err(network)?;
-    match Json::parse(&text.as_string().unwrap_or_default()) {
-        Some(v) if ok => Ok(v),
-        Some(v) if !v.get("error").is_null() => {
-            let e = v.get("error");
-            Err(ApiError::new(&e.str("code"), e.str("message")))
+/// A request on its way: the browser sent it when it was made, whether
+/// or not anyone awaits it yet, so two made one after the other are in
+/// flight together.
+pub struct Pending(Result<js_sys::Promise, ApiError>);
+
+impl Pending {
+    /// The answer's JSON body, or the error in the contract's terms.
+    pub async fn answer(self) -> Result<Json, ApiError> {
+        let resp: web_sys::Response = JsFuture::from(self.0?).await.map_err(network)?.unchecked_into();
+        let (ok, status) = (resp.ok(), resp.status());
+        let text = JsFuture::from(resp.text().map_err(network)?).await.map_err(network)?;
+        match Json::parse(&text.as_string().unwrap_or_default()) {
+            Some(v) if ok => Ok(v),
+            Some(v) if !v.get("error").is_null() => {
+                let e = v.get("error");
+                Err(ApiError::new(&e.str("code"), e.str("message")))
+            }
+            _ => Err(ApiError::new("internal", ["HTTP ", &status.to_string()].concat())),
         }
-        _ => Err(ApiError::new("internal", ["HTTP ", &status.to_string()].concat())),
     }
 }
 
 /// Sends one request. The widget's language, not the browser's, goes in
 /// `Accept-Language`: the store decides what language its pages (and so
 /// the widget) speak, and the API words its reasons in it.
-async fn send(
+fn send(
     method: &str,
     url: &str,
     token: Option<&str>,
     lang: &str,
     headers: &[(&str, &str)],
     body: Option<&str>,
-) -> Result<Json, ApiError> {
-    let h = web_sys::Headers::new().map_err(network)?;
-    if let Some(t) = token {
-        h.set("Authorization", &["Bearer ", t].concat()).map_err(network)?;
-    }
-    h.set("Accept-Language", lang).map_err(network)?;
-    for (k, v) in headers {
-        h.set(k, v).map_err(network)?;
-    }
-    let init = web_sys::RequestInit::new();
-    init.set_method(method);
-    init.set_headers(&h);
-    if let Some(b) = body {
-        init.set_body(&b.into());
-    }
-    let window = web_sys::window().ok_or_else(|| network(()))?;
-    read(window.fetch_with_str_and_init(url, &init)).await
+) -> Pending {
+    let request = || {
+        let h = web_sys::Headers::new().map_err(network)?;
+        if let Some(t) = token {
+            h.set("Authorization", &["Bearer ", t].concat()).map_err(network)?;
+        }
+        h.set("Accept-Language", lang).map_err(network)?;
+        for (k, v) in headers {
+            h.set(k, v).map_err(network)?;
+        }
+        let init = web_sys::RequestInit::new();
+        init.set_method(method);
+        init.set_headers(&h);
+        if let Some(b) = body {
+            init.set_body(&b.into());
+        }
+        let window = web_sys::window().ok_or_else(|| network(()))?;
+        Ok(window.fetch_with_str_and_init(url, &init))
+    };
+    Pending(request())
 }
 
 /// `GET base + path`, asking for words in `lang`; or, given `early`, the
-/// answer to the same request the loader sent before the module was ready
-/// (a `Promise<Response>`, see `loader.js`).
-pub async fn get(
-    base: &str,
-    path: &str,
-    token: Option<&str>,
-    lang: &str,
-    early: Option<js_sys::Promise>,
-) -> Result<Json, ApiError> {
+/// same request the loader sent before the module was ready (a
+/// `Promise<Response>`, see `loader.js`).
+pub fn get(base: &str, path: &str, token: Option<&str>, lang: &str, early: Option<js_sys::Promise>) -> Pending {
     match early {
-        Some(response) => read(response).await,
-        None => send("GET", &[base, path].concat(), token, lang, &[], None).await,
+        Some(response) => Pending(Ok(response)),
+        None => send("GET", &[base, path].concat(), token, lang, &[], None),
     }
 }
 
 /// `POST base + path` with a JSON body and an `Idempotency-Key`.
-pub async fn post(
+pub fn post(
     base: &str,
     path: &str,
     token: Option<&str>,
     body: &wasm_bindgen::JsValue,
     idempotency_key: &str,
     lang: &str,
-) -> Result<Json, ApiError> {
-    let body = js_sys::JSON::stringify(body).map(String::from).map_err(network)?;
+) -> Pending {
+    let Ok(body) = js_sys::JSON::stringify(body) else {
+        return Pending(Err(network(())));
+    };
     let headers = [("Content-Type", "application/json"), ("Idempotency-Key", idempotency_key)];
-    send("POST", &[base, path].concat(), token, lang, &headers, Some(&body)).await
+    send("POST", &[base, path].concat(), token, lang, &headers, Some(&String::from(body)))
 }
 
 /// A fresh idempotency key: one per confirmation, so a double click or a

@@ -82,7 +82,8 @@ fn RewardCard(offer: Offer) -> impl IntoView {
         spawn_local(async move {
             let body = object(&[("reward_id", reward_id.as_str().into())]);
             let token = s.token.get_untracked();
-            let result = api::post(&s.api(), "/v1/me/redemptions", token.as_deref(), &body, &key, s.text.locale).await;
+            let result =
+                api::post(&s.api(), "/v1/me/redemptions", token.as_deref(), &body, &key, s.text.locale).answer().await;
             match result {
                 Ok(j) => {
                     let coupon = j.get("coupon");

@@ -135,9 +135,9 @@ impl State {
             slot.set(Load::Ready(Json::null()));
             return;
         }
-        let early = s.take_early(path);
+        let pending = api::get(&s.api(), path, token.as_deref(), s.text.locale, s.take_early(path));
         spawn_local(async move {
-            let r = api::get(&s.api(), path, token.as_deref(), s.text.locale, early).await;
+            let r = pending.answer().await;
             if member && s.token.get_untracked() != token {
                 return;
             }
@@ -156,14 +156,13 @@ impl State {
             }
             return;
         };
-        let (early_me, early_offers) = (s.take_early("/v1/me"), s.take_early("/v1/me/rewards"));
+        // Both requests leave now, together; their answers are shown
+        // together.
+        let api = s.api();
+        let me = api::get(&api, "/v1/me", Some(&token), s.text.locale, s.take_early("/v1/me"));
+        let offers = api::get(&api, "/v1/me/rewards", Some(&token), s.text.locale, s.take_early("/v1/me/rewards"));
         spawn_local(async move {
-            let api = s.api();
-            let (me, offers) = futures_util::future::join(
-                api::get(&api, "/v1/me", Some(&token), s.text.locale, early_me),
-                api::get(&api, "/v1/me/rewards", Some(&token), s.text.locale, early_offers),
-            )
-            .await;
+            let (me, offers) = (me.answer().await, offers.answer().await);
             if s.token.get_untracked().as_deref() != Some(&token) {
                 return;
             }
