@@ -25,6 +25,11 @@ test('the widget shows the balance written over the API, inside a shadow root', 
   const customer = uid('shopper');
   await credit(w.base, customer, 1234);
   const { page } = b;
+  // The host page hears `loyalty:ready` once, bubbling out of the shadow root.
+  await page.addInitScript(() => {
+    window.readyEvents = [];
+    document.addEventListener('loyalty:ready', (e) => window.readyEvents.push(e.target.hasAttribute('data-loyalty-edge')));
+  });
   await page.goto(`${w.base}/?customer=${customer}`);
   // One script tag created one host element with an open shadow root.
   const hosts = await page.evaluate(() =>
@@ -38,6 +43,14 @@ test('the widget shows the balance written over the API, inside a shadow root', 
   assert.equal(await balance.textContent(), '1,234');
   // The balance element lives in the shadow tree, not the page's DOM.
   assert.equal(await page.evaluate(() => document.querySelector('[data-testid=balance]')), null);
+  assert.deepEqual(await page.evaluate(() => window.readyEvents), [true]);
+  // Signing out and in again is not a second start.
+  await page.evaluate((t) => {
+    window.LoyaltyEdge.logout();
+    window.LoyaltyEdge.identify(t);
+  }, tokenFor(customer));
+  await balance.waitFor();
+  assert.deepEqual(await page.evaluate(() => window.readyEvents), [true]);
   await shot(page, 'widget-balance');
   assert.deepEqual(b.errors, []);
 
