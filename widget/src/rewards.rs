@@ -64,12 +64,13 @@ fn RewardCard(offer: Offer) -> impl IntoView {
     // failure (the coupon's Copy button takes it after a success).
     let redeem_button = NodeRef::<html::Button>::new();
     let confirm_button = NodeRef::<html::Button>::new();
-    let refocus = StoredValue::new(false);
+    // Read untracked only: a plain cell (see `announced` in panel.rs).
+    let refocus = RwSignal::new(false);
     focus_when_shown(confirm_button);
     Effect::new(move |_| {
         if let Some(b) = redeem_button.get() {
-            if refocus.get_value() {
-                refocus.set_value(false);
+            if refocus.get_untracked() {
+                refocus.set(false);
                 let _ = b.focus();
             }
         }
@@ -104,7 +105,7 @@ fn RewardCard(offer: Offer) -> impl IntoView {
                     s.refresh();
                 }
                 Err(e) => {
-                    refocus.set_value(true);
+                    refocus.set(true);
                     stage.set(Stage::Failed(t.error(&e.code, &e.message)));
                     s.fail(&e);
                 }
@@ -128,7 +129,7 @@ fn RewardCard(offer: Offer) -> impl IntoView {
                     <button class="le-primary le-confirm-yes" node_ref=confirm_button
                         on:click=move |_| redeem(key.clone())>{t.confirm_yes}</button>
                     <button class="le-secondary" on:click=move |_| {
-                        refocus.set_value(true);
+                        refocus.set(true);
                         stage.set(Stage::Idle);
                     }>{t.cancel}</button>
                 </div>
