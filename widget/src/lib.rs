@@ -76,7 +76,7 @@ fn with_state(f: impl FnOnce(State)) {
 /// Signs a shopper in (single-page storefronts call this after login).
 #[wasm_bindgen]
 pub fn identify(token: String) {
-    with_state(|s| s.token.set(Some(token).filter(|t| !t.is_empty())));
+    with_state(|s| s.sign_in(Some(token)));
 }
 
 /// Signs the shopper out: the widget falls back to the guest view.
@@ -84,7 +84,7 @@ pub fn identify(token: String) {
 pub fn logout() {
     with_state(|s| {
         s.last_coupon.set(Load::Ready(Json::null()));
-        s.token.set(None);
+        s.sign_in(None);
     });
 }
 

@@ -94,7 +94,7 @@ pub fn Panel() -> impl IntoView {
                         })}
                     </header>
                     <p class="le-live" role="status" aria-live="polite">{move || s.live.get()}</p>
-                    {move || if s.token.get().is_some() {
+                    {move || if s.token().is_some() {
                         view! { <Member/> }.into_any()
                     } else {
                         view! { <guest::Guest/> }.into_any()

@@ -60,8 +60,10 @@ struct Page {
 #[derive(Clone, Copy)]
 pub struct State {
     page: StoredValue<Page, LocalStorage>,
-    /// The shopper's token; `None` is a guest.
-    pub token: RwSignal<Option<String>>,
+    /// The shopper's token, empty for a guest; read and set through
+    /// [`State::token`] and [`State::sign_in`]. A `String` signal, not an
+    /// `Option<String>` one: the widget already has that type.
+    token: RwSignal<String>,
     /// Words in the page's language.
     pub text: &'static Text,
     /// Panel always open (inline mode).
@@ -101,7 +103,7 @@ impl State {
                 host,
                 early: (token.clone(), early),
             }),
-            token: RwSignal::new(token),
+            token: RwSignal::new(token.clone().unwrap_or_default()),
             text: Text::for_lang(lang),
             inline,
             live: RwSignal::new(String::new()),
@@ -115,7 +117,7 @@ impl State {
         // Another shopper (or none): forget the last one's figures, then
         // load. Reading `token` subscribes this effect to sign-in/out.
         Effect::new(move |_| {
-            let _ = s.token.get();
+            let _ = s.token();
             for slot in [s.me, s.offers, s.history] {
                 slot.set(Load::Loading);
             }
@@ -130,7 +132,7 @@ impl State {
     pub fn load(&self, slot: Slot, path: &'static str) {
         let s = *self;
         let member = path.starts_with("/v1/me");
-        let token = s.token.get_untracked();
+        let token = untrack(|| s.token());
         if member && token.is_none() {
             slot.set(Load::Ready(Json::null()));
             return;
@@ -138,7 +140,7 @@ impl State {
         let pending = api::get(&s.api(), path, token.as_deref(), s.text.locale, s.take_early(path));
         spawn_local(async move {
             let r = pending.answer().await;
-            if member && s.token.get_untracked() != token {
+            if member && untrack(|| s.token()) != token {
                 return;
             }
             slot.set(r.into());
@@ -150,7 +152,7 @@ impl State {
     /// more" never disagrees with the balance above it.
     pub fn refresh(&self) {
         let s = *self;
-        let Some(token) = s.token.get_untracked() else {
+        let Some(token) = untrack(|| s.token()) else {
             for slot in [s.me, s.offers, s.history] {
                 slot.set(Load::Ready(Json::null()));
             }
@@ -163,7 +165,7 @@ impl State {
         let offers = api::get(&api, "/v1/me/rewards", Some(&token), s.text.locale, s.take_early("/v1/me/rewards"));
         spawn_local(async move {
             let (me, offers) = (me.answer().await, offers.answer().await);
-            if s.token.get_untracked().as_deref() != Some(&token) {
+            if untrack(|| s.token()).as_deref() != Some(&token) {
                 return;
             }
             for (slot, r) in [(s.me, me), (s.offers, offers)] {
@@ -179,7 +181,7 @@ impl State {
     /// shopper is the one it was sent for: after a sign-in or sign-out
     /// they are all dropped.
     fn take_early(&self, path: &str) -> Option<js_sys::Promise> {
-        let current = self.token.get_untracked();
+        let current = untrack(|| self.token());
         self.page
             .try_update_value(|Page { early: (token, early), .. }| {
                 if *token != current {
@@ -204,6 +206,16 @@ impl State {
     /// `n` points in the shopper's words: "1,200 points", "1 Star".
     pub fn points(&self, n: i64) -> String {
         [number(n, self.text), " ".into(), self.unit(n)].concat()
+    }
+
+    /// The shopper's token (tracked); `None` for a guest.
+    pub fn token(&self) -> Option<String> {
+        Some(self.token.get()).filter(|t| !t.is_empty())
+    }
+
+    /// Signs a shopper in, or out with `None` (or an empty token).
+    pub fn sign_in(&self, token: Option<String>) {
+        self.token.set(token.unwrap_or_default());
     }
 
     /// The API's origin.
