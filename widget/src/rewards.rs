@@ -113,12 +113,15 @@ fn RewardCard(offer: Offer) -> impl IntoView {
         });
     };
 
-    let actions = move || match stage.get() {
-        Stage::Idle | Stage::Failed(_) => view! {
+    let redeem_view = move || {
+        view! {
             <button class="le-primary" disabled=!can_redeem node_ref=redeem_button
                 on:click=move |_| stage.set(Stage::Confirm(api::new_key()))>{t.redeem}</button>
         }
-        .into_any(),
+    };
+    let actions = move || match stage.get() {
+        Stage::Idle => redeem_view().into_any(),
+        Stage::Failed(m) => view! { {redeem_view()} <p class="le-error" role="alert">{m}</p> }.into_any(),
         Stage::Confirm(key) => {
             let redeem = redeem.clone();
             let question = fill(t.confirm, &[("points", &s.points(cost)), ("name", &r.name)]);
@@ -138,10 +141,6 @@ fn RewardCard(offer: Offer) -> impl IntoView {
         }
         Stage::Busy => view! { <button class="le-primary" disabled=true>{t.redeeming}</button> }.into_any(),
     };
-    let failure = move || match stage.get() {
-        Stage::Failed(m) => Some(view! { <p class="le-error" role="alert">{m}</p> }),
-        _ => None,
-    };
     view! {
         <li class="le-reward" class:le-locked=!can_redeem data-reward-id=offer.reward.id.clone()>
             <div class="le-reward-head">
@@ -151,7 +150,6 @@ fn RewardCard(offer: Offer) -> impl IntoView {
             <p class="le-muted">{offer.reward.description.clone()}</p>
             <p class="le-status">{status}</p>
             {actions}
-            {failure}
         </li>
     }
 }
