@@ -2,7 +2,8 @@
 // real Worker: guest view, sign in, earn, tier progress, an unaffordable
 // reward with its shortfall, redeem with confirmation, copy the code, the
 // host page's event, checkout once and refused the second time; plus
-// keyboard use, the host page's CSS left alone, and the French inline mode.
+// keyboard use, the host page's CSS left alone, the French inline mode, a
+// refusal from the API and a network failure.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
@@ -249,6 +250,35 @@ test('inline mode, in French, themed by the host page', async () => {
   assert.match(what, /^Achat order-/);
   assert.match(when, /^\d{1,2} [a-zé]+\.? 2\d{3}$/);
   assert.equal(points, '+350');
+});
+
+test('a refusal from the API is shown in words and the figures are brought up to date', async () => {
+  const customer = uid('refused');
+  await purchase(customer, 60_000);
+  const { page } = b;
+  await page.goto(`${w.base}/?customer=${customer}`);
+  const ui = widget(page);
+  await ui.launcher.click();
+  await ui.balance.filter({ hasText: '600' }).waitFor();
+  const errors = [];
+  await page.exposeFunction('reportLoyaltyError', (code) => errors.push(code));
+  await page.evaluate(() => document.addEventListener('loyalty:error', (e) => window.reportLoyaltyError(e.detail.code)));
+  await ui.reward('5_OFF').getByRole('button', { name: 'Redeem' }).click();
+  // Meanwhile the points are spent elsewhere (another tab, the store's staff).
+  const spent = await api(w.base, 'POST', `/v1/members/${customer}/adjustments`, { body: { points: -200, reason: 'spent in store' } });
+  assert.equal(spent.status, 201, spent.text);
+  await ui.reward('5_OFF').getByRole('button', { name: 'Confirm' }).click();
+  // The API's refusal, in the widget's words, stays in the live region;
+  // the balance and the card catch up with the ledger.
+  const words = 'You do not have enough points for this reward.';
+  await page.locator('.le-live', { hasText: words }).waitFor();
+  await ui.balance.filter({ hasText: '400' }).waitFor();
+  await ui.reward('5_OFF').locator('.le-status', { hasText: /^You need 100 more points$/ }).waitFor();
+  assert.deepEqual(errors, ['insufficient_points']);
+  assert.equal(await ui.code.count(), 0, 'no coupon was issued');
+  const me = await api(w.base, 'GET', `/v1/members/${customer}`);
+  assert.equal(me.json.balance, 400, 'nothing was spent by the refused redemption');
+  await shot(page, 'journey-9-refusal');
 });
 
 test('a network failure shows a message and a retry that works', async () => {

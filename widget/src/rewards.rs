@@ -107,6 +107,8 @@ fn RewardCard(offer: Offer) -> impl IntoView {
                 Err(e) => {
                     refocus.set(true);
                     stage.set(Stage::Failed(t.error(&e.code, &e.message)));
+                    // The card may be rebuilt by the refresh that follows;
+                    // the live region above keeps the words.
                     s.fail(&e);
                 }
             }

@@ -235,9 +235,16 @@ impl State {
         }
     }
 
-    /// Reports an error to the live region and the host page.
+    /// Reports an error: in the shopper's words to the live region, with
+    /// the API's code and message to the host page. A refusal means the
+    /// figures on screen were out of date (points spent in another tab, a
+    /// reward gone), so they are fetched again; a network error keeps them
+    /// rather than trade them for a second error.
     pub fn fail(&self, e: &ApiError) {
-        self.live.set(e.message.clone());
+        self.live.set(self.text.error(&e.code, &e.message));
+        if e.code != "network" {
+            self.refresh();
+        }
         let detail = object(&[("code", e.code.as_str().into()), ("message", e.message.as_str().into())]);
         self.emit("loyalty:error", &detail);
     }
