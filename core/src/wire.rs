@@ -238,6 +238,29 @@ pub struct CouponSummary {
     pub min_order_minor: i64,
 }
 
+/// `GET /v1/me/coupons`: the member's codes still to use (not used, not
+/// expired), newest first, so a shopper finds a code after the page that
+/// showed it is gone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberCoupons {
+    /// Newest first, at most 50.
+    pub coupons: Vec<MemberCoupon>,
+}
+
+/// One of a member's codes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberCoupon {
+    /// The reward it was redeemed for.
+    pub reward_id: String,
+    /// The redemption that issued it.
+    pub redemption_id: String,
+    /// When it was issued.
+    pub issued_at: Timestamp,
+    /// The code, what it gives, until when and from what order size.
+    #[serde(flatten)]
+    pub coupon: CouponSummary,
+}
+
 /// A ledger entry on the wire.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Transaction {

@@ -4,7 +4,10 @@ use loyalty_core::coupon::{self, InvalidReason, IssuedCoupon};
 use loyalty_core::ids::check_id;
 use loyalty_core::money::is_currency;
 use loyalty_core::reward::{DiscountSpec, RewardKind};
-use loyalty_core::wire::{CouponRedeemRequest, CouponRedemption, ValidateRequest, ValidateResponse};
+use loyalty_core::wire::{
+    CouponRedeemRequest, CouponRedemption, CouponSummary, MemberCoupon, MemberCoupons, ValidateRequest,
+    ValidateResponse,
+};
 use loyalty_core::Timestamp;
 use serde::Deserialize;
 use worker::D1PreparedStatement;
@@ -26,10 +29,13 @@ struct CouponRow {
     discount: Option<String>,
     used_at: Option<i64>,
     used_order_id: Option<String>,
+    redemption_id: Option<String>,
+    issued_at: Option<i64>,
 }
 
 const COLUMNS: &str =
-    "code, reward_id, customer_id, expires_at, min_order_minor, kind, discount, used_at, used_order_id";
+    "code, reward_id, customer_id, expires_at, min_order_minor, kind, discount, used_at, used_order_id, \
+                       redemption_id, issued_at";
 
 impl CouponRow {
     fn kind(&self) -> RewardKind {
@@ -53,6 +59,41 @@ impl CouponRow {
             spec: self.spec(),
         }
     }
+}
+
+/// `GET /v1/me/coupons`: the member's codes not used and not expired,
+/// newest first (at most 50; a shopper who holds more has stopped reading).
+/// Within one second, the order the redemptions were written in decides.
+pub async fn mine(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
+    let rows: Vec<CouponRow> = ctx
+        .db()?
+        .all(
+            &format!(
+                "SELECT {COLUMNS} FROM coupons
+                  WHERE customer_id = ? AND used_at IS NULL AND redemption_id IS NOT NULL
+                    AND (expires_at IS NULL OR expires_at > ?)
+                  ORDER BY issued_at DESC,
+                           (SELECT rowid FROM redemptions r WHERE r.redemption_id = coupons.redemption_id) DESC
+                  LIMIT 50"
+            ),
+            args![customer_id, ctx.now.0],
+        )
+        .await?;
+    let coupons = rows
+        .into_iter()
+        .map(|r| MemberCoupon {
+            coupon: CouponSummary {
+                discount: coupon::discount(r.kind(), &r.spec(), None),
+                code: r.code,
+                expires_at: r.expires_at.map(Timestamp),
+                min_order_minor: r.min_order_minor,
+            },
+            reward_id: r.reward_id,
+            redemption_id: r.redemption_id.unwrap_or_default(),
+            issued_at: Timestamp(r.issued_at.unwrap_or_default()),
+        })
+        .collect();
+    Reply::json(200, &MemberCoupons { coupons })
 }
 
 /// Reads an issued coupon (pool codes not yet handed out do not exist for

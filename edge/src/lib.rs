@@ -10,7 +10,7 @@
 //! | class    | routes |
 //! |----------|--------|
 //! | public   | `GET /v1/health`, `GET /v1/program`, `GET /v1/openapi.json` |
-//! | shopper  | `GET /v1/me`, `GET /v1/me/rewards`, `POST /v1/me/redemptions`, `GET /v1/me/transactions` |
+//! | shopper  | `GET /v1/me`, `GET /v1/me/rewards`, `POST /v1/me/redemptions`, `GET /v1/me/transactions`, `GET /v1/me/coupons` |
 //! | server   | `/v1/rewards…`, `/v1/members…`, `POST /v1/events`, `POST /v1/orders/{id}/refunds`, `/v1/coupons…`, `PUT /v1/program` |
 //! | dev only | `POST /dev/token`, `POST /dev/checkout/{validate,redeem,purchase}` |
 
@@ -51,6 +51,7 @@ pub enum Route<'a> {
     MeRewards,
     MeRedemptions,
     MeTransactions,
+    MeCoupons,
     Rewards,
     Reward(&'a str),
     RewardCoupons(&'a str),
@@ -79,6 +80,7 @@ impl<'a> Route<'a> {
             ["v1", "me", "rewards"] => Route::MeRewards,
             ["v1", "me", "redemptions"] => Route::MeRedemptions,
             ["v1", "me", "transactions"] => Route::MeTransactions,
+            ["v1", "me", "coupons"] => Route::MeCoupons,
             ["v1", "rewards"] => Route::Rewards,
             ["v1", "rewards", id] => Route::Reward(id),
             ["v1", "rewards", id, "coupons"] => Route::RewardCoupons(id),
@@ -99,7 +101,15 @@ impl<'a> Route<'a> {
 
     /// Routes a browser calls across origins (CORS allowed).
     pub fn is_browser(self) -> bool {
-        matches!(self, Route::Program | Route::Me | Route::MeRewards | Route::MeRedemptions | Route::MeTransactions)
+        matches!(
+            self,
+            Route::Program
+                | Route::Me
+                | Route::MeRewards
+                | Route::MeRedemptions
+                | Route::MeTransactions
+                | Route::MeCoupons
+        )
     }
 
     /// The route's template, for logs.
@@ -112,6 +122,7 @@ impl<'a> Route<'a> {
             Route::MeRewards => "/v1/me/rewards",
             Route::MeRedemptions => "/v1/me/redemptions",
             Route::MeTransactions => "/v1/me/transactions",
+            Route::MeCoupons => "/v1/me/coupons",
             Route::Rewards => "/v1/rewards",
             Route::Reward(_) => "/v1/rewards/{reward_id}",
             Route::RewardCoupons(_) => "/v1/rewards/{reward_id}/coupons",
@@ -156,6 +167,10 @@ async fn dispatch(ctx: &mut Ctx, route: Route<'_>) -> Result<Reply> {
         (Route::MeTransactions, Get) => {
             let (c, budget) = auth::customer(ctx)?;
             auth::with_budget(budget, members::transactions(ctx, &c.sub)).await
+        }
+        (Route::MeCoupons, Get) => {
+            let (c, budget) = auth::customer(ctx)?;
+            auth::with_budget(budget, coupons::mine(ctx, &c.sub)).await
         }
 
         (Route::Rewards, Get) => rewards::list(ctx).await,
@@ -313,6 +328,7 @@ mod tests {
         assert_eq!(Route::parse("/v2/me"), None);
         assert_eq!(Route::parse("/"), None);
         assert!(Route::parse("/v1/program").unwrap().is_browser());
+        assert!(Route::parse("/v1/me/coupons").unwrap().is_browser());
         assert!(!Route::parse("/v1/events").unwrap().is_browser());
     }
 }

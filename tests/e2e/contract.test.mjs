@@ -191,6 +191,29 @@ describe('members and history', () => {
     assert.equal(page3.json.next_cursor, null);
   });
 
+  test("a member's codes still to use: newest first, not the used ones, nobody else's", async () => {
+    const c = uid('codes');
+    await credit(w.base, c, 900);
+    const redeem = async (reward_id) => {
+      const r = await api(w.base, 'POST', '/v1/me/redemptions', { auth: tokenFor(c), body: { reward_id }, headers: { 'idempotency-key': uid('k') } });
+      assert.equal(r.status, 201, r.text);
+      return r.json.coupon.code;
+    };
+    const ship = await redeem('FREE_SHIP');
+    const five = await redeem('5_OFF');
+    let mine = await api(w.base, 'GET', '/v1/me/coupons', { auth: tokenFor(c) });
+    assert.equal(mine.status, 200, mine.text);
+    assert.deepEqual(mine.json.coupons.map((x) => [x.code, x.reward_id]), [[five, '5_OFF'], [ship, 'FREE_SHIP']]);
+    assert.deepEqual(mine.json.coupons[0].discount, { kind: 'fixed_amount_discount', amount_minor: 500, currency: 'USD' });
+    const used = await api(w.base, 'POST', `/v1/coupons/${five}/redeem`, { body: { order_id: uid('order') } });
+    assert.equal(used.status, 200, used.text);
+    mine = await api(w.base, 'GET', '/v1/me/coupons', { auth: tokenFor(c) });
+    assert.deepEqual(mine.json.coupons.map((x) => x.code), [ship], 'a used code is gone');
+    const other = await api(w.base, 'GET', '/v1/me/coupons', { auth: tokenFor(uid('other')) });
+    assert.deepEqual(other.json, { coupons: [] });
+    assertError(await api(w.base, 'GET', '/v1/me/coupons', { auth: 'none' }), 401, 'unauthorized');
+  });
+
   test("history lines are worded in the shopper's language; a merchant's reason is shown as written", async () => {
     const c = uid('words');
     const order = uid('order');

@@ -34,7 +34,7 @@ test('the document covers every route of the contract', async () => {
   assert.equal(doc.openapi, '3.1.0');
   const expected = {
     '/v1/program': ['get'], '/v1/me': ['get'], '/v1/me/rewards': ['get'], '/v1/me/redemptions': ['post'],
-    '/v1/me/transactions': ['get'], '/v1/rewards/{reward_id}': ['put', 'get', 'delete'], '/v1/rewards': ['get'],
+    '/v1/me/transactions': ['get'], '/v1/me/coupons': ['get'], '/v1/rewards/{reward_id}': ['put', 'get', 'delete'], '/v1/rewards': ['get'],
     '/v1/rewards/{reward_id}/coupons': ['post'], '/v1/members/{customer_id}': ['get', 'patch'],
     '/v1/members/{customer_id}/rewards': ['get'], '/v1/members/{customer_id}/transactions': ['get'],
     '/v1/members/{customer_id}/adjustments': ['post'], '/v1/members/{customer_id}/redemptions': ['post'],
