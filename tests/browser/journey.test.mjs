@@ -281,6 +281,23 @@ test('a refusal from the API is shown in words and the figures are brought up to
   await shot(page, 'journey-9-refusal');
 });
 
+test("a coupon states its conditions: what it gives, until when, from what order in the store's currency", async () => {
+  const customer = uid('conditions');
+  await purchase(customer, 40_000);
+  const { page } = b;
+  await page.goto(`${w.base}/?customer=${customer}`);
+  const ui = widget(page);
+  await ui.launcher.click();
+  await ui.reward('FREE_SHIP').getByRole('button', { name: 'Redeem' }).click();
+  await ui.reward('FREE_SHIP').getByRole('button', { name: 'Confirm' }).click();
+  await ui.code.waitFor();
+  const lines = await page.locator('.le-coupon .le-muted').allTextContents();
+  assert.equal(lines[0], 'Your code · free shipping');
+  assert.match(lines[1], /^Valid until [A-Z][a-z]{2} \d{1,2}, 2\d{3}$/);
+  // The coupon's discount names no currency; the minimum is in the store's.
+  assert.equal(lines[2], 'Minimum order $20.00');
+});
+
 test('a network failure shows a message and a retry that works', async () => {
   const customer = uid('offline');
   const { page } = b;

@@ -178,10 +178,21 @@ pub fn CouponView() -> impl IntoView {
                 });
             };
             let expires = r.expires_at.as_deref().map(|at| fill(t.expires, &[("date", &day(at, t))]));
-            let money = |minor: i64| r.currency.as_deref().map(|c| money::format(minor, c, t.lang));
-            let min = (r.min_order_minor > 0).then(|| money(r.min_order_minor)).flatten().map(|m| fill(t.min_order, &[("n", &m)]));
+            let money = |minor: i64, currency: Option<&str>| currency.map(|c| money::format(minor, c, t.lang));
+            // A discount names its currency; a minimum order is in the
+            // store's, which a free-shipping coupon does not repeat.
+            let store = s.program.with_untracked(|p| match p {
+                Load::Ready(p) => p.opt_str("currency"),
+                _ => None,
+            });
+            let min = (r.min_order_minor > 0)
+                .then(|| money(r.min_order_minor, r.currency.as_deref().or(store.as_deref())))
+                .flatten()
+                .map(|m| fill(t.min_order, &[("n", &m)]));
             let what = match r.kind.as_str() {
-                "fixed_amount_discount" => r.amount_minor.and_then(money).map(|m| fill(t.amount_off, &[("n", &m)])),
+                "fixed_amount_discount" => {
+                    r.amount_minor.and_then(|a| money(a, r.currency.as_deref())).map(|m| fill(t.amount_off, &[("n", &m)]))
+                }
                 "percentage_discount" => {
                     Some(fill(t.amount_off, &[("n", &fill(t.percent, &[("n", &r.percent.unwrap_or(0).to_string())]))]))
                 }
