@@ -1,5 +1,6 @@
 // Demo checkout: the coupon from the widget (loyalty:redeemed, kept in
-// sessionStorage) is filled in, validated, and redeemed once with the order.
+// sessionStorage) is filled in, or picked from the shopper's codes still to
+// use; validated, and redeemed once with the order.
 (function () {
   'use strict';
   var code = document.getElementById('code');
@@ -10,6 +11,33 @@
   var post = window.demoBackend.post;
 
   function money(minor) { return '$' + (minor / 100).toFixed(2); }
+  function gives(d) {
+    if (d.amount_minor != null) return money(d.amount_minor) + ' off';
+    if (d.percent != null) return d.percent + '% off';
+    return d.kind.replace(/_/g, ' ');
+  }
+
+  // The shopper's codes still to use, from the API with their token
+  // (GET /v1/me/coupons), each a button that fills in the code: a code
+  // redeemed on another day is not lost.
+  var customer = sessionStorage.getItem('customer');
+  if (customer && sessionStorage.getItem('signed-out') !== '1') {
+    post('/dev/token', { customer_id: customer }).then(function (t) {
+      return fetch('/v1/me/coupons', { headers: { Authorization: 'Bearer ' + t.body.token } });
+    }).then(function (r) { return r.json(); }).then(function (j) {
+      var list = document.getElementById('my-codes');
+      (j.coupons || []).forEach(function (c) {
+        var li = document.createElement('li');
+        var use = document.createElement('button');
+        use.type = 'button';
+        use.textContent = 'Use ' + c.code;
+        use.addEventListener('click', function () { code.value = c.code; });
+        li.append(use, ' ' + gives(c.discount));
+        list.append(li);
+      });
+      list.hidden = list.children.length === 0;
+    });
+  }
 
   document.getElementById('validate').addEventListener('click', function () {
     post('/dev/checkout/validate', { code: code.value, order_amount_minor: Number(amount.value), currency: 'USD' })
@@ -18,7 +46,7 @@
         var v = r.body;
         result.dataset.state = v.valid ? 'valid' : 'invalid';
         result.textContent = v.valid
-          ? 'Coupon applies: ' + (v.discount.amount_minor != null ? money(v.discount.amount_minor) + ' off' : v.discount.kind.replace(/_/g, ' '))
+          ? 'Coupon applies: ' + gives(v.discount)
           : 'Coupon not valid: ' + v.reason.replace(/_/g, ' ');
       });
   });

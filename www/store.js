@@ -5,6 +5,8 @@
   'use strict';
   var CUSTOMER = new URLSearchParams(location.search).get('customer') || 'demo-shopper';
   var signedIn = sessionStorage.getItem('signed-out') !== '1';
+  // Checkout lists this shopper's codes (a real store knows its shopper).
+  sessionStorage.setItem('customer', CUSTOMER);
 
   // Calls made before the widget script has loaded are queued; the loader
   // replays them (the usual async-snippet pattern).

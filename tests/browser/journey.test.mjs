@@ -126,6 +126,8 @@ test('guest → sign in → earn → redeem → copy → checkout once', async (
   // validated and redeemed once; a second order is refused.
   await page.goto(`${w.base}/checkout.html`);
   assert.equal(await page.locator('#code').inputValue(), code);
+  // The store also lists the shopper's codes still to use (GET /v1/me/coupons).
+  await page.getByRole('button', { name: `Use ${code}` }).waitFor();
   await page.getByRole('button', { name: 'Apply coupon' }).click();
   await page.locator('#result[data-state=valid]').waitFor();
   assert.equal(await page.locator('#result').textContent(), 'Coupon applies: $5.00 off');
@@ -296,6 +298,14 @@ test("a coupon states its conditions: what it gives, until when, from what order
   assert.match(lines[1], /^Valid until [A-Z][a-z]{2} \d{1,2}, 2\d{3}$/);
   // The coupon's discount names no currency; the minimum is in the store's.
   assert.equal(lines[2], 'Minimum order $20.00');
+  // Another day, at checkout, the code is one click away.
+  const code = await ui.code.textContent();
+  await page.evaluate(() => sessionStorage.removeItem('loyalty-coupon'));
+  await page.goto(`${w.base}/checkout.html`);
+  assert.equal(await page.locator('#code').inputValue(), '');
+  await page.getByRole('button', { name: `Use ${code}` }).click();
+  assert.equal(await page.locator('#code').inputValue(), code);
+  assert.match(await page.locator('#my-codes li').first().textContent(), /free shipping$/);
 });
 
 test('a network failure shows a message and a retry that works', async () => {
