@@ -477,8 +477,8 @@ pub async fn transactions(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
         )
         .await?;
     let more = rows.len() as i64 > limit;
-    let transactions: Vec<Transaction> =
-        rows.into_iter().take(limit as usize).map(|r| r.transaction(ctx.lang())).collect();
+    let lang = ctx.lang();
+    let transactions: Vec<Transaction> = rows.into_iter().take(limit as usize).map(|r| r.transaction(lang)).collect();
     let next_cursor = if more { transactions.last().map(|t| t.transaction_id.to_string()) } else { None };
     Reply::json(200, &TransactionPage { transactions, next_cursor })
 }
