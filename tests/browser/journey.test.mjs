@@ -254,13 +254,19 @@ test('inline mode, in French, themed by the host page', async () => {
   assert.equal(points, '+350');
 });
 
-test('a refusal from the API is shown in words and the figures are brought up to date', async () => {
-  const customer = uid('refused');
-  await purchase(customer, 60_000);
+/** A member who bought for `amount_minor`, on the shop page with the widget open. */
+async function openAsMember(prefix, amount_minor) {
+  const customer = uid(prefix);
+  await purchase(customer, amount_minor);
   const { page } = b;
   await page.goto(`${w.base}/?customer=${customer}`);
   const ui = widget(page);
   await ui.launcher.click();
+  return { customer, page, ui };
+}
+
+test('a refusal from the API is shown in words and the figures are brought up to date', async () => {
+  const { customer, page, ui } = await openAsMember('refused', 60_000);
   await ui.balance.filter({ hasText: '600' }).waitFor();
   const errors = [];
   await page.exposeFunction('reportLoyaltyError', (code) => errors.push(code));
@@ -284,12 +290,7 @@ test('a refusal from the API is shown in words and the figures are brought up to
 });
 
 test("a coupon states its conditions: what it gives, until when, from what order in the store's currency", async () => {
-  const customer = uid('conditions');
-  await purchase(customer, 40_000);
-  const { page } = b;
-  await page.goto(`${w.base}/?customer=${customer}`);
-  const ui = widget(page);
-  await ui.launcher.click();
+  const { page, ui } = await openAsMember('conditions', 40_000);
   await ui.reward('FREE_SHIP').getByRole('button', { name: 'Redeem' }).click();
   await ui.reward('FREE_SHIP').getByRole('button', { name: 'Confirm' }).click();
   await ui.code.waitFor();
