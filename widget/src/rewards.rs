@@ -82,7 +82,7 @@ fn RewardCard(offer: Offer) -> impl IntoView {
         let name = name.clone();
         spawn_local(async move {
             let body = object(&[("reward_id", reward_id.as_str().into())]);
-            let token = untrack(|| s.token());
+            let token = s.token_untracked();
             let result =
                 api::post(&s.api(), "/v1/me/redemptions", token.as_deref(), &body, &key, s.text.locale).answer().await;
             match result {

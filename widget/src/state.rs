@@ -11,12 +11,11 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use loyalty_core::program::points_name;
 use wasm_bindgen::JsValue;
 
 use crate::api::{self, ApiError};
 use crate::json::{object, Json};
-use loyalty_core::program::points_name;
-
 use crate::text::{number, Text};
 
 /// One API read.
@@ -132,7 +131,7 @@ impl State {
     pub fn load(&self, slot: Slot, path: &'static str) {
         let s = *self;
         let member = path.starts_with("/v1/me");
-        let token = untrack(|| s.token());
+        let token = s.token_untracked();
         if member && token.is_none() {
             slot.set(Load::Ready(Json::null()));
             return;
@@ -140,7 +139,7 @@ impl State {
         let pending = api::get(&s.api(), path, token.as_deref(), s.text.locale, s.take_early(path));
         spawn_local(async move {
             let r = pending.answer().await;
-            if member && untrack(|| s.token()) != token {
+            if member && s.token_untracked() != token {
                 return;
             }
             slot.set(r.into());
@@ -152,7 +151,7 @@ impl State {
     /// more" never disagrees with the balance above it.
     pub fn refresh(&self) {
         let s = *self;
-        let Some(token) = untrack(|| s.token()) else {
+        let Some(token) = s.token_untracked() else {
             for slot in [s.me, s.offers, s.history] {
                 slot.set(Load::Ready(Json::null()));
             }
@@ -165,7 +164,7 @@ impl State {
         let offers = api::get(&api, "/v1/me/rewards", Some(&token), s.text.locale, s.take_early("/v1/me/rewards"));
         spawn_local(async move {
             let (me, offers) = (me.answer().await, offers.answer().await);
-            if untrack(|| s.token()).as_deref() != Some(&token) {
+            if s.token_untracked().as_deref() != Some(&token) {
                 return;
             }
             for (slot, r) in [(s.me, me), (s.offers, offers)] {
@@ -181,7 +180,7 @@ impl State {
     /// shopper is the one it was sent for: after a sign-in or sign-out
     /// they are all dropped.
     fn take_early(&self, path: &str) -> Option<js_sys::Promise> {
-        let current = untrack(|| self.token());
+        let current = self.token_untracked();
         self.page
             .try_update_value(|Page { early: (token, early), .. }| {
                 if *token != current {
@@ -211,6 +210,11 @@ impl State {
     /// The shopper's token (tracked); `None` for a guest.
     pub fn token(&self) -> Option<String> {
         Some(self.token.get()).filter(|t| !t.is_empty())
+    }
+
+    /// The shopper's token, read without subscribing to it.
+    pub fn token_untracked(&self) -> Option<String> {
+        untrack(|| self.token())
     }
 
     /// Signs a shopper in, or out with `None` (or an empty token).
