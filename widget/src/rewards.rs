@@ -166,51 +166,62 @@ pub fn CouponView() -> impl IntoView {
     let copy_button = NodeRef::<html::Button>::new();
     focus_when_shown(copy_button);
     move || {
-        let Load::Ready(j) = s.last_coupon.get() else { return None };
-        (!j.is_null()).then(|| Receipt::from(&j)).map(|r| {
-            let code = r.code.clone();
-            let copy = move |_| {
-                let code = code.clone();
-                spawn_local(async move {
-                    if copy_text(&code).await {
-                        copied.set(true);
-                    }
-                });
-            };
-            let expires = r.expires_at.as_deref().map(|at| fill(t.expires, &[("date", &day(at, t))]));
-            let money = |minor: i64, currency: Option<&str>| currency.map(|c| money::format(minor, c, t.lang));
-            // A discount names its currency; a minimum order is in the
-            // store's, which a free-shipping coupon does not repeat.
-            let store = s.program.with_untracked(|p| match p {
-                Load::Ready(p) => p.opt_str("currency"),
-                _ => None,
+        // Type-erased, nothing included: every reactive block of the
+        // widget then shares one kind of render effect (an `Option` view
+        // here had its own, 0.6 KB gzip; measured 2026-11-22).
+        let Load::Ready(j) = s.last_coupon.get() else { return ().into_any() };
+        if j.is_null() {
+            return ().into_any();
+        }
+        let r = Receipt::from(&j);
+        let code = r.code.clone();
+        let copy = move |_| {
+            let code = code.clone();
+            spawn_local(async move {
+                if copy_text(&code).await {
+                    copied.set(true);
+                }
             });
-            let min = (r.min_order_minor > 0)
-                .then(|| money(r.min_order_minor, r.currency.as_deref().or(store.as_deref())))
-                .flatten()
-                .map(|m| fill(t.min_order, &[("n", &m)]));
-            let what = match r.kind.as_str() {
-                "fixed_amount_discount" => {
-                    r.amount_minor.and_then(|a| money(a, r.currency.as_deref())).map(|m| fill(t.amount_off, &[("n", &m)]))
-                }
-                "percentage_discount" => {
-                    Some(fill(t.amount_off, &[("n", &fill(t.percent, &[("n", &r.percent.unwrap_or(0).to_string())]))]))
-                }
-                "free_shipping" => Some(t.free_shipping.to_owned()),
-                "free_product" => Some(t.free_product.to_owned()),
-                _ => None,
+        };
+        let expires = r.expires_at.as_deref().map(|at| fill(t.expires, &[("date", &day(at, t))]));
+        let money = |minor: i64, currency: Option<&str>| currency.map(|c| money::format(minor, c, t.lang));
+        // A discount names its currency; a minimum order is in the
+        // store's, which a free-shipping coupon does not repeat.
+        let store = s.program.with_untracked(|p| match p {
+            Load::Ready(p) => p.opt_str("currency"),
+            _ => None,
+        });
+        let min = (r.min_order_minor > 0)
+            .then(|| money(r.min_order_minor, r.currency.as_deref().or(store.as_deref())))
+            .flatten()
+            .map(|m| fill(t.min_order, &[("n", &m)]));
+        let what = match r.kind.as_str() {
+            "fixed_amount_discount" => {
+                r.amount_minor.and_then(|a| money(a, r.currency.as_deref())).map(|m| fill(t.amount_off, &[("n", &m)]))
             }
-            .unwrap_or_default();
-            view! {
-                <div class="le-coupon" role="group" aria-label=t.your_code>
-                    <p class="le-muted">{t.your_code}" · "{what}</p>
-                    <p><code class="le-code" data-testid="coupon-code">{r.code.clone()}</code></p>
-                    <button class="le-secondary le-copy" node_ref=copy_button on:click=copy>{move || if copied.get() { t.copied } else { t.copy }}</button>
-                    {expires.map(|e| view! { <p class="le-muted">{e}</p> })}
-                    {min.map(|m| view! { <p class="le-muted">{m}</p> })}
-                </div>
+            "percentage_discount" => {
+                Some(fill(t.amount_off, &[("n", &fill(t.percent, &[("n", &r.percent.unwrap_or(0).to_string())]))]))
             }
-        })
+            "free_shipping" => Some(t.free_shipping.to_owned()),
+            "free_product" => Some(t.free_product.to_owned()),
+            _ => None,
+        }
+        .unwrap_or_default();
+        view! {
+            <div class="le-coupon" role="group" aria-label=t.your_code>
+                <p class="le-muted">{t.your_code}" · "{what}</p>
+                <p><code class="le-code" data-testid="coupon-code">{r.code.clone()}</code></p>
+                // An owned `String`, like the widget's other reactive
+                // texts: the one reactive `&str` text cost its own
+                // rendering code, 0.4 KB gzip (measured 2026-11-22).
+                <button class="le-secondary le-copy" node_ref=copy_button on:click=copy>
+                    {move || if copied.get() { t.copied } else { t.copy }.to_owned()}
+                </button>
+                {expires.map(|e| view! { <p class="le-muted">{e}</p> })}
+                {min.map(|m| view! { <p class="le-muted">{m}</p> })}
+            </div>
+        }
+        .into_any()
     }
 }
 
