@@ -1,6 +1,6 @@
 //! Checkout: validating a code and redeeming it on an order, once.
 
-use loyalty_core::coupon::{self, InvalidReason, IssuedCoupon};
+use loyalty_core::coupon::{self, Discount, InvalidReason, IssuedCoupon};
 use loyalty_core::ids::check_id;
 use loyalty_core::money::is_currency;
 use loyalty_core::reward::{DiscountSpec, RewardKind};
@@ -49,6 +49,11 @@ impl CouponRow {
         self.discount.as_deref().and_then(|d| serde_json::from_str(d).ok()).unwrap_or_default()
     }
 
+    /// What the code gives, whatever the order.
+    fn discount(&self) -> Discount {
+        coupon::discount(self.kind(), &self.spec(), None)
+    }
+
     fn issued(&self) -> IssuedCoupon {
         IssuedCoupon {
             customer_id: self.customer_id.clone().unwrap_or_default(),
@@ -83,7 +88,7 @@ pub async fn mine(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
         .into_iter()
         .map(|r| MemberCoupon {
             coupon: CouponSummary {
-                discount: coupon::discount(r.kind(), &r.spec(), None),
+                discount: r.discount(),
                 code: r.code,
                 expires_at: r.expires_at.map(Timestamp),
                 min_order_minor: r.min_order_minor,
@@ -159,7 +164,7 @@ fn answer(row: &CouponRow) -> Result<Reply> {
             reward_id: row.reward_id.clone(),
             customer_id: row.customer_id.clone().unwrap_or_default(),
             redeemed_at: Timestamp(row.used_at.unwrap_or_default()),
-            discount: coupon::discount(row.kind(), &row.spec(), None),
+            discount: row.discount(),
         },
     )
 }
