@@ -187,10 +187,7 @@ pub fn CouponView() -> impl IntoView {
         let money = |minor: i64, currency: Option<&str>| currency.map(|c| money::format(minor, c, t.lang));
         // A discount names its currency; a minimum order is in the
         // store's, which a free-shipping coupon does not repeat.
-        let store = s.program.with_untracked(|p| match p {
-            Load::Ready(p) => p.opt_str("currency"),
-            _ => None,
-        });
+        let store = untrack(|| s.program_str("currency"));
         let min = (r.min_order_minor > 0)
             .then(|| money(r.min_order_minor, r.currency.as_deref().or(store.as_deref())))
             .flatten()

@@ -195,11 +195,16 @@ impl State {
     /// singular or plural core picks; "points" until the program has
     /// loaded. A tracked read, so a reactive view that shows it follows.
     pub fn unit(&self, n: i64) -> String {
-        let name = self.program.with(|p| match p {
-            Load::Ready(p) => p.opt_str("points_name"),
-            _ => None,
-        });
+        let name = self.program_str("points_name");
         points_name(name.as_deref().unwrap_or("points"), n, self.text.lang).to_owned()
+    }
+
+    /// A text field of the program (tracked); `None` until it has loaded.
+    pub fn program_str(&self, key: &str) -> Option<String> {
+        self.program.with(|p| match p {
+            Load::Ready(p) => p.opt_str(key),
+            _ => None,
+        })
     }
 
     /// `n` points in the shopper's words: "1,200 points", "1 Star".
