@@ -1,5 +1,5 @@
 // Debian's Chromium, driven by playwright-core (never a downloaded browser).
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +19,10 @@ const FLAGS = [
   '--disable-sync',
 ];
 
-/** A fresh browser profile; returns {context, page, close}. */
+/**
+ * A fresh browser profile; returns {context, page, errors, close}. `close`
+ * also deletes the profile (tens of MB each; CI machines keep /tmp).
+ */
 export async function openBrowser() {
   const dir = mkdtempSync(join(tmpdir(), 'loyalty-chromium-'));
   const context = await chromium.launchPersistentContext(dir, {
@@ -31,7 +34,11 @@ export async function openBrowser() {
   const page = context.pages()[0] ?? (await context.newPage());
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
-  return { context, page, errors, close: () => context.close() };
+  const close = async () => {
+    await context.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { context, page, errors, close };
 }
 
 /** Saves a screenshot under tests/output/screenshots/. */

@@ -49,7 +49,9 @@ impl Pending {
                 let e = v.get("error");
                 Err(ApiError::new(&e.str("code"), e.str("message")))
             }
-            _ => Err(ApiError::new("internal", ["HTTP ", &status.to_string()].concat())),
+            // As an i64, like every figure the widget writes: one integer
+            // formatter linked rather than two.
+            _ => Err(ApiError::new("internal", ["HTTP ", &i64::from(status).to_string()].concat())),
         }
     }
 }

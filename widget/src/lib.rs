@@ -7,7 +7,7 @@
 //! comes from the API, which labels rewards with `loyalty-core`, the same
 //! code the Worker enforces.
 //!
-//! Code map: [`state`] (context shared by components), [`api`] (HTTP),
+//! Code map: [`state`] (what every component shares), [`api`] (HTTP),
 //! [`json`] and [`model`] (the API's answers, read without serde),
 //! [`text`] (all user-facing words, per language), and one module per
 //! component: [`panel`], [`balance`], [`rewards`], [`history`], [`guest`].
@@ -28,11 +28,6 @@ use wasm_bindgen::prelude::*;
 
 use crate::json::Json;
 use crate::state::{Load, State};
-
-thread_local! {
-    // The mounted widget's state, for the JS API below (`LoyaltyEdge.*`).
-    static STATE: std::cell::Cell<Option<State>> = const { std::cell::Cell::new(None) };
-}
 
 /// Mounts the widget into `mount` (inside the shadow root of `host`), with
 /// the script tag's settings as read by the loader: the API origin, the
@@ -58,9 +53,7 @@ pub fn mount(
         })
         .collect();
     let handle = leptos::mount::mount_to(mount, move || {
-        let state = State::new(&api, token, &lang, mode == "inline", host, early);
-        STATE.with(|s| s.set(Some(state)));
-        provide_context(state);
+        State::new(&api, token, &lang, mode == "inline", host, early).install();
         view! { <panel::Panel/> }
     });
     // The widget lives as long as the page.
@@ -68,7 +61,7 @@ pub fn mount(
 }
 
 fn with_state(f: impl FnOnce(State)) {
-    if let Some(s) = STATE.with(std::cell::Cell::get) {
+    if let Some(s) = State::mounted() {
         f(s);
     }
 }

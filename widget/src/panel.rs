@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 
 use crate::json::Json;
-use crate::state::{use_state, Load, Slot};
+use crate::state::{use_state, watch, Load, Slot};
 use crate::text::number;
 use crate::{balance, guest, history, rewards};
 
@@ -47,7 +47,7 @@ pub fn Panel() -> impl IntoView {
     // a `bool` signal because the widget already has that type (a
     // `StoredValue<bool>` here and in the reward card cost 0.2 KB gzip).
     let announced = RwSignal::new(false);
-    Effect::new(move |_| {
+    watch(move || {
         if matches!(s.program.get(), Load::Ready(_)) && !announced.get_untracked() {
             announced.set(true);
             s.emit("loyalty:ready", &JsValue::NULL);
@@ -209,7 +209,7 @@ fn aria(on: bool) -> &'static str {
 
 /// Focuses `button` each time it appears (a `NodeRef` is set on mount).
 pub fn focus_when_shown(button: NodeRef<html::Button>) {
-    Effect::new(move |_| {
+    watch(move || {
         if let Some(b) = button.get() {
             let _ = b.focus();
         }

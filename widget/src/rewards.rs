@@ -10,7 +10,7 @@ use crate::api;
 use crate::json::object;
 use crate::model::{offers, Offer, Receipt};
 use crate::panel::{focus_when_shown, items, loaded};
-use crate::state::{use_state, Load};
+use crate::state::{use_state, watch, Load};
 use crate::text::{day, fill, number};
 
 /// Where one reward's redemption stands.
@@ -67,7 +67,7 @@ fn RewardCard(offer: Offer) -> impl IntoView {
     // Read untracked only: a plain cell (see `announced` in panel.rs).
     let refocus = RwSignal::new(false);
     focus_when_shown(confirm_button);
-    Effect::new(move |_| {
+    watch(move || {
         if let Some(b) = redeem_button.get() {
             if refocus.get_untracked() {
                 refocus.set(false);
