@@ -38,7 +38,7 @@ impl Tab {
 #[component]
 pub fn Panel() -> impl IntoView {
     let s = use_state();
-    let open = RwSignal::new(s.inline);
+    let open = RwSignal::new_local(s.inline);
     let launcher = NodeRef::<html::Button>::new();
     let close_button = NodeRef::<html::Button>::new();
 
@@ -46,7 +46,7 @@ pub fn Panel() -> impl IntoView {
     // `announced` is only ever read untracked, so it is a plain cell; it is
     // a `bool` signal because the widget already has that type (a
     // `StoredValue<bool>` here and in the reward card cost 0.2 KB gzip).
-    let announced = RwSignal::new(false);
+    let announced = RwSignal::new_local(false);
     watch(move || {
         if matches!(s.program.get(), Load::Ready(_)) && !announced.get_untracked() {
             announced.set(true);
@@ -117,7 +117,7 @@ fn Member() -> impl IntoView {
     let s = use_state();
     // The selected tab, kept in a `bool` signal: the widget already has
     // that signal type, and a new one costs 0.3 KB gzip.
-    let history = RwSignal::new(false);
+    let history = RwSignal::new_local(false);
     let tab = move || if history.get() { Tab::History } else { Tab::Rewards };
     let set_tab = move |t: Tab| history.set(t == Tab::History);
     let refs = [NodeRef::<html::Button>::new(), NodeRef::<html::Button>::new()];

@@ -46,7 +46,7 @@ pub fn Rewards() -> impl IntoView {
 fn RewardCard(offer: Offer) -> impl IntoView {
     let s = use_state();
     let t = s.text;
-    let stage = RwSignal::new(Stage::Idle);
+    let stage = RwSignal::new_local(Stage::Idle);
     let r = offer.reward.clone();
     let status = if !offer.eligible {
         offer.reason.clone().unwrap_or_else(|| t.not_eligible.to_owned())
@@ -65,7 +65,7 @@ fn RewardCard(offer: Offer) -> impl IntoView {
     let redeem_button = NodeRef::<html::Button>::new();
     let confirm_button = NodeRef::<html::Button>::new();
     // Read untracked only: a plain cell (see `announced` in panel.rs).
-    let refocus = RwSignal::new(false);
+    let refocus = RwSignal::new_local(false);
     focus_when_shown(confirm_button);
     watch(move || {
         if let Some(b) = redeem_button.get() {
@@ -161,7 +161,7 @@ fn RewardCard(offer: Offer) -> impl IntoView {
 pub fn CouponView() -> impl IntoView {
     let s = use_state();
     let t = s.text;
-    let copied = RwSignal::new(false);
+    let copied = RwSignal::new_local(false);
     // A new coupon takes focus: the shopper's next step is to copy it.
     let copy_button = NodeRef::<html::Button>::new();
     focus_when_shown(copy_button);
