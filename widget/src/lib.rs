@@ -17,6 +17,7 @@ mod balance;
 mod guest;
 mod history;
 mod json;
+mod listen;
 mod model;
 mod panel;
 mod rewards;

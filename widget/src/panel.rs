@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 
 use crate::json::Json;
+use crate::listen::{click, key, keydown, listen};
 use crate::state::{use_state, watch, Load, Slot};
 use crate::text::number;
 use crate::{balance, guest, history, rewards};
@@ -76,7 +77,7 @@ pub fn Panel() -> impl IntoView {
             {(!s.inline).then(|| view! {
                 <button class="le-launcher" node_ref=launcher aria-haspopup="dialog"
                     aria-expanded=move || aria(open.get())
-                    on:click=move |_| if open.get_untracked() { close() } else { open.set(true) }>
+                    use:listen=click(move |_| if open.get_untracked() { close() } else { open.set(true) })>
                     <span aria-hidden="true">"★ "</span>{s.text.launcher}<span class="le-badge">{badge}</span>
                 </button>
             })}
@@ -87,12 +88,12 @@ pub fn Panel() -> impl IntoView {
             // share one kind of render effect.
             {move || if !open.get() { ().into_any() } else { view! {
                 <section class="le-panel" role="dialog" aria-labelledby="le-title"
-                    on:keydown=move |ev| if ev.key() == "Escape" && !s.inline { close() }>
+                    use:listen=keydown(move |ev| if key(&ev) == "Escape" && !s.inline { close() })>
                     <header class="le-head">
                         <h2 id="le-title">{title}</h2>
                         {(!s.inline).then(|| view! {
                             <button class="le-close" node_ref=close_button aria-label=s.text.close
-                                on:click=move |_| close()>"×"</button>
+                                use:listen=click(move |_| close())>"×"</button>
                         })}
                     </header>
                     <p class="le-live" role="status" aria-live="polite">{move || s.live.get()}</p>
@@ -133,7 +134,7 @@ fn Member() -> impl IntoView {
             <button role="tab" class="le-tab" id=t.id() aria-controls="le-tabpanel" node_ref=refs[t as usize]
                 aria-selected=move || aria(selected())
                 tabindex=move || if selected() { "0" } else { "-1" }
-                on:click=move |_| set_tab(t)>{label}</button>
+                use:listen=click(move |_| set_tab(t))>{label}</button>
         }
     };
     view! {
@@ -141,8 +142,8 @@ fn Member() -> impl IntoView {
         <rewards::CouponView/>
         // Two tabs: every arrow lands on the other one. The keys are kept
         // from the host page (Home/End would scroll it).
-        <div role="tablist" class="le-tabs" on:keydown=move |ev| {
-            let to = match ev.key().as_str() {
+        <div role="tablist" class="le-tabs" use:listen=keydown(move |ev| {
+            let to = match key(&ev).as_str() {
                 "ArrowLeft" | "ArrowRight" => untrack(tab).other(),
                 "Home" => Tab::Rewards,
                 "End" => Tab::History,
@@ -150,7 +151,7 @@ fn Member() -> impl IntoView {
             };
             ev.prevent_default();
             select(to);
-        }>
+        })>
             {tab_button(Tab::Rewards, s.text.rewards)}
             {tab_button(Tab::History, s.text.history)}
         </div>
@@ -184,7 +185,7 @@ fn Failure(message: String, retry: (Slot, &'static str)) -> impl IntoView {
     view! {
         <div class="le-error" role="alert">
             <p>{message}</p>
-            <button class="le-secondary" on:click=move |_| s.load(retry.0, retry.1)>{s.text.retry}</button>
+            <button class="le-secondary" use:listen=click(move |_| s.load(retry.0, retry.1))>{s.text.retry}</button>
         </div>
     }
 }

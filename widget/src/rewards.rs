@@ -8,6 +8,7 @@ use loyalty_core::money;
 
 use crate::api;
 use crate::json::object;
+use crate::listen::{click, listen};
 use crate::model::{offers, Offer, Receipt};
 use crate::panel::{focus_when_shown, items, loaded};
 use crate::state::{use_state, watch, Load};
@@ -118,7 +119,7 @@ fn RewardCard(offer: Offer) -> impl IntoView {
     let redeem_view = move || {
         view! {
             <button class="le-primary" disabled=!can_redeem node_ref=redeem_button
-                on:click=move |_| stage.set(Stage::Confirm(api::new_key()))>{t.redeem}</button>
+                use:listen=click(move |_| stage.set(Stage::Confirm(api::new_key())))>{t.redeem}</button>
         }
     };
     let actions = move || match stage.get() {
@@ -132,11 +133,11 @@ fn RewardCard(offer: Offer) -> impl IntoView {
                 <div class="le-confirm" role="group" aria-label=label>
                     <p>{question}</p>
                     <button class="le-primary le-confirm-yes" node_ref=confirm_button
-                        on:click=move |_| redeem(key.clone())>{t.confirm_yes}</button>
-                    <button class="le-secondary" on:click=move |_| {
+                        use:listen=click(move |_| redeem(key.clone()))>{t.confirm_yes}</button>
+                    <button class="le-secondary" use:listen=click(move |_| {
                         refocus.set(true);
                         stage.set(Stage::Idle);
-                    }>{t.cancel}</button>
+                    })>{t.cancel}</button>
                 </div>
             }
             .into_any()
@@ -211,7 +212,7 @@ pub fn CouponView() -> impl IntoView {
                 // An owned `String`, like the widget's other reactive
                 // texts: the one reactive `&str` text cost its own
                 // rendering code, 0.4 KB gzip (measured 2026-11-22).
-                <button class="le-secondary le-copy" node_ref=copy_button on:click=copy>
+                <button class="le-secondary le-copy" node_ref=copy_button use:listen=click(copy)>
                     {move || if copied.get() { t.copied } else { t.copy }.to_owned()}
                 </button>
                 {expires.map(|e| view! { <p class="le-muted">{e}</p> })}
