@@ -14,6 +14,7 @@
 
 mod api;
 mod balance;
+mod focus;
 mod guest;
 mod history;
 mod json;

@@ -3,10 +3,10 @@
 //! panel's close button takes focus on open, the launcher gets it back on
 //! close, Escape closes.
 
-use leptos::html;
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 
+use crate::focus::autofocus;
 use crate::json::Json;
 use crate::listen::{click, key, keydown, listen};
 use crate::state::{use_state, watch, Load, Slot};
@@ -40,8 +40,6 @@ impl Tab {
 pub fn Panel() -> impl IntoView {
     let s = use_state();
     let open = RwSignal::new_local(s.inline);
-    let launcher = NodeRef::<html::Button>::new();
-    let close_button = NodeRef::<html::Button>::new();
 
     // Tell the host page once the program is known (first successful load).
     // `announced` is only ever read untracked, so it is a plain cell; it is
@@ -54,14 +52,9 @@ pub fn Panel() -> impl IntoView {
             s.emit("loyalty:ready", &JsValue::NULL);
         }
     });
-    // Focus moves into the panel when it opens (the close button exists
-    // only then, and only outside inline mode).
-    focus_when_shown(close_button);
     let close = move || {
         open.set(false);
-        if let Some(b) = launcher.get_untracked() {
-            let _ = b.focus();
-        }
+        s.focus(".le-launcher");
     };
     let title = move || match s.program.get() {
         Load::Ready(p) => p.str("name"),
@@ -75,7 +68,7 @@ pub fn Panel() -> impl IntoView {
     view! {
         <div class="le-root" class:le-inline=s.inline>
             {(!s.inline).then(|| view! {
-                <button class="le-launcher" node_ref=launcher aria-haspopup="dialog"
+                <button class="le-launcher" aria-haspopup="dialog"
                     aria-expanded=move || aria(open.get())
                     use:listen=click(move |_| if open.get_untracked() { close() } else { open.set(true) })>
                     <span aria-hidden="true">"★ "</span>{s.text.launcher}<span class="le-badge">{badge}</span>
@@ -92,7 +85,8 @@ pub fn Panel() -> impl IntoView {
                     <header class="le-head">
                         <h2 id="le-title">{title}</h2>
                         {(!s.inline).then(|| view! {
-                            <button class="le-close" node_ref=close_button aria-label=s.text.close
+                            // Focus moves into the panel when it opens.
+                            <button class="le-close" use:autofocus=None aria-label=s.text.close
                                 use:listen=click(move |_| close())>"×"</button>
                         })}
                     </header>
@@ -121,17 +115,14 @@ fn Member() -> impl IntoView {
     let history = RwSignal::new_local(false);
     let tab = move || if history.get() { Tab::History } else { Tab::Rewards };
     let set_tab = move |t: Tab| history.set(t == Tab::History);
-    let refs = [NodeRef::<html::Button>::new(), NodeRef::<html::Button>::new()];
     let select = move |t: Tab| {
         set_tab(t);
-        if let Some(b) = refs[t as usize].get_untracked() {
-            let _ = b.focus();
-        }
+        s.focus(&["#", t.id()].concat());
     };
     let tab_button = move |t: Tab, label: &'static str| {
         let selected = move || tab() == t;
         view! {
-            <button role="tab" class="le-tab" id=t.id() aria-controls="le-tabpanel" node_ref=refs[t as usize]
+            <button role="tab" class="le-tab" id=t.id() aria-controls="le-tabpanel"
                 aria-selected=move || aria(selected())
                 tabindex=move || if selected() { "0" } else { "-1" }
                 use:listen=click(move |_| set_tab(t))>{label}</button>
@@ -206,13 +197,4 @@ fn aria(on: bool) -> &'static str {
     } else {
         "false"
     }
-}
-
-/// Focuses `button` each time it appears (a `NodeRef` is set on mount).
-pub fn focus_when_shown(button: NodeRef<html::Button>) {
-    watch(move || {
-        if let Some(b) = button.get() {
-            let _ = b.focus();
-        }
-    });
 }

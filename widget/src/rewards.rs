@@ -1,17 +1,17 @@
 //! The catalog as this member sees it, redemption with a confirmation
 //! step, and the coupon that results.
 
-use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use loyalty_core::money;
 
 use crate::api;
+use crate::focus::{autofocus, Refocus};
 use crate::json::object;
 use crate::listen::{click, listen};
 use crate::model::{offers, Offer, Receipt};
-use crate::panel::{focus_when_shown, items, loaded};
-use crate::state::{use_state, watch, Load};
+use crate::panel::{items, loaded};
+use crate::state::{use_state, Load};
 use crate::text::{day, fill, number};
 
 /// Where one reward's redemption stands.
@@ -63,19 +63,8 @@ fn RewardCard(offer: Offer) -> impl IntoView {
     // by hand, or a keyboard user would be sent back to the top of the
     // page: to Confirm when asked, back to Redeem after Cancel or a
     // failure (the coupon's Copy button takes it after a success).
-    let redeem_button = NodeRef::<html::Button>::new();
-    let confirm_button = NodeRef::<html::Button>::new();
     // Read untracked only: a plain cell (see `announced` in panel.rs).
-    let refocus = RwSignal::new_local(false);
-    focus_when_shown(confirm_button);
-    watch(move || {
-        if let Some(b) = redeem_button.get() {
-            if refocus.get_untracked() {
-                refocus.set(false);
-                let _ = b.focus();
-            }
-        }
-    });
+    let refocus: Refocus = RwSignal::new_local(false);
 
     let redeem = move |key: String| {
         stage.set(Stage::Busy);
@@ -118,7 +107,7 @@ fn RewardCard(offer: Offer) -> impl IntoView {
 
     let redeem_view = move || {
         view! {
-            <button class="le-primary" disabled=!can_redeem node_ref=redeem_button
+            <button class="le-primary" disabled=!can_redeem use:autofocus=Some(refocus)
                 use:listen=click(move |_| stage.set(Stage::Confirm(api::new_key())))>{t.redeem}</button>
         }
     };
@@ -132,7 +121,7 @@ fn RewardCard(offer: Offer) -> impl IntoView {
             view! {
                 <div class="le-confirm" role="group" aria-label=label>
                     <p>{question}</p>
-                    <button class="le-primary le-confirm-yes" node_ref=confirm_button
+                    <button class="le-primary le-confirm-yes" use:autofocus=None
                         use:listen=click(move |_| redeem(key.clone()))>{t.confirm_yes}</button>
                     <button class="le-secondary" use:listen=click(move |_| {
                         refocus.set(true);
@@ -163,9 +152,6 @@ pub fn CouponView() -> impl IntoView {
     let s = use_state();
     let t = s.text;
     let copied = RwSignal::new_local(false);
-    // A new coupon takes focus: the shopper's next step is to copy it.
-    let copy_button = NodeRef::<html::Button>::new();
-    focus_when_shown(copy_button);
     move || {
         // Type-erased, nothing included: every reactive block of the
         // widget then shares one kind of render effect (an `Option` view
@@ -212,7 +198,8 @@ pub fn CouponView() -> impl IntoView {
                 // An owned `String`, like the widget's other reactive
                 // texts: the one reactive `&str` text cost its own
                 // rendering code, 0.4 KB gzip (measured 2026-11-22).
-                <button class="le-secondary le-copy" node_ref=copy_button use:listen=click(copy)>
+                // A new coupon takes focus: the shopper's next step is to copy it.
+                <button class="le-secondary le-copy" use:autofocus=None use:listen=click(copy)>
                     {move || if copied.get() { t.copied } else { t.copy }.to_owned()}
                 </button>
                 {expires.map(|e| view! { <p class="le-muted">{e}</p> })}

@@ -15,7 +15,7 @@ use std::cell::Cell;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use loyalty_core::program::points_name;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::api::{self, ApiError};
 use crate::json::{object, Json};
@@ -238,6 +238,15 @@ impl State {
     /// The API's origin.
     pub fn api(&self) -> String {
         self.page.with_value(|p| p.api.clone())
+    }
+
+    /// Focuses the element `selector` finds in the widget's shadow root
+    /// (see [`crate::focus`]).
+    pub fn focus(&self, selector: &str) {
+        let found = self.page.with_value(|p| p.host.shadow_root()?.query_selector(selector).ok()?);
+        if let Some(el) = found {
+            let _ = el.unchecked_into::<web_sys::HtmlElement>().focus();
+        }
     }
 
     /// Sends a DOM event to the host page (`loyalty:ready`, …); it bubbles
