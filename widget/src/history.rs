@@ -31,7 +31,7 @@ pub fn History() -> impl IntoView {
                         <li class="le-txn">
                             <span>{t.description}</span>
                             <span class="le-muted">{day(&t.created_at, s.text)}</span>
-                            <span class="le-delta" class:le-plus=plus>{delta}</span>
+                            <span class=if plus { "le-delta le-plus" } else { "le-delta" }>{delta}</span>
                         </li>
                     }
                     .into_any()

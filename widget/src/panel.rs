@@ -65,8 +65,11 @@ pub fn Panel() -> impl IntoView {
         _ => String::new(),
     };
 
+    // Whole class strings here and in the lists, not `class:name=flag`:
+    // that form is an attribute type of its own (0.36 KB gzip for the
+    // three places, measured 2026-11-22).
     view! {
-        <div class="le-root" class:le-inline=s.inline>
+        <div class=if s.inline { "le-root le-inline" } else { "le-root" }>
             {(!s.inline).then(|| view! {
                 <button class="le-launcher" aria-haspopup="dialog"
                     aria-expanded=move || aria(open.get())

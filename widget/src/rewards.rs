@@ -134,7 +134,7 @@ fn RewardCard(offer: Offer) -> impl IntoView {
         Stage::Busy => view! { <button class="le-primary" disabled=true>{t.redeeming}</button> }.into_any(),
     };
     view! {
-        <li class="le-reward" class:le-locked=!can_redeem data-reward-id=offer.reward.id.clone()>
+        <li class=if can_redeem { "le-reward" } else { "le-reward le-locked" } data-reward-id=offer.reward.id.clone()>
             <div class="le-reward-head">
                 <strong>{offer.reward.name.clone()}</strong>
                 <span class="le-cost">{s.points(offer.reward.cost)}</span>
