@@ -13,6 +13,7 @@
 //! component: [`panel`], [`balance`], [`rewards`], [`history`], [`guest`].
 
 mod api;
+mod aria;
 mod balance;
 mod focus;
 mod guest;
