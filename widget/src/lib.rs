@@ -9,12 +9,15 @@
 //!
 //! Code map: [`state`] (what every component shares), [`api`] (HTTP),
 //! [`json`] and [`model`] (the API's answers, read without serde),
-//! [`text`] (all user-facing words, per language), and one module per
-//! component: [`panel`], [`balance`], [`rewards`], [`history`], [`guest`].
+//! [`text`] (all user-facing words, per language), one module per
+//! component: [`panel`], [`balance`], [`rewards`], [`history`], [`guest`],
+//! and three directives the views use where Leptos's own forms cost more
+//! wasm: [`listen`] (event handlers), [`bind`] (attributes and texts that
+//! follow signals), [`focus`] (where keyboard focus goes).
 
 mod api;
-mod aria;
 mod balance;
+mod bind;
 mod focus;
 mod guest;
 mod history;

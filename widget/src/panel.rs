@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 
-use crate::aria::{attrs, bind, flag};
+use crate::bind::{attrs, bind, flag, text};
 use crate::focus::autofocus;
 use crate::json::Json;
 use crate::listen::{click, key, keydown, listen};
@@ -75,7 +75,7 @@ pub fn Panel() -> impl IntoView {
                 <button class="le-launcher" aria-haspopup="dialog"
                     use:bind=attrs(move || [("aria-expanded", flag(open.get()))])
                     use:listen=click(move |_| if open.get_untracked() { close() } else { open.set(true) })>
-                    <span aria-hidden="true">"★ "</span>{s.text.launcher}<span class="le-badge">{badge}</span>
+                    <span aria-hidden="true">"★ "</span>{s.text.launcher}<span class="le-badge" use:bind=text(badge)></span>
                 </button>
             })}
             // A plain reactive block rather than `<Show>`: `open` only
@@ -87,14 +87,14 @@ pub fn Panel() -> impl IntoView {
                 <section class="le-panel" role="dialog" aria-labelledby="le-title"
                     use:listen=keydown(move |ev| if key(&ev) == "Escape" && !s.inline { close() })>
                     <header class="le-head">
-                        <h2 id="le-title">{title}</h2>
+                        <h2 id="le-title" use:bind=text(title)></h2>
                         {(!s.inline).then(|| view! {
                             // Focus moves into the panel when it opens.
                             <button class="le-close" use:autofocus=None aria-label=s.text.close
                                 use:listen=click(move |_| close())>"×"</button>
                         })}
                     </header>
-                    <p class="le-live" role="status" aria-live="polite">{move || s.live.get()}</p>
+                    <p class="le-live" role="status" aria-live="polite" use:bind=text(move || s.live.get())></p>
                     {move || if s.token().is_some() {
                         view! { <Member/> }.into_any()
                     } else {

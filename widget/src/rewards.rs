@@ -6,6 +6,7 @@ use leptos::task::spawn_local;
 use loyalty_core::money;
 
 use crate::api;
+use crate::bind::{bind, text};
 use crate::focus::{autofocus, Refocus};
 use crate::json::object;
 use crate::listen::{click, listen};
@@ -199,8 +200,8 @@ pub fn CouponView() -> impl IntoView {
                 // texts: the one reactive `&str` text cost its own
                 // rendering code, 0.4 KB gzip (measured 2026-11-22).
                 // A new coupon takes focus: the shopper's next step is to copy it.
-                <button class="le-secondary le-copy" use:autofocus=None use:listen=click(copy)>
-                    {move || if copied.get() { t.copied } else { t.copy }.to_owned()}
+                <button class="le-secondary le-copy" use:autofocus=None use:listen=click(copy)
+                    use:bind=text(move || if copied.get() { t.copied } else { t.copy }.to_owned())>
                 </button>
                 {expires.map(|e| view! { <p class="le-muted">{e}</p> })}
                 {min.map(|m| view! { <p class="le-muted">{m}</p> })}
