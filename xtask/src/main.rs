@@ -1,8 +1,9 @@
 //! `cargo xtask <command>`: Loyalty Edge's build chores, in Rust.
 //!
 //! - `dev`   install what is missing, build, migrate, seed, serve on :8787
-//! - `test`  fmt, clippy (host + wasm32), unit/property tests, docs, both
-//!   wasm builds, end-to-end tests on `wrangler dev`, browser tests
+//! - `test`  fmt, clippy (host + wasm32), unit/property tests, wasm tests in
+//!   Node, docs, both wasm builds, end-to-end tests on `wrangler dev`,
+//!   browser tests
 //! - `bench` sizes, load test against a baseline Worker, criterion figures
 //! - `build` just the release artefacts (widget + Worker + site)
 //!
@@ -106,6 +107,8 @@ fn test(args: &[String]) -> Result {
         "loyalty-edge",
         "-p",
         "loyalty-widget",
+        "-p",
+        "wasm-streams@0.5.0",
         "--target",
         "wasm32-unknown-unknown",
         "--",
@@ -114,6 +117,13 @@ fn test(args: &[String]) -> Result {
     ]))?;
     step("unit and property tests");
     run(cargo().args(["test", "--workspace"]))?;
+    step("wasm tests (Node's web streams)");
+    // wasm-bindgen-cli installs its test runner beside itself; it runs the
+    // module in Node, which has the web streams these tests need.
+    run(cargo()
+        .args(["test", "-p", "wasm-streams@0.5.0", "--target", "wasm32-unknown-unknown"])
+        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", t.wasm_bindgen.with_file_name("wasm-bindgen-test-runner"))
+        .env("PATH", t.path()))?;
     step("docs");
     run(cargo().args(["doc", "-p", "loyalty-core", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"))?;
     step("wasm builds");
