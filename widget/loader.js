@@ -19,7 +19,8 @@ import LOYALTY_CSS from './style.css';
   if (!script) return;
   var data = script.dataset;
   var base = script.src.slice(0, script.src.lastIndexOf('/') + 1);
-  var api = data.api || new URL(script.src).origin;
+  // Without a trailing slash: paths are appended to it, here and in the wasm.
+  var api = (data.api || new URL(script.src).origin).replace(/\/+$/, '');
   var token = data.customerToken || undefined;
   var ready = false;
   // Start downloading the module now, even if the page is still parsing
@@ -59,7 +60,7 @@ import LOYALTY_CSS from './style.css';
   var early = ['/v1/program'].concat(token ? ['/v1/me', '/v1/me/rewards'] : []).map(function (path) {
     var headers = { 'Accept-Language': lang };
     if (token && path !== '/v1/program') headers.Authorization = 'Bearer ' + token;
-    var response = fetch(api.replace(/\/+$/, '') + path, { headers: headers });
+    var response = fetch(api + path, { headers: headers });
     response.catch(function () {}); // the widget reports it where it reads it
     return [path, response];
   });

@@ -122,5 +122,10 @@ pub fn new_key() -> String {
         let _ = c.get_random_values_with_u8_array(&mut buf);
     }
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    buf.iter().flat_map(|b| [HEX[usize::from(b >> 4)] as char, HEX[usize::from(b & 15)] as char]).collect()
+    let mut key = String::with_capacity(32);
+    for b in buf {
+        key.push(char::from(HEX[usize::from(b >> 4)]));
+        key.push(char::from(HEX[usize::from(b & 15)]));
+    }
+    key
 }

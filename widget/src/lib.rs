@@ -36,9 +36,9 @@ use crate::json::Json;
 use crate::state::{Load, State};
 
 /// Mounts the widget into `mount` (inside the shadow root of `host`), with
-/// the script tag's settings as read by the loader: the API origin, the
-/// customer token (none for a guest), the language, `inline` or
-/// `launcher` mode, and the requests the loader already sent for that
+/// the script tag's settings as read by the loader: the API origin (no
+/// trailing slash), the customer token (none for a guest), the language,
+/// `inline` or `launcher` mode, and the requests the loader already sent for that
 /// token (`[path, Promise<Response>]` pairs), so the first figures do not
 /// wait for the module to download before they are asked for.
 #[wasm_bindgen]

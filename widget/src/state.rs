@@ -105,11 +105,7 @@ impl State {
         let loading = || RwSignal::new_local(Load::Loading);
         let token = token.filter(|t| !t.is_empty());
         let s = State {
-            page: StoredValue::new_local(Page {
-                api: api.trim_end_matches('/').to_owned(),
-                host,
-                early: (token.clone(), early),
-            }),
+            page: StoredValue::new_local(Page { api: api.to_owned(), host, early: (token.clone(), early) }),
             token: RwSignal::new_local(token.clone().unwrap_or_default()),
             text: Text::for_lang(lang),
             inline,
@@ -217,7 +213,7 @@ impl State {
 
     /// `n` points in the shopper's words: "1,200 points", "1 Star".
     pub fn points(&self, n: i64) -> String {
-        [number(n, self.text), " ".into(), self.unit(n)].concat()
+        [&number(n, self.text), " ", &self.unit(n)].concat()
     }
 
     /// The shopper's token (tracked); `None` for a guest.

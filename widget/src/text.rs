@@ -157,15 +157,18 @@ impl Text {
 /// Fills `{key}` placeholders in one pass, so a value that itself holds
 /// braces (a merchant's reward name) is never filled again. Unknown keys
 /// stay as written. By hand rather than `str::replace`, whose substring
-/// search cost 0.8 KB of the gzip.
+/// search cost 0.8 KB of the gzip; braces found by a plain byte scan,
+/// which is all these short texts need (`str::find`'s `memchr` was
+/// 0.15 KB more).
 pub fn fill(template: &str, pairs: &[(&str, &str)]) -> String {
+    // Braces are ASCII, so a byte index of one is a char boundary.
+    let find = |s: &str, brace: u8| s.bytes().position(|b| b == brace);
     let mut out = String::with_capacity(template.len() + 16);
     let mut rest = template;
-    while let Some(open) = rest.find('{') {
+    while let Some(open) = find(rest, b'{') {
         out.push_str(&rest[..open]);
         let after = &rest[open + 1..];
-        let value = after
-            .find('}')
+        let value = find(after, b'}')
             .and_then(|close| pairs.iter().find(|(k, _)| *k == &after[..close]).map(|(_, v)| (*v, close)));
         match value {
             Some((v, close)) => {
