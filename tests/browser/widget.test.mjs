@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { ROOT, api, credit, seedProgram, startWorker, tokenFor, uid } from '../harness.mjs';
-import { openBrowser, shot } from './browser.mjs';
+import { a11yViolations, openBrowser, shot } from './browser.mjs';
 
 let w;
 let b;
@@ -138,4 +138,39 @@ test("counts are worded with the program's own name for points, in the singular 
   } finally {
     await seedProgram(w.base);
   }
+});
+
+test('the history shows the newest page first and pages back through older activity', async () => {
+  const customer = uid('pages');
+  // 23 entries: one page of 20 and three more.
+  for (let i = 1; i <= 23; i++) await credit(w.base, customer, i, `Credit ${i}`);
+  const page = await b.context.newPage();
+  await page.goto(`${w.base}/?customer=${customer}`);
+  await page.getByRole('button', { name: /Rewards/ }).first().click();
+  await page.getByRole('tab', { name: 'History' }).click();
+  const rows = page.locator('.le-txn');
+  await rows.nth(19).waitFor();
+  const lines = async () => (await rows.locator('span:first-child').allTextContents()).map((t) => t.trim());
+  assert.equal(await rows.count(), 20);
+  assert.equal((await lines())[0], 'Credit 23', 'newest first');
+  assert.deepEqual(await a11yViolations(page), []);
+
+  // A double click asks for the next page once.
+  const asked = [];
+  page.on('request', (r) => r.url().includes('cursor=') && asked.push(r.url()));
+  const older = page.getByRole('button', { name: 'Show older activity' });
+  await older.dblclick();
+  await rows.nth(22).waitFor();
+  assert.equal(asked.length, 1, asked.join('\n'));
+  const all = await lines();
+  assert.deepEqual(
+    all,
+    Array.from({ length: 23 }, (_, i) => `Credit ${23 - i}`),
+    'every entry once, newest first'
+  );
+  // The last page has no next one.
+  assert.equal(await older.count(), 0);
+  await shot(page, 'widget-history-older');
+  assert.deepEqual(b.errors, []);
+  await page.close();
 });

@@ -1,10 +1,14 @@
-//! The member's ledger, newest first.
+//! The member's ledger, newest first, a page at a time.
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
+use crate::api;
+use crate::json::{object, Json};
+use crate::listen::{click, listen};
 use crate::model::transactions;
 use crate::panel::{items, loaded};
-use crate::state::{use_state, Load};
+use crate::state::{use_state, Load, State};
 use crate::text::{day, number};
 
 const PATH: &str = "/v1/me/transactions?limit=20";
@@ -17,11 +21,24 @@ pub fn History() -> impl IntoView {
     if s.history.get_untracked() == Load::Loading {
         s.load(s.history, PATH);
     }
+    // A page being fetched: a second click must not append it twice.
+    // Read untracked only (see `announced` in panel.rs).
+    let fetching = RwSignal::new_local(false);
     loaded(s.history, PATH, move |j| {
         let txns = transactions(&j);
         if txns.is_empty() {
             return view! { <p class="le-muted">{s.text.no_history}</p> }.into_any();
         }
+        let older = j.opt_str("next_cursor").map(|cursor| {
+            view! {
+                <button class="le-secondary le-older" use:listen=click(move |_| {
+                    if !fetching.get_untracked() {
+                        fetching.set(true);
+                        append_older(s, j.clone(), &cursor, fetching);
+                    }
+                })>{s.text.older}</button>
+            }
+        });
         view! {
             <ul class="le-history">
                 {items(txns, |t| {
@@ -37,7 +54,34 @@ pub fn History() -> impl IntoView {
                     .into_any()
                 })}
             </ul>
+            {older}
         }
         .into_any()
     })
+}
+
+/// Fetches the page after `shown` (from the API's `next_cursor`) and puts
+/// both in the history slot as one answer, so the list stays one view and
+/// its next button asks for the page after that. A refresh (after a
+/// redemption) goes back to the newest page.
+fn append_older(s: State, shown: Json, cursor: &str, fetching: RwSignal<bool, LocalStorage>) {
+    let token = s.token_untracked();
+    let path = [PATH, "&cursor=", &String::from(js_sys::encode_uri_component(cursor))].concat();
+    let pending = api::get(&s.api(), &path, token.as_deref(), s.text.locale, None);
+    spawn_local(async move {
+        let r = pending.answer().await;
+        fetching.set(false);
+        if s.token_untracked() != token {
+            return;
+        }
+        match r {
+            Ok(next) => {
+                let both = js_sys::Array::from(&shown.get("transactions").0)
+                    .concat(&js_sys::Array::from(&next.get("transactions").0));
+                let page = object(&[("transactions", both.into()), ("next_cursor", next.get("next_cursor").0)]);
+                s.history.set(Load::Ready(Json(page)));
+            }
+            Err(e) => s.fail(&e),
+        }
+    });
 }
