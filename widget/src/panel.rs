@@ -167,7 +167,11 @@ fn Member() -> impl IntoView {
 /// `show` is boxed so that the four sections' blocks are one function, not
 /// one per closure type (0.17 KB gzip, measured 2026-11-22).
 pub fn loaded(slot: Slot, path: &'static str, show: impl Fn(Json) -> AnyView + Send + Sync + 'static) -> impl IntoView {
-    let show: Box<dyn Fn(Json) -> AnyView + Send + Sync> = Box::new(show);
+    loaded_boxed(slot, path, Box::new(show))
+}
+
+// Not generic, so its reactive block is one type whatever `loaded` was given.
+fn loaded_boxed(slot: Slot, path: &'static str, show: Box<dyn Fn(Json) -> AnyView + Send + Sync>) -> impl IntoView {
     let s = use_state();
     move || match slot.get() {
         Load::Loading => view! { <p class="le-muted">{s.text.loading}</p> }.into_any(),

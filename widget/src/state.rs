@@ -299,7 +299,11 @@ impl State {
 /// instantiated once for one boxed closure type rather than once per
 /// closure (0.3 KB gzip, measured 2026-11-22).
 pub fn watch(f: impl Fn() + 'static) {
-    let f: Box<dyn Fn()> = Box::new(f);
+    watch_boxed(Box::new(f));
+}
+
+// Not generic, so its closure is one type whatever `watch` was given.
+fn watch_boxed(f: Box<dyn Fn()>) {
     Effect::new(move |_| f());
 }
 
