@@ -96,8 +96,8 @@ pub fn widget(t: &Tools) -> Result {
         t.node_tool("wasm-opt")
             .args(link::remove_exports_args(&exported, &called))
             .args(["-Oz", "--one-caller-inline-max-function-size=0", "--minify-imports-and-exports-and-modules"])
-            // The custom sections (target features, a split marker) are
-            // for tools, not browsers: 0.1 KB gzip.
+            // Debug info and the target-features section are for tools,
+            // not browsers: 0.1 KB gzip.
             .args(["--strip-debug", "--strip-target-features"])
             .arg(pkg.join("loyalty_bg.wasm"))
             .arg("-o")
