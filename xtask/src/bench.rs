@@ -68,8 +68,8 @@ fn brotli(bytes: &[u8]) -> usize {
 /// dependency to the widget (serde alone was +25 KB) is noticed when it is
 /// made; BENCHMARKS.md explains the bytes. The product goal is 50 KB.
 /// Built with [`tools::WIDGET_NIGHTLY`] it measured 60.7 KB (2026-11-22
-/// 18:05); with stable (only when that nightly cannot be installed) 71.9 KB
-/// (18:10).
+/// 17:40; `cargo xtask bench` says 60.5); with stable (only when that
+/// nightly cannot be installed) 71.9 KB (17:42).
 fn widget_budget_gzip(t: &Tools) -> usize {
     match t.widget_nightly {
         Some(_) => 63 * 1024,
