@@ -3,7 +3,8 @@
 
 use leptos::prelude::*;
 
-use crate::model::{Member, Program};
+use crate::json::Json;
+use crate::model::{tier_threshold, Member};
 use crate::panel::loaded;
 use crate::state::{use_state, Load};
 use crate::text::{day, fill, number};
@@ -14,14 +15,14 @@ pub fn Balance() -> impl IntoView {
     let s = use_state();
     loaded(s.me, "/v1/me", move |j| {
         let program = match s.program.get() {
-            Load::Ready(p) => Some(Program::from(&p)),
+            Load::Ready(p) => Some(p),
             _ => None,
         };
         standing(Member::from(&j), program).into_any()
     })
 }
 
-fn standing(m: Member, program: Option<Program>) -> impl IntoView {
+fn standing(m: Member, program: Option<Json>) -> impl IntoView {
     let s = use_state();
     let t = s.text;
     let unit = s.unit(m.balance);
@@ -31,7 +32,7 @@ fn standing(m: Member, program: Option<Program>) -> impl IntoView {
         view! { <p class="le-expiring">{fill(t.expiring, &[("n", &number(points, t)), ("date", &day(&at, t))])}</p> }
     });
     let tier = m.tier.map(|name| {
-        let current = program.as_ref().and_then(|p| p.tiers.iter().find(|t| t.0 == name)).map_or(0, |t| t.1);
+        let current = program.as_ref().map_or(0, |p| tier_threshold(p, &name));
         let (percent, caption) = match &m.next_tier {
             Some(n) => {
                 let span = (n.threshold - current).max(1);

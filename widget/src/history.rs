@@ -6,7 +6,7 @@ use leptos::task::spawn_local;
 use crate::api;
 use crate::json::{object, Json};
 use crate::listen::{click, listen};
-use crate::model::transactions;
+use crate::model::Txn;
 use crate::panel::{items, loaded};
 use crate::state::{use_state, Load, State};
 use crate::text::{day, number};
@@ -25,7 +25,7 @@ pub fn History() -> impl IntoView {
     // Read untracked only (see `announced` in panel.rs).
     let fetching = RwSignal::new_local(false);
     loaded(s.history, PATH, move |j| {
-        let txns = transactions(&j);
+        let txns = j.list("transactions");
         if txns.is_empty() {
             return view! { <p class="le-muted">{s.text.no_history}</p> }.into_any();
         }
@@ -41,7 +41,8 @@ pub fn History() -> impl IntoView {
         });
         view! {
             <ul class="le-history">
-                {items(txns, |t| {
+                {items(txns, &|t| {
+                    let t = Txn::from(&t);
                     let plus = t.points > 0;
                     let delta = [if plus { "+" } else { "" }, &number(t.points, s.text)].concat();
                     view! {

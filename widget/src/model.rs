@@ -1,18 +1,10 @@
 //! What the widget shows, decoded from the API's answers (`core::wire`
 //! shapes, read through [`Json`]). Every figure here was computed by the
-//! Worker with `loyalty-core`; the widget only words it.
+//! Worker with `loyalty-core`; the widget only words it. Lists are decoded
+//! an item at a time as they are shown (see [`crate::panel::items`]), not
+//! into a `Vec` per type.
 
 use crate::json::Json;
-
-/// `GET /v1/program`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Program {
-    pub earn_rules: Vec<String>,
-    /// (name, threshold), lowest first.
-    pub tiers: Vec<(String, i64)>,
-    /// Rewards shown to guests.
-    pub rewards: Vec<Reward>,
-}
 
 /// A catalog entry.
 #[derive(Clone, Debug, PartialEq)]
@@ -75,7 +67,8 @@ pub struct Txn {
 }
 
 impl Reward {
-    fn from(j: &Json) -> Reward {
+    /// Decodes `Reward`.
+    pub fn from(j: &Json) -> Reward {
         Reward {
             id: j.str("reward_id"),
             name: j.str("name"),
@@ -85,15 +78,10 @@ impl Reward {
     }
 }
 
-impl Program {
-    /// Decodes `ProgramSummary`.
-    pub fn from(j: &Json) -> Program {
-        Program {
-            earn_rules: j.list("earn_rules").iter().filter_map(|r| r.0.as_string()).collect(),
-            tiers: j.list("tiers").iter().map(|t| (t.str("name"), t.int("threshold"))).collect(),
-            rewards: j.list("rewards").iter().map(Reward::from).collect(),
-        }
-    }
+/// The threshold of tier `name` in `GET /v1/program`'s tiers (0 when the
+/// program lists no such tier).
+pub fn tier_threshold(program: &Json, name: &str) -> i64 {
+    program.list("tiers").iter().find(|t| t.str("name") == name).map_or(0, |t| t.int("threshold"))
 }
 
 impl Member {
@@ -114,18 +102,17 @@ impl Member {
     }
 }
 
-/// Decodes `RewardOffers`.
-pub fn offers(j: &Json) -> Vec<Offer> {
-    j.list("rewards")
-        .iter()
-        .map(|o| Offer {
+impl Offer {
+    /// Decodes one of `RewardOffers`' rewards.
+    pub fn from(o: &Json) -> Offer {
+        Offer {
             reward: Reward::from(&o.get("reward")),
             eligible: o.bool("eligible"),
             affordable: o.bool("affordable"),
             points_needed: o.int("points_needed"),
             reason: o.opt_str("reason"),
-        })
-        .collect()
+        }
+    }
 }
 
 impl Receipt {
@@ -145,10 +132,9 @@ impl Receipt {
     }
 }
 
-/// Decodes `TransactionPage`.
-pub fn transactions(j: &Json) -> Vec<Txn> {
-    j.list("transactions")
-        .iter()
-        .map(|t| Txn { description: t.str("description"), created_at: t.str("created_at"), points: t.int("points") })
-        .collect()
+impl Txn {
+    /// Decodes one of `TransactionPage`'s transactions.
+    pub fn from(t: &Json) -> Txn {
+        Txn { description: t.str("description"), created_at: t.str("created_at"), points: t.int("points") }
+    }
 }

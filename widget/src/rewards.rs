@@ -10,7 +10,7 @@ use crate::bind::{bind, text};
 use crate::focus::{autofocus, Refocus};
 use crate::json::object;
 use crate::listen::{click, listen};
-use crate::model::{offers, Offer, Receipt};
+use crate::model::{Offer, Receipt};
 use crate::panel::{items, loaded};
 use crate::state::{use_state, Load};
 use crate::text::{day, fill, number};
@@ -36,7 +36,7 @@ pub fn Rewards() -> impl IntoView {
         s.program.track();
         view! {
             <ul class="le-rewards">
-                {items(offers(&j), |offer| view! { <RewardCard offer/> }.into_any())}
+                {items(j.list("rewards"), &|o| view! { <RewardCard offer=Offer::from(&o)/> }.into_any())}
             </ul>
         }
         .into_any()
