@@ -46,9 +46,10 @@ static ALLOC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocat
 /// Mounts the widget into `mount` (inside the shadow root of `host`), with
 /// the script tag's settings as read by the loader: the API origin (no
 /// trailing slash), the customer token (none for a guest), the language,
-/// `inline` or `launcher` mode, and the requests the loader already sent for that
-/// token (`[path, Promise<Response>]` pairs), so the first figures do not
-/// wait for the module to download before they are asked for.
+/// `inline` or `launcher` mode, and the requests the loader already sent
+/// for that token (`[path, Promise<Response>]` pairs), so the first
+/// figures do not wait for the module to download before they are asked
+/// for.
 #[wasm_bindgen]
 pub fn mount(
     host: web_sys::HtmlElement,
