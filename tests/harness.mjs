@@ -4,7 +4,7 @@
 // Worker and its D1 database.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, openSync, readFileSync, mkdirSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -23,16 +23,27 @@ const ENV = {
   CI: 'true',
 };
 
-/** A free TCP port on 127.0.0.1. */
-export function freePort() {
-  return new Promise((resolve, reject) => {
+/**
+ * A free TCP port on 127.0.0.1, chosen below Linux's ephemeral range
+ * (32768 and up). A port the kernel hands out for `listen(0)` can be handed
+ * out again, to any socket, the moment it is closed: wrangler's own port-0
+ * listeners took one between this probe and wrangler's bind once, in CI,
+ * and wrangler exited with "Address already in use". Below the range only
+ * a process that names the port can take it.
+ */
+export async function freePort() {
+  for (;;) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    if (await canListen(port)) return port;
+  }
+}
+
+function canListen(port) {
+  return new Promise((resolve) => {
     const srv = net.createServer();
     srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
 }
 
@@ -75,6 +86,19 @@ export async function startWorker({ seed = true, vars = {}, program = null, stat
 }
 
 async function launch(w) {
+  // A port can still be taken by another named bind between the probe and
+  // wrangler's: then wrangler says so and exits, and a new port is tried.
+  for (let attempt = 1; ; attempt++) {
+    const why = await launchOnce(w);
+    if (why === null) return;
+    if (!(why.includes('Address already in use') && attempt < 3)) {
+      throw new Error(`wrangler exited: see ${w.log}\n${why.slice(-2000)}`);
+    }
+  }
+}
+
+/** Starts wrangler on a fresh port; null once healthy, else its log. */
+async function launchOnce(w) {
   w.port = await freePort();
   w.base = `http://127.0.0.1:${w.port}`;
   w.log = join(OUTPUT, `wrangler-${w.port}.log`);
@@ -83,15 +107,17 @@ async function launch(w) {
   for (const [k, v] of Object.entries(w.vars)) args.push('--var', `${k}:${v}`);
   // detached: its own process group, so stopping it stops workerd too.
   w.child = spawn(WRANGLER, args, { cwd: join(ROOT, 'edge'), env: ENV, detached: true, stdio: ['ignore', out, out] });
+  closeSync(out);
   const deadline = Date.now() + 90_000;
   while (Date.now() < deadline) {
     try {
-      const r = await fetch(`${w.base}/v1/health`);
-      if (r.status === 200) return;
+      // Bounded: whatever holds the port may accept and never answer.
+      const r = await fetch(`${w.base}/v1/health`, { signal: AbortSignal.timeout(2000) });
+      if (r.status === 200) return null;
     } catch {
       /* not up yet */
     }
-    if (w.child.exitCode !== null) throw new Error(`wrangler exited: see ${w.log}`);
+    if (w.child.exitCode !== null) return readFileSync(w.log, 'utf8');
     await sleep(200);
   }
   throw new Error(`wrangler did not become healthy: see ${w.log}`);

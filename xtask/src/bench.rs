@@ -34,9 +34,21 @@ const ROUNDS: usize = 5;
 /// client the per-member rate limit is there to stop.)
 const MEMBERS: usize = 1000;
 
+/// A free loopback port below Linux's ephemeral range (32768 and up). A
+/// port the kernel hands out for `bind(0)` can go to any socket once it is
+/// closed, wrangler's own port-0 listeners included (tests/harness.mjs
+/// tells how that failed a CI run); below the range only a process naming
+/// the port can take it.
 fn free_port() -> Result<u16> {
-    let l = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-    Ok(l.local_addr().map_err(|e| e.to_string())?.port())
+    use std::hash::{BuildHasher, RandomState};
+    for _ in 0..1000 {
+        // Each RandomState is freshly keyed: a random number without a crate.
+        let port = 20_000 + (RandomState::new().hash_one(0u8) % 12_000) as u16;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return Ok(port);
+        }
+    }
+    Err("no free loopback port in 20000..32000".into())
 }
 
 fn ensure_wrk() -> Result {
@@ -306,7 +318,11 @@ pub fn bench(args: &[String]) -> Result {
     let baseline_dir = root().join("tests/baseline");
     server::migrate(&t, &ours_state)?;
     server::migrate_in(&t, &baseline_dir, "baseline", &base_state)?;
-    let (p_ours, p_base) = (free_port()?, free_port()?);
+    let p_ours = free_port()?;
+    let mut p_base = free_port()?;
+    while p_base == p_ours {
+        p_base = free_port()?;
+    }
     let api = api_only(&dir.join("api"))?;
     let ours_api = Wrangler::start_in(&t, &api, p_ours, &ours_state, Some(&dir.join("wrangler-ours.log")))?;
     let _base = Wrangler::start_in(&t, &baseline_dir, p_base, &base_state, Some(&dir.join("wrangler-baseline.log")))?;
