@@ -89,8 +89,20 @@ test('guest → sign in → earn → redeem → copy → checkout once', async (
   await assertAccessible(page, 'journey-2-member');
 
   // Redeem with confirmation; a double click on Confirm redeems once.
+  // The store's listener calls back into the widget while the event is
+  // still being dispatched, as a cart that refreshes everything might.
   const redeemed = page.evaluate(
-    () => new Promise((resolve) => document.addEventListener('loyalty:redeemed', (e) => resolve(e.detail), { once: true }))
+    () =>
+      new Promise((resolve) =>
+        document.addEventListener(
+          'loyalty:redeemed',
+          (e) => {
+            window.LoyaltyEdge.refresh();
+            resolve(e.detail);
+          },
+          { once: true }
+        )
+      )
   );
   await ui.reward('5_OFF').getByRole('button', { name: 'Redeem' }).click();
   assert.equal(await ui.reward('5_OFF').locator('.le-confirm p').textContent(), 'Spend 500 points on $5 off?');

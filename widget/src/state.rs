@@ -10,7 +10,7 @@
 //! instantiated once for all of them (each `LocalResource<T>` and
 //! `Transition` cost kilobytes of wasm per `T`).
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -51,7 +51,8 @@ pub type Slot = RwSignal<Load, LocalStorage>;
 pub type Early = (String, js_sys::Promise);
 
 /// What the page gave the widget, kept while it lives and never reacted
-/// to. One stored value rather than three: each stored type costs wasm.
+/// to: in a thread-local beside the state, not in a `StoredValue` (whose
+/// arena code, for this one type, cost 0.3 KB gzip; measured 2026-11-22).
 struct Page {
     /// API origin.
     api: String,
@@ -66,7 +67,6 @@ struct Page {
 /// Shared state.
 #[derive(Clone, Copy)]
 pub struct State {
-    page: StoredValue<Page, LocalStorage>,
     /// The shopper's token, empty for a guest; read and set through
     /// [`State::token`] and [`State::sign_in`]. A `String` signal, not an
     /// `Option<String>` one: the widget already has that type.
@@ -104,8 +104,8 @@ impl State {
     ) -> State {
         let loading = || RwSignal::new_local(Load::Loading);
         let token = token.filter(|t| !t.is_empty());
+        PAGE.with_borrow_mut(|p| *p = Some(Page { api: api.to_owned(), host, early: (token.clone(), early) }));
         let s = State {
-            page: StoredValue::new_local(Page { api: api.to_owned(), host, early: (token.clone(), early) }),
             token: RwSignal::new_local(token.clone().unwrap_or_default()),
             text: Text::for_lang(lang),
             inline,
@@ -185,14 +185,13 @@ impl State {
     /// they are all dropped.
     fn take_early(&self, path: &str) -> Option<js_sys::Promise> {
         let current = self.token_untracked();
-        self.page
-            .try_update_value(|Page { early: (token, early), .. }| {
-                if *token != current {
-                    early.clear();
-                }
-                early.iter().position(|(p, _)| p == path).map(|i| early.swap_remove(i).1)
-            })
-            .flatten()
+        page(|Page { early: (token, early), .. }| {
+            if *token != current {
+                early.clear();
+            }
+            early.iter().position(|(p, _)| p == path).map(|i| early.swap_remove(i).1)
+        })
+        .flatten()
     }
 
     /// The program's name for `n` points ("points", "Star"), in the
@@ -233,13 +232,13 @@ impl State {
 
     /// The API's origin.
     pub fn api(&self) -> String {
-        self.page.with_value(|p| p.api.clone())
+        page(|p| p.api.clone()).unwrap_or_default()
     }
 
     /// Focuses the element `selector` finds in the widget's shadow root
     /// (see [`crate::focus`]).
     pub fn focus(&self, selector: &str) {
-        let found = self.page.with_value(|p| p.host.shadow_root()?.query_selector(selector).ok()?);
+        let found = host().and_then(|h| h.shadow_root()?.query_selector(selector).ok()?);
         if let Some(el) = found {
             let _ = el.unchecked_into::<web_sys::HtmlElement>().focus();
         }
@@ -253,7 +252,9 @@ impl State {
         init.set_composed(true);
         init.set_detail(detail);
         if let Ok(ev) = web_sys::CustomEvent::new_with_event_init_dict(name, &init) {
-            let _ = self.page.with_value(|p| p.host.dispatch_event(&ev));
+            if let Some(h) = host() {
+                let _ = h.dispatch_event(&ev);
+            }
         }
     }
 
@@ -280,6 +281,20 @@ thread_local! {
     // 1.3 KB gzip for the one value the widget puts there (measured
     // 2026-11-22).
     static MOUNTED: Cell<Option<State>> = const { Cell::new(None) };
+    static PAGE: RefCell<Option<Page>> = const { RefCell::new(None) };
+}
+
+/// `f` on what the page gave the widget; `None` before [`State::new`].
+/// `f` must not call back into the page: a host page's listener may call
+/// `LoyaltyEdge.refresh()`, which comes back here (see [`host`]).
+fn page<R>(f: impl FnOnce(&mut Page) -> R) -> Option<R> {
+    PAGE.with_borrow_mut(|p| p.as_mut().map(f))
+}
+
+/// The host element, taken out of [`PAGE`] before events are sent to it:
+/// the page's listeners run inside `dispatchEvent` and `focus`.
+fn host() -> Option<web_sys::HtmlElement> {
+    page(|p| p.host.clone())
 }
 
 impl State {
