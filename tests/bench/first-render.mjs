@@ -13,7 +13,7 @@ try {
     const handle = await page.waitForFunction(
       () => {
         const host = document.querySelector('[data-loyalty-edge]');
-        const el = host?.shadowRoot?.querySelector('[data-testid=balance]');
+        const el = host?.shadowRoot?.querySelector('.le-balance');
         if (!el?.textContent) return false;
         const script = performance.getEntriesByType('resource').find((e) => e.name.endsWith('/widget/loyalty.js'));
         return { balance_ms: performance.now(), script_loaded_ms: script ? script.responseEnd : null };

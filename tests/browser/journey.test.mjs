@@ -24,9 +24,9 @@ after(async () => {
 
 const widget = (page) => ({
   launcher: page.locator('.le-launcher'),
-  balance: page.locator('[data-testid=balance]'),
+  balance: page.locator('.le-balance'),
   reward: (id) => page.locator(`.le-reward[data-reward-id="${id}"]`),
-  code: page.locator('[data-testid=coupon-code]'),
+  code: page.locator('.le-code'),
 });
 
 /** The widget as it stands passes axe-core's WCAG 2.1 A/AA rules. */

@@ -37,12 +37,12 @@ test('the widget shows the balance written over the API, inside a shadow root', 
   );
   assert.deepEqual(hosts, [true]);
   await page.getByRole('button', { name: /Rewards/ }).first().click();
-  const balance = page.locator('[data-testid=balance]');
+  const balance = page.locator('.le-balance');
   await balance.waitFor();
   // Grouped as the page's language writes numbers.
   assert.equal(await balance.textContent(), '1,234');
   // The balance element lives in the shadow tree, not the page's DOM.
-  assert.equal(await page.evaluate(() => document.querySelector('[data-testid=balance]')), null);
+  assert.equal(await page.evaluate(() => document.querySelector('.le-balance')), null);
   assert.deepEqual(await page.evaluate(() => window.readyEvents), [true]);
   // Signing out and in again is not a second start.
   await page.evaluate((t) => {
@@ -58,7 +58,7 @@ test('the widget shows the balance written over the API, inside a shadow root', 
   await credit(w.base, customer, 66);
   await page.reload();
   await page.getByRole('button', { name: /Rewards/ }).first().click();
-  await page.locator('[data-testid=balance]').filter({ hasText: '1,300' }).waitFor();
+  await page.locator('.le-balance').filter({ hasText: '1,300' }).waitFor();
   const me = await api(w.base, 'GET', `/v1/members/${customer}`);
   assert.equal(me.json.balance, 1300);
 });
@@ -101,7 +101,7 @@ test('the first figures are asked for while the module downloads, and only for t
   // The widget shows the early answers and does not ask again.
   const first = await open();
   first.release();
-  const balance = first.page.locator('[data-testid=balance]');
+  const balance = first.page.locator('.le-balance');
   await balance.filter({ hasText: '111' }).waitFor();
   assert.deepEqual(first.asked.map(([p]) => p).filter((p) => p === '/v1/me'), ['/v1/me']);
   await first.page.close();
@@ -111,7 +111,7 @@ test('the first figures are asked for while the module downloads, and only for t
   const second = await open();
   await second.page.evaluate((t) => window.LoyaltyEdge.identify(t), bobToken);
   second.release();
-  await second.page.locator('[data-testid=balance]').filter({ hasText: '222' }).waitFor();
+  await second.page.locator('.le-balance').filter({ hasText: '222' }).waitFor();
   const meCalls = second.asked.filter(([p]) => p === '/v1/me').map(([, auth]) => auth);
   assert.deepEqual(meCalls, [`Bearer ${aliceToken}`, `Bearer ${bobToken}`]);
   await second.page.close();

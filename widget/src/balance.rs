@@ -55,7 +55,7 @@ fn standing(m: Member, program: Option<Json>) -> impl IntoView {
     view! {
         <div class="le-card">
             <p class="le-muted">{t.balance}</p>
-            <p class="le-points"><span class="le-balance" data-testid="balance">{number(m.balance, t)}</span>" "{unit}</p>
+            <p class="le-points"><span class="le-balance">{number(m.balance, t)}</span>" "{unit}</p>
             {pending}
             {expiring}
             {tier}

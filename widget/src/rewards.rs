@@ -201,7 +201,7 @@ pub fn CouponView() -> impl IntoView {
         view! {
             <div class="le-coupon" role="group" aria-label=t.your_code>
                 <p class="le-muted">{t.your_code}" · "{what}</p>
-                <p><code class="le-code" data-testid="coupon-code">{r.code.clone()}</code></p>
+                <p><code class="le-code">{r.code.clone()}</code></p>
                 // A new coupon takes focus: the shopper's next step is to
                 // copy it. The label follows `copied` through `bind`.
                 <button class="le-secondary le-copy" use:autofocus=None use:listen=click(copy)
