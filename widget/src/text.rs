@@ -144,8 +144,14 @@ const FR: Text = Text {
 
 impl Text {
     /// The table for a language tag (`fr`, `fr-CA`, …); English otherwise.
+    ///
+    /// The primary subtag compared as bytes: `str::split` with a set of
+    /// separators linked a char-pattern searcher for this one call (0.14 KB
+    /// gzip, measured 2026-11-22).
     pub fn for_lang(lang: &str) -> &'static Text {
-        if lang.split(['-', '_']).next().is_some_and(|l| l.eq_ignore_ascii_case("fr")) {
+        let tag = lang.as_bytes();
+        let primary = tag.iter().position(|b| matches!(b, b'-' | b'_')).map_or(tag, |end| &tag[..end]);
+        if primary.eq_ignore_ascii_case(b"fr") {
             &FR
         } else {
             &EN
@@ -210,7 +216,17 @@ pub fn day(rfc3339: &str, text: &Text) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::fill;
+    use super::{fill, Text};
+
+    #[test]
+    fn picks_the_table_by_the_primary_language_subtag() {
+        for tag in ["fr", "FR", "fr-CA", "fr_FR"] {
+            assert_eq!(Text::for_lang(tag).locale, "fr", "{tag}");
+        }
+        for tag in ["en", "en-GB", "", "f", "fra", "frr-DE", "de-fr"] {
+            assert_eq!(Text::for_lang(tag).locale, "en", "{tag}");
+        }
+    }
 
     #[test]
     fn fills_each_placeholder_once_and_leaves_the_rest() {
