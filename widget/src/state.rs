@@ -104,7 +104,7 @@ impl State {
     ) -> State {
         let loading = || RwSignal::new_local(Load::Loading);
         let token = token.filter(|t| !t.is_empty());
-        PAGE.with_borrow_mut(|p| *p = Some(Page { api: api.to_owned(), host, early: (token.clone(), early) }));
+        PAGE.set(Some(Page { api: api.to_owned(), host, early: (token.clone(), early) }));
         let s = State {
             token: RwSignal::new_local(token.clone().unwrap_or_default()),
             text: Text::for_lang(lang),
