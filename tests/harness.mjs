@@ -91,6 +91,12 @@ async function launch(w) {
   for (let attempt = 1; ; attempt++) {
     const why = await launchOnce(w);
     if (why === null) return;
+    // Whatever wrangler had started in its group goes with it.
+    try {
+      process.kill(-w.child.pid, 'SIGKILL');
+    } catch {
+      /* none left */
+    }
     if (!(why.includes('Address already in use') && attempt < 3)) {
       throw new Error(`wrangler exited: see ${w.log}\n${why.slice(-2000)}`);
     }
