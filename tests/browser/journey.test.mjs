@@ -301,6 +301,32 @@ test('a refusal from the API is shown in words and the figures are brought up to
   await shot(page, 'journey-9-refusal');
 });
 
+test('a redemption lost to the network: the card says so, Redeem is back with focus, and trying again redeems once', async () => {
+  const { customer, page, ui } = await openAsMember('lost', 60_000);
+  await ui.balance.filter({ hasText: '600' }).waitFor();
+  const card = ui.reward('5_OFF');
+  await page.route('**/v1/me/redemptions', (r) => r.abort());
+  await card.getByRole('button', { name: 'Redeem' }).click();
+  await card.getByRole('button', { name: 'Confirm' }).click();
+  await card.locator('.le-error', { hasText: 'Could not reach the rewards service. Check your connection.' }).waitFor();
+  // The figures stay (a network error is not a refusal), the button is
+  // enabled again, and a keyboard user is back on it.
+  const redeem = card.getByRole('button', { name: 'Redeem' });
+  assert.equal(await redeem.isEnabled(), true);
+  await page.waitForFunction(
+    () => document.querySelector('[data-loyalty-edge]').shadowRoot.activeElement?.textContent === 'Redeem'
+  );
+  assert.equal(await ui.balance.textContent(), '600');
+  await page.unroute('**/v1/me/redemptions');
+  await redeem.click();
+  assert.equal(await card.locator('.le-error').count(), 0, 'the old reason goes once the shopper tries again');
+  await card.getByRole('button', { name: 'Confirm' }).click();
+  await ui.code.waitFor();
+  await ui.balance.filter({ hasText: '100' }).waitFor();
+  const tx = await api(w.base, 'GET', `/v1/members/${customer}/transactions`);
+  assert.equal(tx.json.transactions.filter((t) => t.kind === 'redeem').length, 1);
+});
+
 test("a coupon states its conditions: what it gives, until when, from what order in the store's currency", async () => {
   const { page, ui } = await openAsMember('conditions', 40_000);
   await ui.reward('FREE_SHIP').getByRole('button', { name: 'Redeem' }).click();
