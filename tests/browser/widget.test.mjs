@@ -174,3 +174,59 @@ test('the history shows the newest page first and pages back through older activ
   assert.deepEqual(b.errors, []);
   await page.close();
 });
+
+test("a merchant's and the API's words are shown as written, never run as markup", async () => {
+  // The widget writes its static blocks as escaped HTML (widget/src/markup.rs):
+  // every field the API returns goes through that escaping, so markup in a
+  // reward's name, its description or an adjustment's reason stays text.
+  const hostile = {
+    reward_id: 'MARKUP_TOTE',
+    name: '<img src=x onerror="window.pwned=1">Tote & "Bag"',
+    description: "</p></li></ul><script>window.pwned=2</script><b onclick='x'>bold</b>",
+    active: true,
+    kind: 'free_product',
+    points_cost: 7,
+    discount: { sku: 'TOTE' },
+    show_to_guests: true,
+    coupon: { prefix: 'LOY', expires_in_days: 30, min_order_minor: 0 },
+  };
+  const put = await api(w.base, 'PUT', `/v1/rewards/${hostile.reward_id}`, { body: hostile });
+  assert.equal(put.status, 200, JSON.stringify(put.json));
+  try {
+    const customer = uid('markup');
+    await credit(w.base, customer, 3, '<img src=x onerror="window.pwned=3">a & b');
+    const page = await b.context.newPage();
+    const shadowTags = () =>
+      page.evaluate(() => {
+        const root = document.querySelector('[data-loyalty-edge]').shadowRoot;
+        return ['img', 'script', 'b'].map((t) => root.querySelectorAll(t).length);
+      });
+    const shownAsWritten = async () => {
+      const card = page.locator(`.le-reward[data-reward-id="${hostile.reward_id}"]`);
+      await card.waitFor();
+      assert.equal(await card.locator('strong').textContent(), hostile.name);
+      assert.equal(await card.locator('.le-muted').first().textContent(), hostile.description);
+    };
+
+    // A guest sees the catalog the store shows to guests.
+    await page.goto(`${w.base}/`);
+    await page.getByRole('button', { name: /Rewards/ }).first().click();
+    await shownAsWritten();
+    assert.deepEqual(await shadowTags(), [0, 0, 0]);
+
+    // A member sees it with a status, and the reason in the history.
+    await page.evaluate((t) => window.LoyaltyEdge.identify(t), tokenFor(customer));
+    await page.locator('.le-balance').waitFor();
+    await shownAsWritten();
+    await page.getByRole('tab', { name: 'History' }).click();
+    const line = page.locator('.le-txn span:first-child').first();
+    await line.waitFor();
+    assert.equal(await line.textContent(), '<img src=x onerror="window.pwned=3">a & b');
+    assert.deepEqual(await shadowTags(), [0, 0, 0]);
+    assert.equal(await page.evaluate(() => window.pwned), undefined);
+    assert.deepEqual(b.errors, []);
+    await page.close();
+  } finally {
+    await api(w.base, 'DELETE', `/v1/rewards/${hostile.reward_id}`);
+  }
+});

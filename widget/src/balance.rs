@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::json::Json;
+use crate::markup::Markup;
 use crate::model::{tier_threshold, Member};
 use crate::panel::loaded;
 use crate::state::{use_state, Load};
@@ -25,13 +26,20 @@ pub fn Balance() -> impl IntoView {
 fn standing(m: Member, program: Option<Json>) -> impl IntoView {
     let s = use_state();
     let t = s.text;
-    let unit = s.unit(m.balance);
-    let pending =
-        (m.pending > 0).then(|| view! { <p class="le-pending">{fill(t.pending, &[("n", &number(m.pending, t))])}</p> });
-    let expiring = m.expiring.map(|(points, at)| {
-        view! { <p class="le-expiring">{fill(t.expiring, &[("n", &number(points, t)), ("date", &day(&at, t))])}</p> }
-    });
-    let tier = m.tier.map(|name| {
+    let mut h = Markup::default();
+    h.el("p", "le-muted", t.balance)
+        .open("p", "le-points")
+        .el("span", "le-balance", &number(m.balance, t))
+        .text(" ")
+        .text(&s.unit(m.balance))
+        .close("p");
+    if m.pending > 0 {
+        h.el("p", "le-pending", &fill(t.pending, &[("n", &number(m.pending, t))]));
+    }
+    if let Some((points, at)) = m.expiring {
+        h.el("p", "le-expiring", &fill(t.expiring, &[("n", &number(points, t)), ("date", &day(&at, t))]));
+    }
+    if let Some(name) = m.tier {
         let current = program.as_ref().map_or(0, |p| tier_threshold(p, &name));
         let (percent, caption) = match &m.next_tier {
             Some(n) => {
@@ -41,24 +49,27 @@ fn standing(m: Member, program: Option<Json>) -> impl IntoView {
             }
             None => (100, t.top_tier.to_owned()),
         };
-        view! {
-            <div class="le-tier">
-                <p><strong>{fill(t.tier, &[("name", &name)])}</strong></p>
-                <div class="le-bar" role="progressbar" aria-valuemin="0" aria-valuemax="100"
-                    aria-valuenow=percent.to_string() aria-label=caption.clone()>
-                    <div class="le-fill" style=["width:", &percent.to_string(), "%"].concat()></div>
-                </div>
-                <p class="le-muted">{caption}</p>
-            </div>
-        }
-    });
-    view! {
-        <div class="le-card">
-            <p class="le-muted">{t.balance}</p>
-            <p class="le-points"><span class="le-balance">{number(m.balance, t)}</span>" "{unit}</p>
-            {pending}
-            {expiring}
-            {tier}
-        </div>
+        let percent = percent.to_string();
+        h.open("div", "le-tier")
+            .open("p", "")
+            .el("strong", "", &fill(t.tier, &[("name", &name)]))
+            .close("p")
+            .open_with(
+                "div",
+                &[
+                    ("class", "le-bar"),
+                    ("role", "progressbar"),
+                    ("aria-valuemin", "0"),
+                    ("aria-valuemax", "100"),
+                    ("aria-valuenow", &percent),
+                    ("aria-label", &caption),
+                ],
+            )
+            .open_with("div", &[("class", "le-fill"), ("style", &["width:", &percent, "%"].concat())])
+            .close("div")
+            .close("div")
+            .el("p", "le-muted", &caption)
+            .close("div");
     }
+    h.show("le-card")
 }

@@ -3,8 +3,9 @@
 
 use leptos::prelude::*;
 
+use crate::markup::Markup;
 use crate::model::Reward;
-use crate::panel::{items, loaded};
+use crate::panel::loaded;
 use crate::state::use_state;
 
 /// Guest view.
@@ -12,35 +13,31 @@ use crate::state::use_state;
 pub fn Guest() -> impl IntoView {
     let s = use_state();
     let t = s.text;
+    let mut h = Markup::default();
+    h.open("p", "").el("strong", "", t.guest_title).close("p").el("p", "le-muted le-signin", t.guest_prompt);
     view! {
-        <div class="le-card">
-            <p><strong>{t.guest_title}</strong></p>
-            <p class="le-muted le-signin">{t.guest_prompt}</p>
-        </div>
+        {h.show("le-card")}
         {loaded(s.program, "/v1/program", move |j| {
-            view! {
-                <h3>{t.how_to_earn}</h3>
-                <ul class="le-earn">
-                    {items(j.list("earn_rules"), &|r| view! { <li>{r.0.as_string().unwrap_or_default()}</li> }.into_any())}
-                </ul>
-                <h3>{t.rewards}</h3>
-                <ul class="le-rewards">
-                    {items(j.list("rewards"), &|r| {
-                        let r = Reward::from(&r);
-                        view! {
-                            <li class="le-reward" data-reward-id=r.id>
-                                <div class="le-reward-head">
-                                    <strong>{r.name}</strong>
-                                    <span class="le-cost">{s.points(r.cost)}</span>
-                                </div>
-                                <p class="le-muted">{r.description}</p>
-                            </li>
-                        }
-                        .into_any()
-                    })}
-                </ul>
+            let mut h = Markup::default();
+            h.el("h3", "", t.how_to_earn).open("ul", "le-earn");
+            for rule in j.list("earn_rules") {
+                h.el("li", "", &rule.0.as_string().unwrap_or_default());
             }
-            .into_any()
+            h.close("ul").el("h3", "", t.rewards).open("ul", "le-rewards");
+            for r in j.list("rewards") {
+                let r = Reward::from(&r);
+                h.open_with("li", &[("class", "le-reward"), ("data-reward-id", &r.id)]);
+                head(&mut h, &r);
+                h.el("p", "le-muted", &r.description).close("li");
+            }
+            h.close("ul");
+            h.show("").into_any()
         })}
     }
+}
+
+/// A reward's name and cost, as a guest and a member see them.
+pub fn head(h: &mut Markup, r: &Reward) {
+    let s = use_state();
+    h.open("div", "le-reward-head").el("strong", "", &r.name).el("span", "le-cost", &s.points(r.cost)).close("div");
 }

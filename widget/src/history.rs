@@ -6,8 +6,9 @@ use leptos::task::spawn_local;
 use crate::api;
 use crate::json::{object, Json};
 use crate::listen::{click, listen};
+use crate::markup::Markup;
 use crate::model::Txn;
-use crate::panel::{items, loaded};
+use crate::panel::loaded;
 use crate::state::{use_state, Load, State};
 use crate::text::{day, number};
 
@@ -27,7 +28,7 @@ pub fn History() -> impl IntoView {
     loaded(s.history, PATH, move |j| {
         let txns = j.list("transactions");
         if txns.is_empty() {
-            return view! { <p class="le-muted">{s.text.no_history}</p> }.into_any();
+            return Markup::of(s.text.no_history).show("le-muted").into_any();
         }
         let older = j.opt_str("next_cursor").map(|cursor| {
             view! {
@@ -39,22 +40,24 @@ pub fn History() -> impl IntoView {
                 })>{s.text.older}</button>
             }
         });
+        let mut h = Markup::default();
+        h.open("ul", "le-history");
+        for t in txns {
+            let t = Txn::from(&t);
+            let plus = t.points > 0;
+            h.open("li", "le-txn")
+                .el("span", "", &t.description)
+                .el("span", "le-muted", &day(&t.created_at, s.text))
+                .el(
+                    "span",
+                    if plus { "le-delta le-plus" } else { "le-delta" },
+                    &[if plus { "+" } else { "" }, &number(t.points, s.text)].concat(),
+                )
+                .close("li");
+        }
+        h.close("ul");
         view! {
-            <ul class="le-history">
-                {items(txns, &|t| {
-                    let t = Txn::from(&t);
-                    let plus = t.points > 0;
-                    let delta = [if plus { "+" } else { "" }, &number(t.points, s.text)].concat();
-                    view! {
-                        <li class="le-txn">
-                            <span>{t.description}</span>
-                            <span class="le-muted">{day(&t.created_at, s.text)}</span>
-                            <span class=if plus { "le-delta le-plus" } else { "le-delta" }>{delta}</span>
-                        </li>
-                    }
-                    .into_any()
-                })}
-            </ul>
+            {h.show("")}
             {older}
         }
         .into_any()

@@ -23,6 +23,7 @@ mod guest;
 mod history;
 mod json;
 mod listen;
+mod markup;
 mod model;
 mod panel;
 mod rewards;

@@ -10,6 +10,7 @@ use crate::bind::{attrs, bind, flag, text};
 use crate::focus::autofocus;
 use crate::json::Json;
 use crate::listen::{click, key, keydown, listen};
+use crate::markup::Markup;
 use crate::state::{use_state, watch, Load, Slot};
 use crate::text::number;
 use crate::{balance, guest, history, rewards};
@@ -135,6 +136,7 @@ fn Member() -> impl IntoView {
         }
     };
     view! {
+        <div class="le-member">
         <balance::Balance/>
         <rewards::CouponView/>
         // Two tabs: every arrow lands on the other one. The keys are kept
@@ -158,6 +160,7 @@ fn Member() -> impl IntoView {
                 Tab::History => view! { <history::History/> }.into_any(),
             }}
         </div>
+        </div>
     }
 }
 
@@ -174,7 +177,7 @@ pub fn loaded(slot: Slot, path: &'static str, show: impl Fn(Json) -> AnyView + S
 fn loaded_boxed(slot: Slot, path: &'static str, show: Box<dyn Fn(Json) -> AnyView + Send + Sync>) -> impl IntoView {
     let s = use_state();
     move || match slot.get() {
-        Load::Loading => view! { <p class="le-muted">{s.text.loading}</p> }.into_any(),
+        Load::Loading => Markup::of(s.text.loading).show("le-muted").into_any(),
         Load::Ready(j) if j.is_null() => ().into_any(),
         Load::Ready(j) => show(j),
         Load::Failed(e) => view! { <Failure message=s.text.error(&e.code, &e.message) retry=(slot, path)/> }.into_any(),
@@ -193,14 +196,4 @@ fn Failure(message: String, retry: (Slot, &'static str)) -> impl IntoView {
             <button class="le-secondary" use:listen=click(move |_| s.load(retry.0, retry.1))>{s.text.retry}</button>
         </div>
     }
-}
-
-/// A list's items, type-erased. Every list then shares one `Vec<AnyView>`
-/// (its build, rebuild, mount and drop code) instead of instantiating
-/// them per item type: −1.9 KB gzip, measured 2026-11-22. The items come
-/// as the API's JSON and `item` is a `&dyn`, so the collecting is one
-/// function too (with decoding an item at a time rather than into a `Vec`
-/// per model type: −1.1 KB, measured 2026-11-22).
-pub fn items(of: Vec<Json>, item: &dyn Fn(Json) -> AnyView) -> Vec<AnyView> {
-    of.into_iter().map(item).collect()
 }

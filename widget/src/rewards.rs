@@ -8,10 +8,12 @@ use loyalty_core::money;
 use crate::api;
 use crate::bind::{bind, text};
 use crate::focus::{autofocus, Refocus};
+use crate::guest::head;
 use crate::json::object;
 use crate::listen::{click, listen};
+use crate::markup::Markup;
 use crate::model::{Offer, Receipt};
-use crate::panel::{items, loaded};
+use crate::panel::loaded;
 use crate::state::{use_state, Load};
 use crate::text::{day, fill, number};
 
@@ -26,7 +28,7 @@ pub fn Rewards() -> impl IntoView {
         s.program.track();
         view! {
             <ul class="le-rewards">
-                {items(j.list("rewards"), &|o| view! { <RewardCard offer=Offer::from(&o)/> }.into_any())}
+                {j.list("rewards").iter().map(|o| view! { <RewardCard offer=Offer::from(o)/> }).collect::<Vec<_>>()}
             </ul>
         }
         .into_any()
@@ -139,18 +141,20 @@ fn RewardCard(offer: Offer) -> impl IntoView {
                     refusal.set(String::new());
                     confirm.set(api::new_key());
                 })>{if waiting { t.redeeming } else { t.redeem }}</button>
-            {reason.map(|m| view! { <p class="le-error" role="alert">{m}</p> })}
+            {reason.map(|m| {
+                let mut h = Markup::default();
+                h.open_with("p", &[("class", "le-error"), ("role", "alert")]).text(&m).close("p");
+                h.show("")
+            })}
         }
         .into_any()
     };
+    let mut h = Markup::default();
+    head(&mut h, &offer.reward);
+    h.el("p", "le-muted", &offer.reward.description).el("p", "le-status", &status);
     view! {
         <li class=if can_redeem { "le-reward" } else { "le-reward le-locked" } data-reward-id=offer.reward.id.clone()>
-            <div class="le-reward-head">
-                <strong>{offer.reward.name.clone()}</strong>
-                <span class="le-cost">{s.points(offer.reward.cost)}</span>
-            </div>
-            <p class="le-muted">{offer.reward.description.clone()}</p>
-            <p class="le-status">{status}</p>
+            {h.show("")}
             {actions}
         </li>
     }
@@ -201,17 +205,22 @@ pub fn CouponView() -> impl IntoView {
             _ => None,
         }
         .unwrap_or_default();
+        let mut h = Markup::default();
+        h.el("p", "le-muted", &[t.your_code, " · ", &what].concat())
+            .open("p", "")
+            .el("code", "le-code", &r.code)
+            .close("p");
+        for line in [expires, min].into_iter().flatten() {
+            h.el("p", "le-muted", &line);
+        }
         view! {
             <div class="le-coupon" role="group" aria-label=t.your_code>
-                <p class="le-muted">{t.your_code}" · "{what}</p>
-                <p><code class="le-code">{r.code.clone()}</code></p>
+                {h.show("")}
                 // A new coupon takes focus: the shopper's next step is to
                 // copy it. The label follows `copied` through `bind`.
                 <button class="le-secondary le-copy" use:autofocus=None use:listen=click(copy)
                     use:bind=text(move || if copied.get() { t.copied } else { t.copy }.to_owned())>
                 </button>
-                {expires.map(|e| view! { <p class="le-muted">{e}</p> })}
-                {min.map(|m| view! { <p class="le-muted">{m}</p> })}
             </div>
         }
         .into_any()
