@@ -94,7 +94,7 @@ import LOYALTY_CSS from './style.css';
           token,
           lang,
           data.mode || 'launcher',
-          token === earlyToken ? early : []
+          new Map(token === earlyToken ? early : [])
         );
         ready = true;
       })

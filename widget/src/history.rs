@@ -30,16 +30,6 @@ pub fn History() -> impl IntoView {
         if txns.is_empty() {
             return Markup::of(s.text.no_history).show("le-muted").into_any();
         }
-        let older = j.opt_str("next_cursor").map(|cursor| {
-            view! {
-                <button class="le-secondary le-older" use:listen=click(move |_| {
-                    if !fetching.get_untracked() {
-                        fetching.set(true);
-                        append_older(s, j.clone(), &cursor, fetching);
-                    }
-                })>{s.text.older}</button>
-            }
-        });
         let mut h = Markup::default();
         h.open("ul", "le-history");
         for t in txns {
@@ -56,9 +46,16 @@ pub fn History() -> impl IntoView {
                 .close("li");
         }
         h.close("ul");
+        // The last page has no button, and is the list's own view type.
+        let Some(cursor) = j.opt_str("next_cursor") else { return h.show("").into_any() };
         view! {
             {h.show("")}
-            {older}
+            <button class="le-secondary le-older" use:listen=click(move |_| {
+                if !fetching.get_untracked() {
+                    fetching.set(true);
+                    append_older(s, j.clone(), &cursor, fetching);
+                }
+            })>{s.text.older}</button>
         }
         .into_any()
     })

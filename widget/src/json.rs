@@ -14,11 +14,6 @@ use wasm_bindgen::{JsCast, JsValue};
 pub struct Json(pub JsValue);
 
 impl Json {
-    /// `JSON.parse(text)`.
-    pub fn parse(text: &str) -> Option<Json> {
-        js_sys::JSON::parse(text).ok().map(Json)
-    }
-
     /// JSON `null`.
     pub fn null() -> Json {
         Json(JsValue::NULL)

@@ -18,6 +18,7 @@
 mod api;
 mod balance;
 mod bind;
+mod browser;
 mod focus;
 mod guest;
 mod history;
@@ -48,7 +49,7 @@ static ALLOC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocat
 /// the script tag's settings as read by the loader: the API origin (no
 /// trailing slash), the customer token (none for a guest), the language,
 /// `inline` or `launcher` mode, and the requests the loader already sent
-/// for that token (`[path, Promise<Response>]` pairs), so the first
+/// for that token (a `Map` of path to `Promise<Response>`), so the first
 /// figures do not wait for the module to download before they are asked
 /// for.
 #[wasm_bindgen]
@@ -59,15 +60,8 @@ pub fn mount(
     token: Option<String>,
     lang: String,
     mode: String,
-    early: js_sys::Array,
+    early: js_sys::Map,
 ) {
-    let early = early
-        .iter()
-        .filter_map(|pair| {
-            let pair = js_sys::Array::from(&pair);
-            Some((pair.get(0).as_string()?, pair.get(1).dyn_into::<js_sys::Promise>().ok()?))
-        })
-        .collect();
     let handle = leptos::mount::mount_to(mount, move || {
         State::new(&api, token, &lang, mode == "inline", host, early).install();
         view! { <panel::Panel/> }

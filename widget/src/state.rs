@@ -46,10 +46,6 @@ impl From<Result<Json, ApiError>> for Load {
 /// 2026-11-22).
 pub type Slot = RwSignal<Load, LocalStorage>;
 
-/// A request the loader sent before the module was ready: its path and
-/// its `Promise<Response>`.
-pub type Early = (String, js_sys::Promise);
-
 /// What the page gave the widget, kept while it lives and never reacted
 /// to: in a thread-local beside the state, not in a `StoredValue` (whose
 /// arena code, for this one type, cost 0.3 KB gzip; measured 2026-11-22).
@@ -58,10 +54,10 @@ struct Page {
     api: String,
     /// The element hosting the shadow root: DOM events go there.
     host: web_sys::HtmlElement,
-    /// Requests the loader sent while the module downloaded (path, and a
-    /// `Promise<Response>`), each answered once in place of a new request,
-    /// and the token they were sent with.
-    early: (Option<String>, Vec<Early>),
+    /// Requests the loader sent while the module downloaded (a `Map` of
+    /// path to `Promise<Response>`), each answered once in place of a new
+    /// request, and the token they were sent with.
+    early: (Option<String>, js_sys::Map),
 }
 
 /// Shared state.
@@ -100,7 +96,7 @@ impl State {
         lang: &str,
         inline: bool,
         host: web_sys::HtmlElement,
-        early: Vec<Early>,
+        early: js_sys::Map,
     ) -> State {
         let loading = || RwSignal::new_local(Load::Loading);
         let token = token.filter(|t| !t.is_empty());
@@ -189,7 +185,10 @@ impl State {
             if *token != current {
                 early.clear();
             }
-            early.iter().position(|(p, _)| p == path).map(|i| early.swap_remove(i).1)
+            let path = JsValue::from_str(path);
+            let found = early.get(&path).dyn_into::<js_sys::Promise>().ok();
+            early.delete(&path);
+            found
         })
         .flatten()
     }
@@ -238,23 +237,16 @@ impl State {
     /// Focuses the element `selector` finds in the widget's shadow root
     /// (see [`crate::focus`]).
     pub fn focus(&self, selector: &str) {
-        let found = host().and_then(|h| h.shadow_root()?.query_selector(selector).ok()?);
-        if let Some(el) = found {
-            let _ = el.unchecked_into::<web_sys::HtmlElement>().focus();
+        if let Some(h) = host() {
+            crate::browser::focus_in(&h, selector);
         }
     }
 
     /// Sends a DOM event to the host page (`loyalty:ready`, …); it bubbles
     /// out of the shadow root.
     pub fn emit(&self, name: &str, detail: &JsValue) {
-        let init = web_sys::CustomEventInit::new();
-        init.set_bubbles(true);
-        init.set_composed(true);
-        init.set_detail(detail);
-        if let Ok(ev) = web_sys::CustomEvent::new_with_event_init_dict(name, &init) {
-            if let Some(h) = host() {
-                let _ = h.dispatch_event(&ev);
-            }
+        if let Some(h) = host() {
+            crate::browser::emit(&h, name, detail);
         }
     }
 

@@ -205,13 +205,7 @@ pub fn number(n: i64, text: &Text) -> String {
 /// An RFC 3339 time as a date in the shopper's language ("Dec 22, 2026",
 /// "22 déc. 2026"), by the browser's `Intl`: no date library in the wasm.
 pub fn day(rfc3339: &str, text: &Text) -> String {
-    let date = js_sys::Date::new(&rfc3339.into());
-    if date.get_time().is_nan() {
-        return rfc3339.get(..10).unwrap_or(rfc3339).to_owned();
-    }
-    let options =
-        crate::json::object(&[("year", "numeric".into()), ("month", "short".into()), ("day", "numeric".into())]);
-    date.to_locale_date_string(text.locale, &options).into()
+    crate::browser::day(rfc3339, text.locale)
 }
 
 #[cfg(test)]
