@@ -245,7 +245,10 @@ test('inline mode, in French, themed by the host page', async () => {
   await page.goto(`${w.base}/account.html?customer=${customer}`);
   const ui = widget(page);
   await ui.balance.filter({ hasText: '350' }).waitFor();
-  assert.equal(await ui.launcher.count(), 0, 'no launcher inline');
+  // Inline, the launcher and the close button are `hidden`: not shown, not
+  // focusable, not in the accessibility tree.
+  assert.equal(await ui.launcher.isVisible(), false, 'no launcher inline');
+  assert.equal(await page.getByRole('button', { name: 'Fermer' }).count(), 0, 'no close button inline');
   assert.equal(await page.getByRole('tab', { name: 'Récompenses' }).count(), 1);
   assert.equal(await ui.reward('5_OFF').locator('.le-status').textContent(), 'Il vous manque 150 points');
   // Numbers are written the French way: "1 200" (a narrow no-break space).

@@ -28,16 +28,16 @@ impl Markup {
 
     /// `<tag name="value" …>`, leaving out empty values.
     pub fn open_with(&mut self, tag: &str, attrs: &[(&str, &str)]) -> &mut Self {
-        self.0.push('<');
+        self.0.push_str("<");
         self.0.push_str(tag);
         for (name, value) in attrs.iter().filter(|(_, v)| !v.is_empty()) {
-            self.0.push(' ');
+            self.0.push_str(" ");
             self.0.push_str(name);
             self.0.push_str("=\"");
             escape(&mut self.0, value);
-            self.0.push('"');
+            self.0.push_str("\"");
         }
-        self.0.push('>');
+        self.0.push_str(">");
         self
     }
 
@@ -45,7 +45,7 @@ impl Markup {
     pub fn close(&mut self, tag: &str) -> &mut Self {
         self.0.push_str("</");
         self.0.push_str(tag);
-        self.0.push('>');
+        self.0.push_str(">");
         self
     }
 
@@ -68,18 +68,24 @@ impl Markup {
 }
 
 /// Appends `text` with the five characters that could end a text or an
-/// attribute value written as entities.
+/// attribute value written as entities. All five are ASCII, so the text is
+/// copied a run of bytes at a time between them.
 pub fn escape(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
+    let mut from = 0;
+    for (i, b) in text.bytes().enumerate() {
+        let entity = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.push_str(&text[from..i]);
+        out.push_str(entity);
+        from = i + 1;
     }
+    out.push_str(&text[from..]);
 }
 
 #[cfg(test)]
@@ -91,6 +97,22 @@ mod tests {
         let mut m = Markup::default();
         m.open_with("li", &[("class", "a\"b"), ("data-x", "")]).text("<img src=x onerror='1'> & co").close("li");
         assert_eq!(m.0, "<li class=\"a&quot;b\">&lt;img src=x onerror=&#39;1&#39;&gt; &amp; co</li>");
+    }
+
+    fn unescape(s: &str) -> String {
+        s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'").replace("&amp;", "&")
+    }
+
+    proptest::proptest! {
+        // Whatever the API sends, nothing it contains can open a tag or
+        // end an attribute value, and the shopper reads it unchanged.
+        #[test]
+        fn escaped_text_is_inert_and_reads_as_written(text in "\\PC*") {
+            let mut out = String::new();
+            escape(&mut out, &text);
+            proptest::prop_assert!(!out.contains(['<', '>', '"', '\'']));
+            proptest::prop_assert_eq!(unescape(&out), text);
+        }
     }
 
     #[test]

@@ -72,13 +72,11 @@ pub fn Panel() -> impl IntoView {
     // three places, measured 2026-11-22).
     view! {
         <div class=if s.inline { "le-root le-inline" } else { "le-root" }>
-            {(!s.inline).then(|| view! {
-                <button class="le-launcher" aria-haspopup="dialog"
+            <button class="le-launcher" aria-haspopup="dialog" hidden=s.inline
                     use:bind=attrs(move || [("aria-expanded", flag(open.get()))])
                     use:listen=click(move |_| if open.get_untracked() { close() } else { open.set(true) })>
                     <span aria-hidden="true">"★ "</span>{s.text.launcher}<span class="le-badge" use:bind=text(badge)></span>
-                </button>
-            })}
+            </button>
             // A plain reactive block rather than `<Show>`: `open` only
             // changes when it flips, so `Show`'s memo would add nothing but
             // its code (2 KB gzip: it was the widget's only memo). Type-
@@ -89,11 +87,9 @@ pub fn Panel() -> impl IntoView {
                     use:listen=keydown(move |ev| if key(&ev) == "Escape" && !s.inline { close() })>
                     <header class="le-head">
                         <h2 id="le-title" use:bind=text(title)></h2>
-                        {(!s.inline).then(|| view! {
-                            // Focus moves into the panel when it opens.
-                            <button class="le-close" use:autofocus=None aria-label=s.text.close
-                                use:listen=click(move |_| close())>"×"</button>
-                        })}
+                        // Focus moves into the panel when it opens.
+                        <button class="le-close" hidden=s.inline use:autofocus=None aria-label=s.text.close
+                            use:listen=click(move |_| close())>"×"</button>
                     </header>
                     <p class="le-live" role="status" aria-live="polite" use:bind=text(move || s.live.get())></p>
                     {move || if s.token().is_some() {
