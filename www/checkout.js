@@ -32,7 +32,8 @@
         use.type = 'button';
         use.textContent = 'Use ' + c.code;
         use.addEventListener('click', function () { code.value = c.code; });
-        li.append(use, ' ' + gives(c.discount));
+        // Worded by the API (core), as the widget words it.
+        li.append(use, ' ' + c.offer + (c.min_order ? ' · ' + c.min_order : ''));
         list.append(li);
       });
       list.hidden = list.children.length === 0;

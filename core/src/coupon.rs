@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::lang::Lang;
+use crate::money;
 use crate::reward::{DiscountSpec, RewardKind};
 use crate::timestamp::Timestamp;
 
@@ -110,6 +112,40 @@ pub fn discount(kind: RewardKind, spec: &DiscountSpec, order_minor: Option<i64>)
     }
 }
 
+/// What a coupon gives, in the shopper's words: "$5.00 off", "15% off",
+/// "free shipping", "a free product" ("5,00 $US de remise", "15 % de
+/// remise", "livraison offerte", "un produit offert"). Core words it, as it
+/// words money, so the widget and a store's checkout say what the API
+/// says; lower case, because it follows "Your code · ".
+pub fn offer_in_words(d: &Discount, lang: Lang) -> String {
+    let fr = lang == Lang::Fr;
+    let off = |n: &str| [n, if fr { " de remise" } else { " off" }].concat();
+    match d.kind {
+        RewardKind::FixedAmountDiscount => match (d.amount_minor, d.currency.as_deref()) {
+            (Some(a), Some(c)) => off(&money::format(a, c, lang)),
+            // A saved reward always has both (reward validation).
+            _ => (if fr { "une remise" } else { "a discount" }).to_owned(),
+        },
+        RewardKind::PercentageDiscount => {
+            let p = d.percent.unwrap_or(0).to_string();
+            // French sets the sign apart with a no-break space.
+            off(&[p.as_str(), if fr { "\u{a0}%" } else { "%" }].concat())
+        }
+        RewardKind::FreeShipping => (if fr { "livraison offerte" } else { "free shipping" }).to_owned(),
+        RewardKind::FreeProduct => (if fr { "un produit offert" } else { "a free product" }).to_owned(),
+    }
+}
+
+/// A coupon's minimum order in words, "Minimum order $20.00" ("Commande
+/// minimum 20,00 $US"); `None` when it asks for none. `currency` is the
+/// discount's, or the store's for a discount that names none (free
+/// shipping, a percentage).
+pub fn min_order_in_words(min_order_minor: i64, currency: &str, lang: Lang) -> Option<String> {
+    let amount = money::format(min_order_minor, currency, lang);
+    (min_order_minor > 0)
+        .then(|| [if lang == Lang::Fr { "Commande minimum " } else { "Minimum order " }, &amount].concat())
+}
+
 /// An issued coupon, as storage knows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IssuedCoupon {
@@ -165,6 +201,47 @@ mod tests {
     use proptest::prelude::*;
 
     const NOW: Timestamp = Timestamp(1_800_000_000);
+
+    fn spec(amount_minor: Option<i64>, currency: Option<&str>, percent: Option<u32>) -> DiscountSpec {
+        DiscountSpec { amount_minor, currency: currency.map(str::to_owned), percent, sku: None }
+    }
+
+    #[test]
+    fn words_what_a_coupon_gives_in_both_languages() {
+        let cases = [
+            (
+                RewardKind::FixedAmountDiscount,
+                spec(Some(500), Some("USD"), None),
+                "$5.00 off",
+                "5,00\u{a0}$US de remise",
+            ),
+            (
+                RewardKind::FixedAmountDiscount,
+                spec(Some(1000), Some("JPY"), None),
+                "¥1,000 off",
+                "1\u{202f}000\u{a0}JPY de remise",
+            ),
+            (RewardKind::PercentageDiscount, spec(None, None, Some(15)), "15% off", "15\u{a0}% de remise"),
+            (RewardKind::FreeShipping, spec(None, None, None), "free shipping", "livraison offerte"),
+            (RewardKind::FreeProduct, spec(None, None, None), "a free product", "un produit offert"),
+        ];
+        for (kind, spec, en, fr) in cases {
+            let d = discount(kind, &spec, None);
+            assert_eq!(offer_in_words(&d, Lang::En), en);
+            assert_eq!(offer_in_words(&d, Lang::Fr), fr);
+        }
+        // At checkout the amount of a percentage is known; the words stay the percentage.
+        let d = discount(RewardKind::PercentageDiscount, &spec(None, None, Some(15)), Some(2000));
+        assert_eq!(d.amount_minor, Some(300));
+        assert_eq!(offer_in_words(&d, Lang::En), "15% off");
+    }
+
+    #[test]
+    fn words_a_minimum_order_only_when_there_is_one() {
+        assert_eq!(min_order_in_words(2000, "USD", Lang::En).as_deref(), Some("Minimum order $20.00"));
+        assert_eq!(min_order_in_words(2000, "EUR", Lang::Fr).as_deref(), Some("Commande minimum 20,00\u{a0}€"));
+        assert_eq!(min_order_in_words(0, "USD", Lang::En), None);
+    }
 
     fn counter_rng() -> impl FnMut(&mut [u8]) {
         let mut n: u8 = 0;

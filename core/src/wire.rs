@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::coupon::{Discount, InvalidReason};
+use crate::coupon::{self, Discount, InvalidReason};
 use crate::lang::Lang;
 use crate::ledger::{EntryKind, Expiring};
 use crate::program::{Program, TierBasis};
@@ -236,6 +236,45 @@ pub struct CouponSummary {
     pub discount: Discount,
     /// Smallest order it applies to.
     pub min_order_minor: i64,
+    /// What it gives, in the request's language ("$5.00 off"):
+    /// [`coupon::offer_in_words`].
+    #[serde(default)]
+    pub offer: String,
+    /// The minimum order in words ("Minimum order $20.00"), when there is
+    /// one: [`coupon::min_order_in_words`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_order: Option<String>,
+}
+
+impl CouponSummary {
+    /// A coupon worded for a shopper reading `lang`. `store_currency`
+    /// words the minimum order of a discount that names no currency (see
+    /// [`CouponSummary::needs_store_currency`]).
+    pub fn new(
+        code: String,
+        expires_at: Option<Timestamp>,
+        discount: Discount,
+        min_order_minor: i64,
+        store_currency: Option<&str>,
+        lang: Lang,
+    ) -> CouponSummary {
+        let currency = discount.currency.as_deref().or(store_currency);
+        let min_order = currency.and_then(|c| coupon::min_order_in_words(min_order_minor, c, lang));
+        CouponSummary {
+            offer: coupon::offer_in_words(&discount, lang),
+            code,
+            expires_at,
+            discount,
+            min_order_minor,
+            min_order,
+        }
+    }
+
+    /// Whether wording this coupon's minimum order needs the store's
+    /// currency (the program's), so a caller loads it only then.
+    pub fn needs_store_currency(discount: &Discount, min_order_minor: i64) -> bool {
+        min_order_minor > 0 && discount.currency.is_none()
+    }
 }
 
 /// `GET /v1/me/coupons`: the member's codes still to use (not used, not

@@ -17,6 +17,7 @@ use crate::db::{changes, rows, Conflict, Db};
 use crate::error::{Error, Result};
 use crate::http::{parse_json, Ctx, Reply};
 use crate::idempotency::{self, Start};
+use crate::program;
 
 #[derive(Deserialize)]
 struct CouponRow {
@@ -84,18 +85,30 @@ pub async fn mine(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
             args![customer_id, ctx.now.0],
         )
         .await?;
+    let lang = ctx.lang();
+    let program = if rows.iter().any(|r| CouponSummary::needs_store_currency(&r.discount(), r.min_order_minor)) {
+        program::load(ctx).await.ok()
+    } else {
+        None
+    };
+    let store_currency = program.as_ref().map(|p| p.currency.as_str());
     let coupons = rows
         .into_iter()
-        .map(|r| MemberCoupon {
-            coupon: CouponSummary {
-                discount: r.discount(),
-                code: r.code,
-                expires_at: r.expires_at.map(Timestamp),
-                min_order_minor: r.min_order_minor,
-            },
-            reward_id: r.reward_id,
-            redemption_id: r.redemption_id.unwrap_or_default(),
-            issued_at: Timestamp(r.issued_at.unwrap_or_default()),
+        .map(|r| {
+            let discount = r.discount();
+            MemberCoupon {
+                coupon: CouponSummary::new(
+                    r.code,
+                    r.expires_at.map(Timestamp),
+                    discount,
+                    r.min_order_minor,
+                    store_currency,
+                    lang,
+                ),
+                reward_id: r.reward_id,
+                redemption_id: r.redemption_id.unwrap_or_default(),
+                issued_at: Timestamp(r.issued_at.unwrap_or_default()),
+            }
         })
         .collect();
     Reply::json(200, &MemberCoupons { coupons })

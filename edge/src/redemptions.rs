@@ -181,17 +181,27 @@ impl Write<'_> {
         let Some(issued) = rows::<Issued>(&res, last)?.into_iter().next() else {
             return Ok(None);
         };
+        // The program (memoised in the isolate) only when a minimum order
+        // must be worded in the store's currency.
+        let discount = coupon::discount(reward.kind, &reward.discount, None);
+        let store_currency = if CouponSummary::needs_store_currency(&discount, reward.coupon.min_order_minor) {
+            program::load(ctx).await.ok()
+        } else {
+            None
+        };
         let receipt = RedemptionReceipt {
             redemption_id,
             reward_id: reward.reward_id.clone(),
             points_debited: issued.points,
             balance_after: issued.balance,
-            coupon: CouponSummary {
-                code: issued.code,
-                expires_at: issued.expires_at.map(Timestamp),
-                discount: coupon::discount(reward.kind, &reward.discount, None),
-                min_order_minor: reward.coupon.min_order_minor,
-            },
+            coupon: CouponSummary::new(
+                issued.code,
+                issued.expires_at.map(Timestamp),
+                discount,
+                reward.coupon.min_order_minor,
+                store_currency.as_ref().map(|p| p.currency.as_str()),
+                ctx.lang(),
+            ),
         };
         let reply = Reply::json(201, &receipt)?;
         idempotency::complete(self.key, db, &reply).await?;

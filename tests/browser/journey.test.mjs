@@ -116,6 +116,7 @@ test('guest → sign in → earn → redeem → copy → checkout once', async (
   assert.equal(await page.locator('.le-coupon .le-muted').first().textContent(), 'Your code · $5.00 off');
   assert.equal(detail.code, code);
   assert.deepEqual(detail.discount, { kind: 'fixed_amount_discount', amount_minor: 500, currency: 'USD' });
+  assert.equal(detail.offer, '$5.00 off', 'what the code gives, in words a store can show');
   await ui.balance.filter({ hasText: '29' }).waitFor();
   const tx = await api(w.base, 'GET', `/v1/members/${customer}/transactions`);
   assert.equal(tx.json.transactions.filter((t) => t.kind === 'redeem').length, 1, 'one redemption despite the double click');
@@ -347,7 +348,8 @@ test("a coupon states its conditions: what it gives, until when, from what order
   assert.equal(await page.locator('#code').inputValue(), '');
   await page.getByRole('button', { name: `Use ${code}` }).click();
   assert.equal(await page.locator('#code').inputValue(), code);
-  assert.match(await page.locator('#my-codes li').first().textContent(), /free shipping$/);
+  // Worded by the API, as the widget words it.
+  assert.match(await page.locator('#my-codes li').first().textContent(), / free shipping · Minimum order \$20\.00$/);
 });
 
 test('a network failure shows a message and a retry that works', async () => {

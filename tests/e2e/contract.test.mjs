@@ -197,6 +197,7 @@ describe('members and history', () => {
     const redeem = async (reward_id) => {
       const r = await api(w.base, 'POST', '/v1/me/redemptions', { auth: tokenFor(c), body: { reward_id }, headers: { 'idempotency-key': uid('k') } });
       assert.equal(r.status, 201, r.text);
+      assert.equal(typeof r.json.coupon.offer, 'string', 'the receipt words what the coupon gives');
       return r.json.coupon.code;
     };
     const ship = await redeem('FREE_SHIP');
@@ -205,6 +206,17 @@ describe('members and history', () => {
     assert.equal(mine.status, 200, mine.text);
     assert.deepEqual(mine.json.coupons.map((x) => [x.code, x.reward_id]), [[five, '5_OFF'], [ship, 'FREE_SHIP']]);
     assert.deepEqual(mine.json.coupons[0].discount, { kind: 'fixed_amount_discount', amount_minor: 500, currency: 'USD' });
+    // What each gives and asks, worded by core; a free-shipping minimum in
+    // the store's currency, which its discount does not name.
+    assert.deepEqual(
+      mine.json.coupons.map((x) => [x.offer, x.min_order]),
+      [['$5.00 off', undefined], ['free shipping', 'Minimum order $20.00']]
+    );
+    const fr = await api(w.base, 'GET', '/v1/me/coupons', { auth: tokenFor(c), headers: { 'accept-language': 'fr-CA,fr;q=0.9' } });
+    assert.deepEqual(
+      fr.json.coupons.map((x) => [x.offer, x.min_order]),
+      [['5,00\u00a0$US de remise', undefined], ['livraison offerte', 'Commande minimum 20,00\u00a0$US']]
+    );
     const used = await api(w.base, 'POST', `/v1/coupons/${five}/redeem`, { body: { order_id: uid('order') } });
     assert.equal(used.status, 200, used.text);
     mine = await api(w.base, 'GET', '/v1/me/coupons', { auth: tokenFor(c) });

@@ -5,7 +5,7 @@ use leptos::task::spawn_local;
 
 use crate::api;
 use crate::json::{object, Json};
-use crate::listen::{click, listen};
+use crate::listen::click;
 use crate::markup::Markup;
 use crate::model::Txn;
 use crate::panel::loaded;
@@ -48,16 +48,16 @@ pub fn History() -> impl IntoView {
         h.close("ul");
         // The last page has no button, and is the list's own view type.
         let Some(cursor) = j.opt_str("next_cursor") else { return h.show("").into_any() };
-        view! {
-            {h.show("")}
-            <button class="le-secondary le-older" use:listen=click(move |_| {
+        h.with_button(
+            "le-secondary le-older",
+            s.text.older,
+            click(move |_| {
                 if !fetching.get_untracked() {
                     fetching.set(true);
                     append_older(s, j.clone(), &cursor, fetching);
                 }
-            })>{s.text.older}</button>
-        }
-        .into_any()
+            }),
+        )
     })
 }
 

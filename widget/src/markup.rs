@@ -8,6 +8,8 @@
 
 use leptos::prelude::*;
 
+use crate::listen::{listen, Handler};
+
 /// HTML under construction. Every text and attribute value goes through
 /// [`escape`], so what the API or the merchant wrote is shown, never run.
 #[derive(Default)]
@@ -28,16 +30,16 @@ impl Markup {
 
     /// `<tag name="value" …>`, leaving out empty values.
     pub fn open_with(&mut self, tag: &str, attrs: &[(&str, &str)]) -> &mut Self {
-        self.0.push_str("<");
+        self.0.push('<');
         self.0.push_str(tag);
         for (name, value) in attrs.iter().filter(|(_, v)| !v.is_empty()) {
-            self.0.push_str(" ");
+            self.0.push(' ');
             self.0.push_str(name);
             self.0.push_str("=\"");
             escape(&mut self.0, value);
-            self.0.push_str("\"");
+            self.0.push('"');
         }
-        self.0.push_str(">");
+        self.0.push('>');
         self
     }
 
@@ -45,7 +47,7 @@ impl Markup {
     pub fn close(&mut self, tag: &str) -> &mut Self {
         self.0.push_str("</");
         self.0.push_str(tag);
-        self.0.push_str(">");
+        self.0.push('>');
         self
     }
 
@@ -59,6 +61,16 @@ impl Markup {
     /// copy of its rendering code, for every static block of the widget.
     pub fn show(self, class: &'static str) -> impl IntoView {
         view! { <div class=class inner_html=self.0></div> }
+    }
+
+    /// The markup, then one button under it (a retry, "Show older
+    /// activity"): one view type for both.
+    pub fn with_button(self, class: &'static str, label: &'static str, on_click: Handler) -> AnyView {
+        view! {
+            {self.show("")}
+            <button class=class use:listen=on_click>{label}</button>
+        }
+        .into_any()
     }
 
     /// `<tag class="class">text</tag>`.

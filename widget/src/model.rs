@@ -45,17 +45,16 @@ pub struct Offer {
     pub reason: Option<String>,
 }
 
-/// A redemption's receipt (`POST /v1/me/redemptions`).
+/// A redemption's receipt (`POST /v1/me/redemptions`): what the coupon
+/// card shows, worded by the API.
 #[derive(Debug, PartialEq)]
 pub struct Receipt {
     pub code: String,
     pub expires_at: Option<String>,
-    /// `fixed_amount_discount`, `percentage_discount`, `free_shipping`, `free_product`.
-    pub kind: String,
-    pub amount_minor: Option<i64>,
-    pub currency: Option<String>,
-    pub percent: Option<i64>,
-    pub min_order_minor: i64,
+    /// What it gives ("$5.00 off").
+    pub offer: String,
+    /// "Minimum order $20.00", when there is one.
+    pub min_order: Option<String>,
 }
 
 /// A ledger entry (`GET /v1/me/transactions`).
@@ -119,15 +118,11 @@ impl Receipt {
     /// Decodes `RedemptionReceipt`.
     pub fn from(j: &Json) -> Receipt {
         let c = j.get("coupon");
-        let d = c.get("discount");
         Receipt {
             code: c.str("code"),
             expires_at: c.opt_str("expires_at"),
-            kind: d.str("kind"),
-            amount_minor: d.opt_int("amount_minor"),
-            currency: d.opt_str("currency"),
-            percent: d.opt_int("percent"),
-            min_order_minor: c.int("min_order_minor"),
+            offer: c.str("offer"),
+            min_order: c.opt_str("min_order"),
         }
     }
 }

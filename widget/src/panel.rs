@@ -176,20 +176,16 @@ fn loaded_boxed(slot: Slot, path: &'static str, show: Box<dyn Fn(Json) -> AnyVie
         Load::Loading => Markup::of(s.text.loading).show("le-muted").into_any(),
         Load::Ready(j) if j.is_null() => ().into_any(),
         Load::Ready(j) => show(j),
-        Load::Failed(e) => view! { <Failure message=s.text.error(&e.code, &e.message) retry=(slot, path)/> }.into_any(),
+        Load::Failed(e) => failure(&s.text.error(&e.code, &e.message), slot, path),
     }
 }
 
-/// A failed load: the reason in words and a way to try again. `retry` is
-/// the slot and the path to load into it again: data, not a `Callback`
-/// (its boxed closure and stored value cost 0.4 KB gzip).
-#[component]
-fn Failure(message: String, retry: (Slot, &'static str)) -> impl IntoView {
+/// A failed load: the reason in words and a way to try again, loading
+/// `path` into `slot` again (data, not a `Callback`: its boxed closure and
+/// stored value cost 0.4 KB gzip).
+fn failure(message: &str, slot: Slot, path: &'static str) -> AnyView {
     let s = use_state();
-    view! {
-        <div class="le-error" role="alert">
-            <p>{message}</p>
-            <button class="le-secondary" use:listen=click(move |_| s.load(retry.0, retry.1))>{s.text.retry}</button>
-        </div>
-    }
+    let mut h = Markup::default();
+    h.open_with("div", &[("class", "le-error"), ("role", "alert")]).el("p", "", message).close("div");
+    h.with_button("le-secondary", s.text.retry, click(move |_| s.load(slot, path)))
 }

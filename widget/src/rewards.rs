@@ -3,7 +3,6 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use loyalty_core::money;
 
 use crate::api;
 use crate::bind::{bind, text};
@@ -90,6 +89,7 @@ fn RewardCard(offer: Offer) -> impl IntoView {
                         ("discount", coupon.get("discount").0),
                         ("expires_at", coupon.get("expires_at").0),
                         ("min_order_minor", coupon.get("min_order_minor").0),
+                        ("offer", coupon.get("offer").0),
                     ]);
                     s.emit("loyalty:redeemed", &detail);
                     s.last_coupon.set(Load::Ready(j));
@@ -187,33 +187,16 @@ pub fn CouponView() -> impl IntoView {
                 }
             });
         };
+        // What it gives and its minimum order come worded by core, in the
+        // widget's language, as the API words them for a store's checkout;
+        // the expiry is a time, dated here in the shopper's time zone.
         let expires = r.expires_at.as_deref().map(|at| fill(t.expires, &[("date", &day(at, t))]));
-        let money = |minor: i64, currency: Option<&str>| currency.map(|c| money::format(minor, c, t.lang));
-        // A discount names its currency; a minimum order is in the
-        // store's, which a free-shipping coupon does not repeat.
-        let store = untrack(|| s.program_str("currency"));
-        let min = (r.min_order_minor > 0)
-            .then(|| money(r.min_order_minor, r.currency.as_deref().or(store.as_deref())))
-            .flatten()
-            .map(|m| fill(t.min_order, &[("n", &m)]));
-        let what = match r.kind.as_str() {
-            "fixed_amount_discount" => {
-                r.amount_minor.and_then(|a| money(a, r.currency.as_deref())).map(|m| fill(t.amount_off, &[("n", &m)]))
-            }
-            "percentage_discount" => {
-                Some(fill(t.amount_off, &[("n", &fill(t.percent, &[("n", &r.percent.unwrap_or(0).to_string())]))]))
-            }
-            "free_shipping" => Some(t.free_shipping.to_owned()),
-            "free_product" => Some(t.free_product.to_owned()),
-            _ => None,
-        }
-        .unwrap_or_default();
         let mut h = Markup::default();
-        h.el("p", "le-muted", &[t.your_code, " · ", &what].concat())
+        h.el("p", "le-muted", &[t.your_code, " · ", &r.offer].concat())
             .open("p", "")
             .el("code", "le-code", &r.code)
             .close("p");
-        for line in [expires, min].into_iter().flatten() {
+        for line in [expires, r.min_order].into_iter().flatten() {
             h.el("p", "le-muted", &line);
         }
         view! {
