@@ -10,13 +10,6 @@
 
   var post = window.demoBackend.post;
 
-  function money(minor) { return '$' + (minor / 100).toFixed(2); }
-  function gives(d) {
-    if (d.amount_minor != null) return money(d.amount_minor) + ' off';
-    if (d.percent != null) return d.percent + '% off';
-    return d.kind.replace(/_/g, ' ');
-  }
-
   // The shopper's codes still to use, from the API with their token
   // (GET /v1/me/coupons), each a button that fills in the code: a code
   // redeemed on another day is not lost.
@@ -47,7 +40,7 @@
         var v = r.body;
         result.dataset.state = v.valid ? 'valid' : 'invalid';
         result.textContent = v.valid
-          ? 'Coupon applies: ' + gives(v.discount)
+          ? 'Coupon applies: ' + v.offer
           : 'Coupon not valid: ' + v.reason.replace(/_/g, ' ');
       });
   });

@@ -467,6 +467,10 @@ pub struct ValidateResponse {
     /// The reward it came from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reward_id: Option<String>,
+    /// What it gives, in the request's language, when it applies ("15% off"):
+    /// [`coupon::offer_in_words`], as the widget showed it to the shopper.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offer: Option<String>,
 }
 
 /// `POST /v1/coupons/{code}/redeem` body.

@@ -157,12 +157,19 @@ pub async fn validate_body(ctx: &Ctx, body: &[u8]) -> Result<Reply> {
         ctx.now,
     );
     let resp = match verdict {
-        Ok(d) => ValidateResponse { valid: true, reason: None, discount: Some(d), reward_id: row.map(|r| r.reward_id) },
+        Ok(d) => ValidateResponse {
+            valid: true,
+            reason: None,
+            offer: Some(coupon::offer_in_words(&d, ctx.lang())),
+            discount: Some(d),
+            reward_id: row.map(|r| r.reward_id),
+        },
         Err(reason) => ValidateResponse {
             valid: false,
             reason: Some(reason),
             discount: None,
             reward_id: row.filter(|_| reason != InvalidReason::NotFound).map(|r| r.reward_id),
+            offer: None,
         },
     };
     Reply::json(200, &resp)

@@ -73,7 +73,13 @@ describe('invariant 3: a coupon is used at most once', () => {
     assert.equal(red.status, 201, red.text);
     const code = red.json.coupon.code;
     const valid = await api(w.base, 'POST', '/v1/coupons/validate', { body: { code, customer_id: c, order_amount_minor: 300, currency: 'USD' } });
-    assert.deepEqual(valid.json, { valid: true, discount: { kind: 'fixed_amount_discount', amount_minor: 300, currency: 'USD' }, reward_id: '5_OFF' });
+    // On a $3.00 order the $5 coupon gives $3.00, and says so in words.
+    assert.deepEqual(valid.json, {
+      valid: true,
+      discount: { kind: 'fixed_amount_discount', amount_minor: 300, currency: 'USD' },
+      reward_id: '5_OFF',
+      offer: '$3.00 off',
+    });
     const orders = Array.from({ length: 10 }, (_, i) => `${c}-order-${i}`);
     const results = await Promise.all(orders.map((o) => api(w.base, 'POST', `/v1/coupons/${code}/redeem`, { body: { order_id: o } })));
     const won = results.filter((r) => r.status === 200);
