@@ -171,6 +171,19 @@ test('the history shows the newest page first and pages back through older activ
   // The last page has no next one.
   assert.equal(await older.count(), 0);
   await shot(page, 'widget-history-older');
+
+  // A refresh (the store reports a purchase, or a redemption) brings in
+  // what is new and keeps as many lines as were shown: the pages the
+  // shopper asked for are not taken back.
+  await credit(w.base, customer, 24, 'Credit 24');
+  await page.evaluate(() => window.LoyaltyEdge.refresh());
+  await rows.first().filter({ hasText: 'Credit 24' }).waitFor();
+  assert.deepEqual(
+    await lines(),
+    Array.from({ length: 23 }, (_, i) => `Credit ${24 - i}`),
+    'the newest 23, as many as were shown'
+  );
+  assert.equal(await older.count(), 1, 'the one left out is a page away');
   assert.deepEqual(b.errors, []);
   await page.close();
 });

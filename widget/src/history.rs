@@ -64,7 +64,8 @@ pub fn History() -> impl IntoView {
 /// Fetches the page after `shown` (from the API's `next_cursor`) and puts
 /// both in the history slot as one answer, so the list stays one view and
 /// its next button asks for the page after that. A refresh (after a
-/// redemption) goes back to the newest page.
+/// redemption) loads as many lines as are shown (see
+/// [`crate::state::State::refresh`]).
 fn append_older(s: State, shown: Json, cursor: &str, fetching: RwSignal<bool, LocalStorage>) {
     let token = s.token_untracked();
     let path = [PATH, "&cursor=", &String::from(js_sys::encode_uri_component(cursor))].concat();

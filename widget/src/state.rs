@@ -128,7 +128,7 @@ impl State {
 
     /// Loads `path` into `slot`. Member paths read as `null` for a guest;
     /// an answer for a token that is no longer current is dropped.
-    pub fn load(&self, slot: Slot, path: &'static str) {
+    pub fn load(&self, slot: Slot, path: &str) {
         let s = *self;
         let member = path.starts_with("/v1/me");
         let token = s.token_untracked();
@@ -171,8 +171,17 @@ impl State {
                 slot.set(r.into());
             }
         });
-        if s.history.get_untracked() != Load::Loading {
-            s.load(s.history, "/v1/me/transactions?limit=20");
+        // The history, once shown, as long as it is on screen (older pages
+        // included, up to the API's 100), so a refresh brings in what is
+        // new without taking back the pages the shopper asked for.
+        let shown = s.history.with_untracked(|h| match h {
+            Load::Loading => None,
+            Load::Ready(j) => Some(j.list("transactions").len()),
+            Load::Failed(_) => Some(0),
+        });
+        if let Some(shown) = shown {
+            let limit = shown.clamp(20, 100) as i64;
+            s.load(s.history, &["/v1/me/transactions?limit=", &limit.to_string()].concat());
         }
     }
 
