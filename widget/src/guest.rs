@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use crate::markup::Markup;
 use crate::model::Reward;
 use crate::panel::loaded;
+use crate::rewards::reward_head;
 use crate::state::use_state;
 
 /// Guest view.
@@ -27,17 +28,11 @@ pub fn Guest() -> impl IntoView {
             for r in j.list("rewards") {
                 let r = Reward::from(&r);
                 h.open_with("li", &[("class", "le-reward"), ("data-reward-id", &r.id)]);
-                head(&mut h, &r);
+                reward_head(&mut h, &r);
                 h.el("p", "le-muted", &r.description).close("li");
             }
             h.close("ul");
             h.show("").into_any()
         })}
     }
-}
-
-/// A reward's name and cost, as a guest and a member see them.
-pub fn head(h: &mut Markup, r: &Reward) {
-    let s = use_state();
-    h.open("div", "le-reward-head").el("strong", "", &r.name).el("span", "le-cost", &s.points(r.cost)).close("div");
 }

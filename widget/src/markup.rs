@@ -1,6 +1,7 @@
 //! Markup that never changes once shown and handles no event (the balance
-//! card, history lines, the guest's catalog), written as escaped HTML and
-//! handed to the browser's parser in one `inner_html`.
+//! card, history lines, a reward's text, the guest's catalog, the coupon's
+//! terms, a failure's reason), written as escaped HTML and handed to the
+//! browser's parser in one `inner_html`.
 //!
 //! Why not `view!` there too: Leptos gives every distinct tree of elements
 //! a type of its own, and each type its own build, rebuild, mount and drop

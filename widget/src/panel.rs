@@ -72,10 +72,14 @@ pub fn Panel() -> impl IntoView {
     // three places, measured 2026-11-22).
     view! {
         <div class=if s.inline { "le-root le-inline" } else { "le-root" }>
+            // Inline, the launcher and the close button are `hidden` (not
+            // shown, focusable or announced) rather than left out: an
+            // optional view is an `Either` with rendering code of its own
+            // (0.2 KB gzip for the two, measured 2026-11-22).
             <button class="le-launcher" aria-haspopup="dialog" hidden=s.inline
-                    use:bind=attrs(move || [("aria-expanded", flag(open.get()))])
-                    use:listen=click(move |_| if open.get_untracked() { close() } else { open.set(true) })>
-                    <span aria-hidden="true">"★ "</span>{s.text.launcher}<span class="le-badge" use:bind=text(badge)></span>
+                use:bind=attrs(move || [("aria-expanded", flag(open.get()))])
+                use:listen=click(move |_| if open.get_untracked() { close() } else { open.set(true) })>
+                <span aria-hidden="true">"★ "</span>{s.text.launcher}<span class="le-badge" use:bind=text(badge)></span>
             </button>
             // A plain reactive block rather than `<Show>`: `open` only
             // changes when it flips, so `Show`'s memo would add nothing but
@@ -131,31 +135,33 @@ fn Member() -> impl IntoView {
                 use:listen=click(move |_| set_tab(t))>{label}</button>
         }
     };
+    // One element, not a fragment of four: a fragment lists its children's
+    // elements with code of its own (0.3 KB gzip, measured 2026-11-22).
     view! {
         <div class="le-member">
-        <balance::Balance/>
-        <rewards::CouponView/>
-        // Two tabs: every arrow lands on the other one. The keys are kept
-        // from the host page (Home/End would scroll it).
-        <div role="tablist" class="le-tabs" use:listen=keydown(move |ev| {
-            let to = match key(&ev).as_str() {
-                "ArrowLeft" | "ArrowRight" => untrack(tab).other(),
-                "Home" => Tab::Rewards,
-                "End" => Tab::History,
-                _ => return,
-            };
-            ev.prevent_default();
-            select(to);
-        })>
-            {tab_button(Tab::Rewards, s.text.rewards)}
-            {tab_button(Tab::History, s.text.history)}
-        </div>
-        <div role="tabpanel" id="le-tabpanel" use:bind=attrs(move || [("aria-labelledby", tab().id())])>
-            {move || match tab() {
-                Tab::Rewards => view! { <rewards::Rewards/> }.into_any(),
-                Tab::History => view! { <history::History/> }.into_any(),
-            }}
-        </div>
+            <balance::Balance/>
+            <rewards::CouponView/>
+            // Two tabs: every arrow lands on the other one. The keys are kept
+            // from the host page (Home/End would scroll it).
+            <div role="tablist" class="le-tabs" use:listen=keydown(move |ev| {
+                let to = match key(&ev).as_str() {
+                    "ArrowLeft" | "ArrowRight" => untrack(tab).other(),
+                    "Home" => Tab::Rewards,
+                    "End" => Tab::History,
+                    _ => return,
+                };
+                ev.prevent_default();
+                select(to);
+            })>
+                {tab_button(Tab::Rewards, s.text.rewards)}
+                {tab_button(Tab::History, s.text.history)}
+            </div>
+            <div role="tabpanel" id="le-tabpanel" use:bind=attrs(move || [("aria-labelledby", tab().id())])>
+                {move || match tab() {
+                    Tab::Rewards => view! { <rewards::Rewards/> }.into_any(),
+                    Tab::History => view! { <history::History/> }.into_any(),
+                }}
+            </div>
         </div>
     }
 }

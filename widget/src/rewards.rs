@@ -7,11 +7,10 @@ use leptos::task::spawn_local;
 use crate::api;
 use crate::bind::{bind, text};
 use crate::focus::{autofocus, Refocus};
-use crate::guest::head;
 use crate::json::object;
 use crate::listen::{click, listen};
 use crate::markup::Markup;
-use crate::model::{Offer, Receipt};
+use crate::model::{Offer, Receipt, Reward};
 use crate::panel::loaded;
 use crate::state::{use_state, Load};
 use crate::text::{day, fill, number};
@@ -153,7 +152,7 @@ fn RewardCard(offer: Offer) -> impl IntoView {
         .into_any()
     };
     let mut h = Markup::default();
-    head(&mut h, &offer.reward);
+    reward_head(&mut h, &offer.reward);
     h.el("p", "le-muted", &offer.reward.description).el("p", "le-status", &status);
     view! {
         <li class=if can_redeem { "le-reward" } else { "le-reward le-locked" } data-reward-id=offer.reward.id.clone()>
@@ -161,6 +160,12 @@ fn RewardCard(offer: Offer) -> impl IntoView {
             {actions}
         </li>
     }
+}
+
+/// A reward's name and cost, as a guest and a member see them.
+pub fn reward_head(h: &mut Markup, r: &Reward) {
+    let s = use_state();
+    h.open("div", "le-reward-head").el("strong", "", &r.name).el("span", "le-cost", &s.points(r.cost)).close("div");
 }
 
 /// The latest coupon, with a copy button.
