@@ -1,27 +1,32 @@
 // The browser APIs the widget's wasm calls through this module
-// (src/browser.rs says why each is here rather than in web-sys calls).
-// Plain functions over strings and JS values: the decisions stay in Rust.
+// (src/browser.rs says why each is here rather than in web-sys calls), and
+// the loader's early requests. Plain functions over strings and JS values:
+// the decisions stay in Rust. xtask bundles one copy for both.
 
 /**
- * Sends one request to the API, or reads `early`, the same request the
- * loader sent while the module downloaded (a `Promise<Response>`). The
- * widget's language goes in Accept-Language, the shopper's token (if any)
- * in Authorization, and a POST's JSON body with its Idempotency-Key.
- * Resolves to `[status, body]`, the body parsed as JSON or `null` when it
- * is not JSON; rejects only when the network failed.
+ * Sends one request to the API: the widget's language in Accept-Language,
+ * the shopper's token (if any) in Authorization, and for a POST its JSON
+ * body with the Idempotency-Key. Returns `fetch`'s `Promise<Response>`.
+ * The loader sends its early requests with it too.
+ */
+export function request(url, method, lang, token, key, body) {
+  var headers = { 'Accept-Language': lang };
+  if (token) headers.Authorization = 'Bearer ' + token;
+  if (key) {
+    headers['Content-Type'] = 'application/json';
+    headers['Idempotency-Key'] = key;
+  }
+  return fetch(url, { method: method, headers: headers, body: body });
+}
+
+/**
+ * `request`, or `early`, the same request the loader sent while the module
+ * downloaded (a `Promise<Response>`), read to `[status, body]`: the body
+ * parsed as JSON, or `null` when it is not JSON. Rejects only when the
+ * network failed.
  */
 export function send(url, method, lang, token, key, body, early) {
-  var response = early;
-  if (!response) {
-    var headers = { 'Accept-Language': lang };
-    if (token) headers.Authorization = 'Bearer ' + token;
-    if (key) {
-      headers['Content-Type'] = 'application/json';
-      headers['Idempotency-Key'] = key;
-    }
-    response = fetch(url, { method: method, headers: headers, body: body });
-  }
-  return response.then(function (r) {
+  return (early || request(url, method, lang, token, key, body)).then(function (r) {
     return r.text().then(function (text) {
       try {
         return [r.status, JSON.parse(text)];

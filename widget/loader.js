@@ -10,6 +10,7 @@
 // and the stylesheet into one classic script (esbuild, IIFE), so the only
 // global is `window.LoyaltyEdge`, and the glue's exports this file does
 // not import are dropped, with the wasm exports only they called.
+import { request } from './browser.js';
 import init, { identify, logout, mount, refresh } from './loyalty.js';
 import LOYALTY_CSS from './style.css';
 
@@ -58,9 +59,8 @@ import LOYALTY_CSS from './style.css';
   var lang = data.lang || document.documentElement.lang || 'en';
   var earlyToken = token;
   var early = ['/v1/program'].concat(token ? ['/v1/me', '/v1/me/rewards'] : []).map(function (path) {
-    var headers = { 'Accept-Language': lang };
-    if (token && path !== '/v1/program') headers.Authorization = 'Bearer ' + token;
-    var response = fetch(api + path, { headers: headers });
+    // The same request the widget would send (browser.js).
+    var response = request(api + path, 'GET', lang, path === '/v1/program' ? undefined : token);
     response.catch(function () {}); // the widget reports it where it reads it
     return [path, response];
   });
