@@ -86,7 +86,8 @@ pub async fn mine(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
         )
         .await?;
     let lang = ctx.lang();
-    let program = if rows.iter().any(|r| CouponSummary::needs_store_currency(&r.discount(), r.min_order_minor)) {
+    let rows: Vec<(Discount, CouponRow)> = rows.into_iter().map(|r| (r.discount(), r)).collect();
+    let program = if rows.iter().any(|(d, r)| CouponSummary::needs_store_currency(d, r.min_order_minor)) {
         program::load(ctx).await.ok()
     } else {
         None
@@ -94,21 +95,18 @@ pub async fn mine(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
     let store_currency = program.as_ref().map(|p| p.currency.as_str());
     let coupons = rows
         .into_iter()
-        .map(|r| {
-            let discount = r.discount();
-            MemberCoupon {
-                coupon: CouponSummary::new(
-                    r.code,
-                    r.expires_at.map(Timestamp),
-                    discount,
-                    r.min_order_minor,
-                    store_currency,
-                    lang,
-                ),
-                reward_id: r.reward_id,
-                redemption_id: r.redemption_id.unwrap_or_default(),
-                issued_at: Timestamp(r.issued_at.unwrap_or_default()),
-            }
+        .map(|(discount, r)| MemberCoupon {
+            coupon: CouponSummary::new(
+                r.code,
+                r.expires_at.map(Timestamp),
+                discount,
+                r.min_order_minor,
+                store_currency,
+                lang,
+            ),
+            reward_id: r.reward_id,
+            redemption_id: r.redemption_id.unwrap_or_default(),
+            issued_at: Timestamp(r.issued_at.unwrap_or_default()),
         })
         .collect();
     Reply::json(200, &MemberCoupons { coupons })
