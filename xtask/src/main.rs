@@ -94,6 +94,8 @@ fn test(args: &[String]) -> Result {
     let t = tools::ensure_all(e2e)?;
     let step = |name: &str| eprintln!("\nxtask: ── {name} ──");
 
+    step("npm lock file (as a fresh clone sees it)");
+    tools::check_npm_lock()?;
     step("rustfmt");
     run(cargo().args(["fmt", "--all", "--", "--check"]))?;
     step("clippy (host)");

@@ -152,20 +152,28 @@ pub fn dev() -> Result {
     build::all(&t)?;
     let state = root().join(".dev-state");
     migrate(&t, &state)?;
+    // Ctrl-C, SIGTERM and SIGHUP (ctrlc's `termination` feature) all land
+    // here, installed before wrangler starts so that no signal can end xtask
+    // and leave wrangler's process group (and workerd on :8787) behind.
+    let (tx, rx) = mpsc::channel();
+    ctrlc::set_handler(move || {
+        let _ = tx.send(());
+    })
+    .map_err(|e| e.to_string())?;
     let mut w = Wrangler::start(&t, 8787, &state, None)?;
+    if rx.try_recv().is_ok() {
+        eprintln!("\nxtask: stopping");
+        w.stop();
+        return Ok(());
+    }
     seed(8787)?;
     println!("\n  Loyalty Edge is running:");
     println!("    demo store   http://127.0.0.1:8787/");
     println!("    checkout     http://127.0.0.1:8787/checkout.html");
     println!("    API          http://127.0.0.1:8787/v1/health  (API key: dev-api-key)");
     println!("    widget       http://127.0.0.1:8787/widget/loyalty.js");
-    println!("  State lives in .dev-state/ and survives restarts. Ctrl-C stops.\n");
-    let (tx, rx) = mpsc::channel();
-    ctrlc::set_handler(move || {
-        let _ = tx.send(());
-    })
-    .map_err(|e| e.to_string())?;
-    // Wait for Ctrl-C; if wrangler dies on its own, report it.
+    println!("  State lives in .dev-state/ and survives restarts. Ctrl-C (or SIGTERM, SIGHUP) stops.\n");
+    // Wait for a stop signal; if wrangler dies on its own, report it.
     loop {
         if rx.recv_timeout(Duration::from_millis(500)).is_ok() {
             eprintln!("\nxtask: stopping");

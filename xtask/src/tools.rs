@@ -129,7 +129,9 @@ fn ensure_widget_nightly() -> Option<&'static str> {
 }
 
 /// npm packages from the committed package-lock.json, reinstalled only when
-/// the lock file changes.
+/// the lock file changes. `npm ci` installs exactly the lock file and refuses
+/// (loudly, before touching node_modules) when it and package.json disagree
+/// or when it lacks an entry, such as another platform's optional package.
 fn ensure_npm() -> Result<PathBuf> {
     let root = root();
     let lock = std::fs::read(root.join("package-lock.json")).map_err(|e| format!("package-lock.json: {e}"))?;
@@ -138,19 +140,26 @@ fn ensure_npm() -> Result<PathBuf> {
     let fresh = std::fs::read(&stamp).ok().as_deref() == Some(&lock[..]) && node_bin.join("wrangler").exists();
     if !fresh {
         eprintln!("xtask: installing npm packages from package-lock.json");
-        // Not `npm ci`: the registry reachable here serves workerd's Linux
-        // builds only, and `npm ci` insists on lock entries for the other
-        // platforms' optional packages. `npm install` installs exactly the
-        // locked versions; we check that it left the lock file untouched.
-        run(Command::new("npm").args(["install", "--no-audit", "--no-fund"]).current_dir(&root))?;
-        let after = std::fs::read(root.join("package-lock.json")).map_err(|e| e.to_string())?;
-        if after != lock {
-            std::fs::write(root.join("package-lock.json"), &lock).map_err(|e| e.to_string())?;
-            return Err("npm wanted to change package-lock.json; update it deliberately with `npm install`".into());
-        }
+        run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&root)).map_err(|e| {
+            format!("{e}\n  package-lock.json does not match package.json; update it deliberately with `npm install`")
+        })?;
         std::fs::write(&stamp, &lock).map_err(|e| e.to_string())?;
     }
     Ok(node_bin)
+}
+
+/// Checks that `npm ci` accepts the committed package.json and lock file as
+/// a fresh machine would see them: in an empty folder, without installing.
+/// node_modules being up to date here proves nothing about a clean clone.
+pub fn check_npm_lock() -> Result {
+    let dir = root().join("target/tools/npm-lock-check");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    for f in ["package.json", "package-lock.json"] {
+        std::fs::copy(root().join(f), dir.join(f)).map_err(|e| format!("{f}: {e}"))?;
+    }
+    run(Command::new("npm").args(["ci", "--dry-run", "--ignore-scripts", "--no-audit", "--no-fund"]).current_dir(&dir))
+        .map_err(|e| format!("{e}\n  `npm ci` refuses the committed package-lock.json: a fresh machine cannot install"))
 }
 
 /// Debian's Chromium for the browser tests.
