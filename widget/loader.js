@@ -10,7 +10,6 @@
 // and the stylesheet into one classic script (esbuild, IIFE), so the only
 // global is `window.LoyaltyEdge`, and the glue's exports this file does
 // not import are dropped, with the wasm exports only they called.
-import { request } from './browser.js';
 import init, { identify, logout, mount, refresh } from './loyalty.js';
 import LOYALTY_CSS from './style.css';
 
@@ -59,8 +58,10 @@ import LOYALTY_CSS from './style.css';
   var lang = data.lang || document.documentElement.lang || 'en';
   var earlyToken = token;
   var early = ['/v1/program'].concat(token ? ['/v1/me', '/v1/me/rewards'] : []).map(function (path) {
-    // The same request the widget would send (browser.js).
-    var response = request(api + path, 'GET', lang, path === '/v1/program' ? undefined : token);
+    // The same request the widget would send (src/api.rs).
+    var headers = { 'Accept-Language': lang };
+    if (path !== '/v1/program') headers.Authorization = 'Bearer ' + token;
+    var response = fetch(api + path, { headers: headers });
     response.catch(function () {}); // the widget reports it where it reads it
     return [path, response];
   });

@@ -56,6 +56,7 @@ pub fn normalize(code: &str) -> Option<String> {
 
 /// Why a code does not apply (`reason` of `POST /v1/coupons/validate`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum InvalidReason {
     /// No such issued code.
@@ -74,6 +75,7 @@ pub enum InvalidReason {
 
 /// The discount as checkout applies it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Discount {
     /// The reward kind (`fixed_amount_discount`, …).
     pub kind: RewardKind,

@@ -487,6 +487,43 @@ impl<'de> Deserialize<'de> for Eligibility {
     }
 }
 
+/// Any-of groups of all-of conditions, as the contract writes them; the
+/// value's type depends on the attribute and operator, which the parser
+/// checks ([`Eligibility::parse`]).
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Eligibility {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Eligibility".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "conditions": {
+                        "type": "array",
+                        "minItems": 1,
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "attribute": {"enum": ["enrolled_at", "tags", "tier", "lifetime_earned", "birthday", "email"]},
+                                "operator": {"enum": ["equals", "not_equals", "between", "greater_than", "less_than", "contains_all", "contains_any", "contains_none"]},
+                                "value": {}
+                            },
+                            "required": ["attribute", "operator", "value"],
+                            "additionalProperties": false
+                        }
+                    }
+                },
+                "required": ["conditions"],
+                "additionalProperties": false
+            }
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

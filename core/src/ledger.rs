@@ -25,6 +25,7 @@ use crate::timestamp::Timestamp;
 
 /// What caused a ledger entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EntryKind {
     /// Points earned (purchase or bonus event). Positive.
@@ -204,6 +205,7 @@ pub fn due_expirations(entries: &[Entry], now: Timestamp) -> Vec<DueExpiration> 
 /// Points that will expire, grouped by UTC day, soonest first. Only lots
 /// still holding points and not yet due are listed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Expiring {
     /// Points expiring that day.
     pub points: i64,

@@ -31,6 +31,8 @@ pub mod ids;
 pub mod lang;
 pub mod ledger;
 pub mod money;
+#[cfg(feature = "schema")]
+pub mod openapi;
 pub mod program;
 pub mod redemption;
 pub mod reward;

@@ -13,6 +13,7 @@ use crate::money;
 
 /// A whole loyalty program.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Program {
     /// Shown to shoppers, e.g. "Acme Rewards".
@@ -45,6 +46,7 @@ fn default_points_name() -> String {
 
 /// Earn rules.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EarnRules {
     /// Points for purchases.
@@ -57,6 +59,7 @@ pub struct EarnRules {
 /// `points` for every `per_amount_minor` spent, rounded down; e.g. 1 point
 /// per 100 cents. Tier multipliers apply on top.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PurchaseRule {
     /// Points earned per step.
@@ -67,6 +70,7 @@ pub struct PurchaseRule {
 
 /// A fixed bonus for an event, with an optional lifetime cap per member.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BonusRule {
     /// Which event earns it.
@@ -81,6 +85,7 @@ pub struct BonusRule {
 
 /// Non-purchase events that earn a fixed bonus.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum BonusEvent {
     /// Joining the program.
@@ -115,6 +120,7 @@ impl BonusEvent {
 /// One tier: reached at `threshold` (lifetime points or spend), with an earn
 /// multiplier in percent (100 = 1x, 150 = 1.5x; integers, never floats).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TierRule {
     /// Tier name, e.g. "Gold".
@@ -132,6 +138,7 @@ fn default_multiplier() -> u32 {
 
 /// What tier thresholds count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TierBasis {
     /// Points earned over the member's lifetime (net of refunds).

@@ -12,6 +12,7 @@ use crate::money::is_currency;
 
 /// What a reward gives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RewardKind {
     /// A fixed amount off (`discount.amount_minor` + `currency`).
@@ -38,6 +39,7 @@ impl RewardKind {
 
 /// The discount's parameters; which fields apply depends on the kind.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DiscountSpec {
     /// Fixed amount, minor units.
@@ -56,6 +58,7 @@ pub struct DiscountSpec {
 
 /// How coupon codes for this reward are made and what they require.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CouponPolicy {
     /// Prefix of generated codes (0 to 12 of `A-Z 0-9`).
@@ -81,6 +84,7 @@ impl Default for CouponPolicy {
 
 /// Redemption limits; `None` means unlimited.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Limits {
     /// Times one member may redeem it.
@@ -93,6 +97,7 @@ pub struct Limits {
 
 /// A reward, as stored and as served.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Reward {
     /// Its id (from the URL path when saved).

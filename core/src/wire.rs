@@ -10,11 +10,12 @@ use crate::coupon::{self, Discount, InvalidReason};
 use crate::lang::Lang;
 use crate::ledger::{EntryKind, Expiring};
 use crate::program::{Program, TierBasis};
-use crate::reward::Reward;
+use crate::reward::{Reward, RewardKind};
 use crate::timestamp::Timestamp;
 
 /// The error body every non-2xx answer carries.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ErrorBody {
     /// The error.
     pub error: ErrorDetail,
@@ -22,6 +23,7 @@ pub struct ErrorBody {
 
 /// Machine code and human message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ErrorDetail {
     /// Stable code, e.g. `insufficient_points`.
     pub code: String,
@@ -31,6 +33,7 @@ pub struct ErrorDetail {
 
 /// `GET /v1/program`: what a shopper may know about the program.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ProgramSummary {
     /// Program name.
     pub name: String,
@@ -48,13 +51,48 @@ pub struct ProgramSummary {
     pub pending_days: u32,
     /// Days until points expire, if they do.
     pub expiry_days: Option<u32>,
-    /// Active rewards shown to shoppers who are not signed in.
+    /// Active rewards shown to shoppers who are not signed in, as a
+    /// shopper sees them (no rule internals: this route is public).
     #[serde(default)]
-    pub rewards: Vec<Reward>,
+    pub rewards: Vec<RewardView>,
+}
+
+/// A reward as a shopper sees it: what it is and what it costs. The rule
+/// behind its eligibility, its limits and its coupon policy are the
+/// merchant's and stay on the server routes (a rule may name an e-mail or
+/// an internal tag); the verdict and its reason in words come beside it in
+/// [`RewardOffer`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct RewardView {
+    /// Its id.
+    pub reward_id: String,
+    /// Short name, e.g. "$5 off".
+    pub name: String,
+    /// Longer description.
+    #[serde(default)]
+    pub description: String,
+    /// What it gives.
+    pub kind: RewardKind,
+    /// Points it costs.
+    pub points_cost: i64,
+}
+
+impl From<&Reward> for RewardView {
+    fn from(r: &Reward) -> RewardView {
+        RewardView {
+            reward_id: r.reward_id.clone(),
+            name: r.name.clone(),
+            description: r.description.clone(),
+            kind: r.kind,
+            points_cost: r.points_cost,
+        }
+    }
 }
 
 /// One tier in the program summary.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TierSummary {
     /// Name.
     pub name: String,
@@ -92,6 +130,7 @@ impl ProgramSummary {
 
 /// `GET /v1/me`: a member's standing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct MemberSummary {
     /// The member.
     pub customer_id: String,
@@ -114,6 +153,7 @@ pub struct MemberSummary {
 
 /// The next tier.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NextTierSummary {
     /// Its name.
     pub name: String,
@@ -125,6 +165,7 @@ pub struct NextTierSummary {
 
 /// Pending points and when they become spendable.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PendingLot {
     /// Points.
     pub points: i64,
@@ -134,6 +175,7 @@ pub struct PendingLot {
 
 /// `GET /v1/members/{id}`: the summary plus the attributes rules read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct MemberDetail {
     /// Standing.
     #[serde(flatten)]
@@ -150,6 +192,7 @@ pub struct MemberDetail {
 
 /// `PATCH /v1/members/{id}`: attributes to set; absent fields stay, `null` clears.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MemberPatch {
     /// Tags (replaces the set).
@@ -157,12 +200,15 @@ pub struct MemberPatch {
     pub tags: Option<Vec<String>>,
     /// Enrolment date.
     #[serde(default, with = "double_option")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
     pub enrolled_at: Option<Option<String>>,
     /// Birthday.
     #[serde(default, with = "double_option")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
     pub birthday: Option<Option<String>>,
     /// E-mail.
     #[serde(default, with = "double_option")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
     pub email: Option<Option<String>>,
 }
 
@@ -179,11 +225,15 @@ mod double_option {
     }
 }
 
-/// One item of `GET /v1/me/rewards`.
+/// One reward labelled for one member: the whole [`Reward`] on the server
+/// route `GET /v1/members/{id}/rewards`, a [`RewardView`] on the shopper's
+/// `GET /v1/me/rewards` ([`ShopperOffers`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RewardOffer {
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(rename = "{R}Offer"))]
+pub struct RewardOffer<R = Reward> {
     /// The reward.
-    pub reward: Reward,
+    pub reward: R,
     /// Eligible (rules and limits).
     pub eligible: bool,
     /// Balance covers the cost.
@@ -195,15 +245,35 @@ pub struct RewardOffer {
     pub reason: Option<String>,
 }
 
+/// `GET /v1/members/{id}/rewards` ([`Reward`]) and, as [`ShopperOffers`],
 /// `GET /v1/me/rewards`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RewardOffers {
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(rename = "{R}Offers"))]
+pub struct RewardOffers<R = Reward> {
     /// The rewards the member may see.
-    pub rewards: Vec<RewardOffer>,
+    pub rewards: Vec<RewardOffer<R>>,
+}
+
+/// `GET /v1/me/rewards`: every active reward, as a shopper sees it.
+pub type ShopperOffers = RewardOffers<RewardView>;
+
+impl<R> RewardOffer<R> {
+    /// The same verdict about a different view of the reward.
+    pub fn map<S>(self, f: impl FnOnce(R) -> S) -> RewardOffer<S> {
+        RewardOffer {
+            reward: f(self.reward),
+            eligible: self.eligible,
+            affordable: self.affordable,
+            points_needed: self.points_needed,
+            reason: self.reason,
+        }
+    }
 }
 
 /// `POST …/redemptions` body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RedeemRequest {
     /// Which reward.
@@ -212,6 +282,7 @@ pub struct RedeemRequest {
 
 /// `POST …/redemptions` answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RedemptionReceipt {
     /// The redemption's id.
     pub redemption_id: String,
@@ -225,8 +296,44 @@ pub struct RedemptionReceipt {
     pub coupon: CouponSummary,
 }
 
+/// The `loyalty:redeemed` event's `detail`, which the widget sends to the
+/// host page: what a store needs to apply the code to its cart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct RedeemedEvent {
+    /// The code.
+    pub code: String,
+    /// The reward.
+    pub reward_id: String,
+    /// The redemption.
+    pub redemption_id: String,
+    /// What it gives.
+    pub discount: Discount,
+    /// When it expires.
+    pub expires_at: Option<Timestamp>,
+    /// Smallest order it applies to.
+    pub min_order_minor: i64,
+    /// What it gives in words ("$5.00 off").
+    pub offer: String,
+}
+
+impl From<&RedemptionReceipt> for RedeemedEvent {
+    fn from(r: &RedemptionReceipt) -> RedeemedEvent {
+        RedeemedEvent {
+            code: r.coupon.code.clone(),
+            reward_id: r.reward_id.clone(),
+            redemption_id: r.redemption_id.clone(),
+            discount: r.coupon.discount.clone(),
+            expires_at: r.coupon.expires_at,
+            min_order_minor: r.coupon.min_order_minor,
+            offer: r.coupon.offer.clone(),
+        }
+    }
+}
+
 /// A coupon as a shopper gets it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CouponSummary {
     /// The code.
     pub code: String,
@@ -281,6 +388,7 @@ impl CouponSummary {
 /// expired), newest first, so a shopper finds a code after the page that
 /// showed it is gone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct MemberCoupons {
     /// Newest first, at most 50.
     pub coupons: Vec<MemberCoupon>,
@@ -288,6 +396,7 @@ pub struct MemberCoupons {
 
 /// One of a member's codes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct MemberCoupon {
     /// The reward it was redeemed for.
     pub reward_id: String,
@@ -302,6 +411,7 @@ pub struct MemberCoupon {
 
 /// A ledger entry on the wire.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Transaction {
     /// Entry id.
     pub transaction_id: i64,
@@ -329,6 +439,7 @@ pub struct Transaction {
 
 /// A page of transactions, newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TransactionPage {
     /// Entries.
     pub transactions: Vec<Transaction>,
@@ -338,6 +449,7 @@ pub struct TransactionPage {
 
 /// `POST /v1/members/{id}/adjustments` body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AdjustmentRequest {
     /// Signed, non-zero.
@@ -348,6 +460,7 @@ pub struct AdjustmentRequest {
 
 /// Event types of `POST /v1/events`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EventType {
     /// A purchase (earns per the purchase rule).
@@ -364,6 +477,7 @@ pub enum EventType {
 
 /// `POST /v1/events` body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EventRequest {
     /// Event type.
@@ -391,6 +505,7 @@ pub struct EventRequest {
 
 /// `POST /v1/events` answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct EventReceipt {
     /// Event type.
     #[serde(rename = "type")]
@@ -412,6 +527,7 @@ pub struct EventReceipt {
 
 /// `POST /v1/orders/{order_id}/refunds` body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RefundRequest {
     /// Refunded amount, minor units.
@@ -420,6 +536,7 @@ pub struct RefundRequest {
 
 /// `POST /v1/orders/{order_id}/refunds` answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RefundReceipt {
     /// The order.
     pub order_id: String,
@@ -438,6 +555,7 @@ pub struct RefundReceipt {
 
 /// `POST /v1/coupons/validate` body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ValidateRequest {
     /// The code as typed.
@@ -455,6 +573,7 @@ pub struct ValidateRequest {
 
 /// `POST /v1/coupons/validate` answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ValidateResponse {
     /// Whether the code applies.
     pub valid: bool,
@@ -475,6 +594,7 @@ pub struct ValidateResponse {
 
 /// `POST /v1/coupons/{code}/redeem` body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CouponRedeemRequest {
     /// The order the coupon is used on.
@@ -483,6 +603,7 @@ pub struct CouponRedeemRequest {
 
 /// `POST /v1/coupons/{code}/redeem` answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CouponRedemption {
     /// The code.
     pub code: String,
@@ -500,6 +621,7 @@ pub struct CouponRedemption {
 
 /// `POST /v1/rewards/{id}/coupons` body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CouponPoolRequest {
     /// Pre-made codes.
@@ -508,6 +630,7 @@ pub struct CouponPoolRequest {
 
 /// Pool counts of a reward (`coupons_info`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CouponsInfo {
     /// Codes in the pool, issued or not.
     pub total: i64,
@@ -519,6 +642,7 @@ pub struct CouponsInfo {
 
 /// `GET /v1/rewards/{id}`: the reward plus its pool counts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RewardDetail {
     /// The reward.
     #[serde(flatten)]
@@ -527,8 +651,40 @@ pub struct RewardDetail {
     pub coupons_info: CouponsInfo,
 }
 
+/// `POST /v1/rewards/{id}/coupons` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct PoolAdded {
+    /// The reward.
+    pub reward_id: String,
+    /// Codes added to the pool.
+    pub added: i64,
+    /// Codes already known, not added again.
+    pub duplicates: Vec<String>,
+    /// The pool's counts after the upload.
+    pub coupons_info: CouponsInfo,
+}
+
+/// `GET /v1/health`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Health {
+    /// Always `ok` when the Worker answers.
+    pub status: HealthStatus,
+}
+
+/// The one health status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum HealthStatus {
+    /// Serving.
+    Ok,
+}
+
 /// `GET /v1/rewards`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RewardList {
     /// All rewards, active and inactive.
     pub rewards: Vec<Reward>,

@@ -34,6 +34,8 @@ mod snapshot;
 use web_sys::{Headers, Request, Response, ResponseInit};
 use worker::{event, Context, Env, Method, ScheduleContext, ScheduledEvent};
 
+use loyalty_core::wire::{Health, HealthStatus};
+
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::http::{Ctx, Reply};
@@ -145,7 +147,7 @@ async fn dispatch(ctx: &mut Ctx, route: Route<'_>) -> Result<Reply> {
     use Method::{Delete, Get, Patch, Post, Put};
     let m = ctx.method.clone();
     match (route, m) {
-        (Route::Health, Get) => Reply::json(200, &serde_json::json!({"status": "ok"})),
+        (Route::Health, Get) => Reply::json(200, &Health { status: HealthStatus::Ok }),
         (Route::OpenApi, Get) => Ok(Reply { status: 200, body: OPENAPI.to_owned() }),
         (Route::Program, Get) => program::get(ctx).await,
         (Route::Program, Put) => program::put(ctx).await,
@@ -158,7 +160,7 @@ async fn dispatch(ctx: &mut Ctx, route: Route<'_>) -> Result<Reply> {
         }
         (Route::MeRewards, Get) => {
             let (c, budget) = auth::customer(ctx)?;
-            auth::with_budget(budget, members::offers(ctx, &c.sub, false)).await
+            auth::with_budget(budget, members::shopper_offers(ctx, &c.sub)).await
         }
         (Route::MeRedemptions, Post) => {
             let (c, budget) = auth::customer(ctx)?;
@@ -188,7 +190,7 @@ async fn dispatch(ctx: &mut Ctx, route: Route<'_>) -> Result<Reply> {
             match (route, &ctx.method) {
                 (Route::Member(_), Get) => members::get(ctx, id).await,
                 (Route::Member(_), _) => members::patch(ctx, id).await,
-                (Route::MemberRewards(_), _) => members::offers(ctx, id, true).await,
+                (Route::MemberRewards(_), _) => members::eligible_offers(ctx, id).await,
                 (Route::MemberTransactions(_), _) => members::transactions(ctx, id).await,
                 (Route::MemberAdjustments(_), _) => members::adjust(ctx, id).await,
                 _ => redemptions::redeem(ctx, id, "server", auth::Budget::unlimited()).await,

@@ -9,7 +9,7 @@ use loyalty_core::redemption::{self, Usage};
 use loyalty_core::timestamp::{format_date, parse_date};
 use loyalty_core::wire::{
     AdjustmentRequest, MemberDetail, MemberPatch, MemberSummary, NextTierSummary, PendingLot, RewardOffer,
-    RewardOffers, Transaction, TransactionPage,
+    RewardOffers, RewardView, ShopperOffers, Transaction, TransactionPage,
 };
 use loyalty_core::{earn, tier, Lang, Timestamp};
 use serde::Deserialize;
@@ -348,9 +348,23 @@ pub async fn patch(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
     get(ctx, customer_id).await
 }
 
-/// `GET /v1/me/rewards` and `GET /v1/members/{id}/rewards`: each active
-/// reward labelled by core for this member. `only_eligible` filters.
-pub async fn offers(ctx: &mut Ctx, customer_id: &str, only_eligible: bool) -> Result<Reply> {
+/// `GET /v1/me/rewards`: every active reward labelled for the shopper, as
+/// a shopper sees it (no rule internals).
+pub async fn shopper_offers(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
+    let all = offers(ctx, customer_id, false).await?;
+    let rewards = all.rewards.into_iter().map(|o| o.map(|r| RewardView::from(&r))).collect();
+    Reply::json(200, &ShopperOffers { rewards })
+}
+
+/// `GET /v1/members/{id}/rewards`: the rewards this member is eligible
+/// for, whole.
+pub async fn eligible_offers(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
+    Reply::json(200, &offers(ctx, customer_id, true).await?)
+}
+
+/// Each active reward labelled by core for this member. `only_eligible`
+/// filters.
+async fn offers(ctx: &mut Ctx, customer_id: &str, only_eligible: bool) -> Result<RewardOffers> {
     let program = program::load(ctx).await.ok();
     let catalog = rewards::catalog(ctx).await?;
     let db = ctx.db()?;
@@ -386,7 +400,7 @@ pub async fn offers(ctx: &mut Ctx, customer_id: &str, only_eligible: bool) -> Re
         })
         .filter(|o| !only_eligible || o.eligible)
         .collect();
-    Reply::json(200, &RewardOffers { rewards })
+    Ok(RewardOffers { rewards })
 }
 
 #[derive(Deserialize)]

@@ -3,7 +3,7 @@
 use std::rc::Rc;
 
 use loyalty_core::program::Program;
-use loyalty_core::wire::ProgramSummary;
+use loyalty_core::wire::{ProgramSummary, RewardView};
 
 use crate::args;
 use crate::auth;
@@ -49,7 +49,8 @@ struct Body {
 pub async fn get(ctx: &mut Ctx) -> Result<Reply> {
     let program = load(ctx).await?;
     let mut summary = ProgramSummary::of(&program, ctx.lang());
-    summary.rewards = rewards::catalog(ctx).await?.iter().filter(|r| r.active && r.show_to_guests).cloned().collect();
+    summary.rewards =
+        rewards::catalog(ctx).await?.iter().filter(|r| r.active && r.show_to_guests).map(RewardView::from).collect();
     Reply::json(200, &summary)
 }
 

@@ -4,7 +4,7 @@
 use loyalty_core::coupon;
 use loyalty_core::ids::check_id;
 use loyalty_core::reward::Reward;
-use loyalty_core::wire::{CouponPoolRequest, CouponsInfo, RewardDetail, RewardList};
+use loyalty_core::wire::{CouponPoolRequest, CouponsInfo, PoolAdded, RewardDetail, RewardList};
 use std::rc::Rc;
 
 use serde::Deserialize;
@@ -150,14 +150,6 @@ pub async fn delete(ctx: &mut Ctx, reward_id: &str) -> Result<Reply> {
     Reply::json(200, &reward)
 }
 
-#[derive(serde::Serialize)]
-struct PoolAdded {
-    reward_id: String,
-    added: usize,
-    duplicates: Vec<String>,
-    coupons_info: CouponsInfo,
-}
-
 /// `POST /v1/rewards/{id}/coupons`: add pre-made codes to the pool.
 pub async fn add_pool(ctx: &mut Ctx, reward_id: &str) -> Result<Reply> {
     auth::server(ctx)?;
@@ -206,7 +198,12 @@ pub async fn add_pool(ctx: &mut Ctx, reward_id: &str) -> Result<Reply> {
     let coupons_info = pool_counts(&db, reward_id).await?;
     let reply = Reply::json(
         201,
-        &PoolAdded { reward_id: reward_id.into(), added: codes.len() - duplicates.len(), duplicates, coupons_info },
+        &PoolAdded {
+            reward_id: reward_id.into(),
+            added: (codes.len() - duplicates.len()) as i64,
+            duplicates,
+            coupons_info,
+        },
     )?;
     idempotency::complete(&key, &db, &reply).await?;
     Ok(reply)

@@ -243,3 +243,59 @@ test("a merchant's and the API's words are shown as written, never run as markup
     await api(w.base, 'DELETE', `/v1/rewards/${hostile.reward_id}`);
   }
 });
+
+test('the balance card shows pending points and the soonest expiry, as the API reports them', async () => {
+  const demo = JSON.parse(readFileSync(join(ROOT, 'edge/seed/program.json'), 'utf8'));
+  await seedProgram(w.base, { ...demo, pending_days: 14 });
+  try {
+    const customer = uid('pending');
+    await credit(w.base, customer, 300);
+    const order = await api(w.base, 'POST', '/v1/events', {
+      body: { type: 'purchase', order_id: uid('order'), customer_id: customer, amount_minor: 4200, currency: 'USD' },
+    });
+    assert.equal(order.status, 201, order.text);
+    const me = (await api(w.base, 'GET', `/v1/members/${customer}`)).json;
+    assert.equal(me.pending, 42, JSON.stringify(me));
+    assert.ok(me.expiring.length > 0, JSON.stringify(me));
+    const page = await b.context.newPage();
+    await page.goto(`${w.base}/?customer=${customer}`);
+    await page.getByRole('button', { name: /Rewards/ }).first().click();
+    await page.locator('.le-balance').filter({ hasText: '300' }).waitFor();
+    assert.equal(await page.locator('.le-pending').textContent(), '42 pending');
+    const soonest = me.expiring[0];
+    const year = new Date(soonest.expires_at).getUTCFullYear();
+    assert.match(
+      await page.locator('.le-expiring').textContent(),
+      new RegExp(`^${soonest.points} expire on [A-Z][a-z]{2} \\d{1,2}, ${year}$`)
+    );
+    await page.close();
+  } finally {
+    await seedProgram(w.base);
+  }
+});
+
+test('an answer that does not match the contract is an error with a retry, never a zero', async () => {
+  const customer = uid('garbled');
+  await credit(w.base, customer, 77);
+  const page = await b.context.newPage();
+  let garble = true;
+  // The API answers without a field the contract requires (as a Worker a
+  // version behind or ahead would).
+  await page.route('**/v1/me', async (route) => {
+    if (!garble) return route.continue();
+    const response = await route.fetch();
+    const body = await response.json();
+    delete body.pending;
+    await route.fulfill({ response, json: body });
+  });
+  await page.goto(`${w.base}/?customer=${customer}`);
+  await page.getByRole('button', { name: /Rewards/ }).first().click();
+  const error = page.locator('.le-error p').first();
+  await error.waitFor();
+  assert.equal(await error.textContent(), 'The rewards service sent an answer this page cannot read. Please try again.');
+  assert.equal(await page.locator('.le-balance').count(), 0, 'no balance is shown from an answer that did not decode');
+  garble = false;
+  await page.getByRole('button', { name: 'Try again' }).first().click();
+  await page.locator('.le-balance').filter({ hasText: '77' }).waitFor();
+  await page.close();
+});

@@ -32,9 +32,47 @@ describe('public routes', () => {
     assert.equal(r.json.currency, 'USD');
     assert.deepEqual(r.json.earn_rules.slice(0, 2), ['Earn 1 point for every $1.00 spent', 'Silver members earn 1.25x']);
     assert.deepEqual(r.json.tiers.map((t) => t.name), ['Bronze', 'Silver', 'Gold']);
-    assert.ok(r.json.rewards.every((x) => x.show_to_guests && x.active));
+    const all = (await api(w.base, 'GET', '/v1/rewards')).json.rewards;
+    const stored = (id) => all.find((x) => x.reward_id === id);
+    assert.ok(r.json.rewards.every((x) => stored(x.reward_id).show_to_guests && stored(x.reward_id).active));
     assert.ok(r.json.rewards.some((x) => x.reward_id === '5_OFF'));
     assert.ok(!r.json.rewards.some((x) => x.reward_id === 'GOLD_TOTE'), 'not shown to guests');
+  });
+
+  test("shopper-facing rewards carry what a shopper needs, never the merchant's rule, limits or coupon policy", async () => {
+    // A rule that names an e-mail and an internal tag is the merchant's business.
+    const id = uid('secret_rule');
+    const reward = {
+      name: 'Staff tote', description: 'For a few', kind: 'free_product', points_cost: 10, discount: { sku: 'TOTE' },
+      show_to_guests: true, coupon: { prefix: 'ZQXJ', expires_in_days: 7, min_order_minor: 1234 }, limits: { per_member: 1, total: 5 },
+      eligibility: [{ conditions: [{ attribute: 'email', operator: 'equals', value: 'ceo@shop.example' }] },
+        { conditions: [{ attribute: 'tags', operator: 'contains_any', value: ['internal-vip'] }] }],
+    };
+    assert.equal((await api(w.base, 'PUT', `/v1/rewards/${id}`, { body: reward })).status, 200);
+    try {
+      const view = ['reward_id', 'name', 'description', 'kind', 'points_cost'];
+      const program = await api(w.base, 'GET', '/v1/program', { auth: 'none' });
+      const publicView = program.json.rewards.find((x) => x.reward_id === id);
+      assert.deepEqual(Object.keys(publicView).sort(), [...view].sort());
+      const customer = uid('viewer');
+      const mine = await api(w.base, 'GET', '/v1/me/rewards', { auth: tokenFor(customer) });
+      assert.equal(mine.status, 200, mine.text);
+      const offer = mine.json.rewards.find((o) => o.reward.reward_id === id);
+      assert.deepEqual(Object.keys(offer.reward).sort(), [...view].sort());
+      assert.equal(offer.eligible, false);
+      assert.equal(typeof offer.reason, 'string');
+      for (const text of [program.text, mine.text]) {
+        // (A reason in words may name a tag: that is the verdict's explanation.)
+        for (const secret of ['ceo@shop.example', 'ZQXJ', 'min_order_minor', 'per_member', 'eligibility', 'limits', 'pool_only']) {
+          assert.ok(!text.includes(secret), `${secret} is not shown to shoppers`);
+        }
+      }
+      // The server routes keep the whole object.
+      const server = await api(w.base, 'GET', `/v1/rewards/${id}`);
+      assert.deepEqual(server.json.eligibility, reward.eligibility);
+    } finally {
+      await api(w.base, 'DELETE', `/v1/rewards/${id}`);
+    }
   });
 
   test('program summary: earn rules in the language asked for, money as its readers write it', async () => {

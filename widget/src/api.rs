@@ -1,75 +1,122 @@
-//! HTTP to the Loyalty Edge API. Errors keep the contract's code and
-//! message so the widget can show the API's own words.
-//!
-//! The requests themselves are sent and read by [`crate::browser::send`]
-//! (gloo-net, before web-sys, was dropped for the same reason: 1.5 KB
-//! gzip, measured 2026-11-22, 82.9 → 81.4 KB).
+//! HTTP to the Loyalty Edge API with gloo-net. Every answer is decoded
+//! into the `core::wire` type the Worker serialised, through
+//! serde-wasm-bindgen from the browser's own `JSON.parse` (so no JSON
+//! parser is linked into the wasm). An answer that does not decode is an
+//! error the shopper sees with a retry, never a zero.
 
-use wasm_bindgen::prelude::*;
+use gloo_net::http::{Request, RequestBuilder, Response};
+use loyalty_core::wire::{ErrorBody, ErrorDetail};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::browser;
-use crate::json::Json;
+/// An API refusal in the contract's terms (`insufficient_points`, …), or
+/// one of the widget's own: `network` (no answer), `invalid_response` (an
+/// answer that is not what the contract says).
+pub type ApiError = ErrorDetail;
 
-/// An API or network error.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiError {
-    /// Contract code (`insufficient_points`, …), or `network`.
-    pub code: String,
-    /// Human message.
-    pub message: String,
+fn error(code: &str, message: impl Into<String>) -> ApiError {
+    ErrorDetail { code: code.to_owned(), message: message.into() }
 }
 
-impl ApiError {
-    fn new(code: &str, message: String) -> ApiError {
-        ApiError { code: code.into(), message }
+/// Where requests go and how they are worded.
+#[derive(Clone, Debug)]
+pub struct Api {
+    /// The API's origin, without a trailing slash.
+    pub base: String,
+    /// `Accept-Language`, so the API words rules and reasons for the shopper.
+    pub lang: &'static str,
+}
+
+impl Api {
+    fn with_headers(&self, b: RequestBuilder, token: Option<&str>) -> RequestBuilder {
+        let b = b.header("Accept-Language", self.lang);
+        match token {
+            Some(t) => b.header("Authorization", &format!("Bearer {t}")),
+            None => b,
+        }
+    }
+
+    /// `GET path`, or, given `early`, the answer to the same request the
+    /// loader sent while the module downloaded (see `loader.js`).
+    pub async fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        early: Option<js_sys::Promise>,
+    ) -> Result<T, ApiError> {
+        let response = match early {
+            Some(early) => {
+                JsFuture::from(early).await.map(|r| Response::from(web_sys::Response::from(r))).map_err(|_| network())
+            }
+            None => self
+                .with_headers(Request::get(&format!("{}{path}", self.base)), token)
+                .send()
+                .await
+                .map_err(|_| network()),
+        }?;
+        decode(response).await
+    }
+
+    /// `POST path` with `body` as JSON and an `Idempotency-Key`.
+    pub async fn post<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: &B,
+        idempotency_key: &str,
+    ) -> Result<T, ApiError> {
+        let json = serde_wasm_bindgen::to_value(body)
+            .ok()
+            .and_then(|v| js_sys::JSON::stringify(&v).ok())
+            .ok_or_else(|| error("internal", "cannot encode the request"))?;
+        let request = self
+            .with_headers(Request::post(&format!("{}{path}", self.base)), token)
+            .header("Content-Type", "application/json")
+            .header("Idempotency-Key", idempotency_key)
+            .body(JsValue::from(json))
+            .map_err(|_| error("internal", "cannot build the request"))?;
+        decode(request.send().await.map_err(|_| network())?).await
     }
 }
 
-/// A request on its way: the browser sent it when it was made, whether
-/// or not anyone awaits it yet, so two made one after the other are in
-/// flight together. It resolves to `[status, parsed body or null]`.
-pub struct Pending(js_sys::Promise);
+/// The browser's own message ("Failed to fetch") says nothing more to a
+/// shopper than the code does; the widget words `network`.
+fn network() -> ApiError {
+    error("network", "network error")
+}
 
-impl Pending {
-    /// The answer's JSON body, or the error in the contract's terms.
-    pub async fn answer(self) -> Result<Json, ApiError> {
-        // The browser's own message ("Failed to fetch") says nothing more
-        // to a shopper than the code does; the widget words `network`.
-        let Ok(answer) = JsFuture::from(self.0).await else {
-            return Err(ApiError::new("network", "network error".into()));
-        };
-        let answer = js_sys::Array::from(&answer);
-        let status = answer.get(0).as_f64().unwrap_or(0.0) as i64;
-        let body = Json(answer.get(1));
-        let error = body.get("error");
-        if (200..300).contains(&status) && !body.is_null() {
-            Ok(body)
-        } else if !error.is_null() {
-            Err(ApiError::new(&error.str("code"), error.str("message")))
-        } else {
-            // As an i64, like every figure the widget writes: one integer
-            // formatter linked rather than two.
-            Err(ApiError::new("internal", ["HTTP ", &status.to_string()].concat()))
+/// A 2xx answer decoded as `T`; any other, its error body.
+async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
+    let status = response.status();
+    let raw = web_sys::Response::from(response);
+    let body = match raw.json() {
+        Ok(parsing) => JsFuture::from(parsing).await.ok(),
+        Err(_) => None,
+    };
+    if (200..300).contains(&status) {
+        let body = body.ok_or_else(|| error("invalid_response", format!("HTTP {status} without a JSON body")))?;
+        serde_wasm_bindgen::from_value(body).map_err(|e| error("invalid_response", e.to_string()))
+    } else {
+        match body.map(serde_wasm_bindgen::from_value::<ErrorBody>) {
+            Some(Ok(body)) => Err(body.error),
+            _ => Err(error("internal", format!("HTTP {status}"))),
         }
     }
 }
 
-/// `GET base + path`, asking for words in `lang`; or, given `early`, the
-/// same request the loader sent before the module was ready (a
-/// `Promise<Response>`, see `loader.js`).
-pub fn get(base: &str, path: &str, token: Option<&str>, lang: &str, early: Option<js_sys::Promise>) -> Pending {
-    Pending(browser::send(&[base, path].concat(), "GET", lang, token, None, None, early))
-}
-
-/// `POST base + path` with a JSON body and an `Idempotency-Key`.
-pub fn post(base: &str, path: &str, token: Option<&str>, body: &JsValue, idempotency_key: &str, lang: &str) -> Pending {
-    let body = js_sys::JSON::stringify(body).map(String::from).ok();
-    Pending(browser::send(&[base, path].concat(), "POST", lang, token, Some(idempotency_key), body, None))
-}
-
-/// A fresh idempotency key: one per confirmation, so a double click or a
-/// network retry of the same confirmation cannot redeem twice.
+/// A fresh idempotency key (32 hex digits from the browser's CSPRNG): one
+/// per confirmation, so a double click or a network retry of the same
+/// confirmation cannot redeem twice.
 pub fn new_key() -> String {
-    browser::random_key()
+    let mut bytes = [0u8; 16];
+    let filled = web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .is_some_and(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok());
+    if !filled {
+        // Never a fixed key: two confirmations would read as one retry.
+        bytes.iter_mut().for_each(|b| *b = (js_sys::Math::random() * 256.0) as u8);
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -2,74 +2,65 @@
 //! tier with a progress bar to the next one.
 
 use leptos::prelude::*;
+use loyalty_core::wire::{MemberSummary, ProgramSummary};
 
-use crate::json::Json;
-use crate::markup::Markup;
-use crate::model::{tier_threshold, Member};
 use crate::panel::loaded;
-use crate::state::{use_state, Load};
+use crate::state::use_state;
 use crate::text::{day, fill, number};
 
 /// Balance card.
 #[component]
 pub fn Balance() -> impl IntoView {
     let s = use_state();
-    loaded(s.me, "/v1/me", move |j| {
-        let program = match s.program.get() {
-            Load::Ready(p) => Some(p),
-            _ => None,
-        };
-        standing(Member::from(&j), program).into_any()
-    })
+    loaded(s.me, move || s.refresh(), move |m: &MemberSummary| standing(m.clone()))
 }
 
-fn standing(m: Member, program: Option<Json>) -> impl IntoView {
+/// How far `m` is from its next tier, in percent, with the caption that
+/// says so; the current tier's threshold comes from the program (0 until
+/// it has loaded).
+fn progress(m: &MemberSummary, current_tier: &str, program: Option<&ProgramSummary>) -> Option<(i64, i64)> {
+    let next = m.next_tier.as_ref()?;
+    let current = program.and_then(|p| p.tiers.iter().find(|t| t.name == current_tier)).map_or(0, |t| t.threshold);
+    let span = (next.threshold - current).max(1);
+    let done = (span - next.points_needed).clamp(0, span);
+    Some((done * 100 / span, next.points_needed))
+}
+
+fn standing(m: MemberSummary) -> impl IntoView {
     let s = use_state();
     let t = s.text;
-    let mut h = Markup::default();
-    h.el("p", "le-muted", t.balance)
-        .open("p", "le-points")
-        .el("span", "le-balance", &number(m.balance, t))
-        .text(" ")
-        .text(&s.unit(m.balance))
-        .close("p");
-    if m.pending > 0 {
-        h.el("p", "le-pending", &fill(t.pending, &[("n", &number(m.pending, t))]));
-    }
-    if let Some((points, at)) = m.expiring {
-        h.el("p", "le-expiring", &fill(t.expiring, &[("n", &number(points, t)), ("date", &day(&at, t))]));
-    }
-    if let Some(name) = m.tier {
-        let current = program.as_ref().map_or(0, |p| tier_threshold(p, &name));
-        let (percent, caption) = match &m.next_tier {
-            Some(n) => {
-                let span = (n.threshold - current).max(1);
-                let done = (span - n.points_needed).clamp(0, span);
-                (done * 100 / span, fill(t.to_next_tier, &[("n", &number(n.points_needed, t)), ("name", &n.name)]))
+    let pending = (m.pending > 0).then(|| fill(t.pending, &[("n", &number(m.pending, t))]));
+    let expiring =
+        m.expiring.first().map(|e| fill(t.expiring, &[("n", &number(e.points, t)), ("date", &day(e.expires_at, t))]));
+    let tier = m.tier.clone().map(|name| {
+        let (percent, caption) = match s.program.with(|p| progress(&m, &name, p.ready())) {
+            Some((percent, needed)) => {
+                let next = m.next_tier.as_ref().map_or("", |n| n.name.as_str());
+                (percent, fill(t.to_next_tier, &[("n", &number(needed, t)), ("name", next)]))
             }
             None => (100, t.top_tier.to_owned()),
         };
-        let percent = percent.to_string();
-        h.open("div", "le-tier")
-            .open("p", "")
-            .el("strong", "", &fill(t.tier, &[("name", &name)]))
-            .close("p")
-            .open_with(
-                "div",
-                &[
-                    ("class", "le-bar"),
-                    ("role", "progressbar"),
-                    ("aria-valuemin", "0"),
-                    ("aria-valuemax", "100"),
-                    ("aria-valuenow", &percent),
-                    ("aria-label", &caption),
-                ],
-            )
-            .open_with("div", &[("class", "le-fill"), ("style", &["width:", &percent, "%"].concat())])
-            .close("div")
-            .close("div")
-            .el("p", "le-muted", &caption)
-            .close("div");
+        view! {
+            <div class="le-tier">
+                <p><strong>{fill(t.tier, &[("name", &name)])}</strong></p>
+                <div class="le-bar" role="progressbar" aria-valuemin="0" aria-valuemax="100"
+                    aria-valuenow=percent aria-label=caption.clone()>
+                    <div class="le-fill" style:width=format!("{percent}%")></div>
+                </div>
+                <p class="le-muted">{caption}</p>
+            </div>
+        }
+    });
+    let balance = m.balance;
+    view! {
+        <div class="le-card">
+            <p class="le-muted">{t.balance}</p>
+            <p class="le-points">
+                <span class="le-balance">{number(balance, t)}</span>" "{move || s.unit(balance)}
+            </p>
+            {pending.map(|p| view! { <p class="le-pending">{p}</p> })}
+            {expiring.map(|e| view! { <p class="le-expiring">{e}</p> })}
+            {tier}
+        </div>
     }
-    h.show("le-card")
 }

@@ -2,11 +2,10 @@
 //! shown to guests, and a prompt to sign in.
 
 use leptos::prelude::*;
+use loyalty_core::wire::ProgramSummary;
 
-use crate::markup::Markup;
-use crate::model::Reward;
 use crate::panel::loaded;
-use crate::rewards::reward_head;
+use crate::rewards::RewardHead;
 use crate::state::use_state;
 
 /// Guest view.
@@ -14,25 +13,34 @@ use crate::state::use_state;
 pub fn Guest() -> impl IntoView {
     let s = use_state();
     let t = s.text;
-    let mut h = Markup::default();
-    h.open("p", "").el("strong", "", t.guest_title).close("p").el("p", "le-muted le-signin", t.guest_prompt);
     view! {
-        {h.show("le-card")}
-        {loaded(s.program, "/v1/program", move |j| {
-            let mut h = Markup::default();
-            h.el("h3", "", t.how_to_earn).open("ul", "le-earn");
-            for rule in j.list("earn_rules") {
-                h.el("li", "", &rule.0.as_string().unwrap_or_default());
+        <div class="le-card">
+            <p><strong>{t.guest_title}</strong></p>
+            <p class="le-muted le-signin">{t.guest_prompt}</p>
+        </div>
+        {loaded(s.program, move || s.load_program(), move |p: &ProgramSummary| {
+            // Both lists are built whole with each answer (see `loaded`):
+            // a plain iterator, as Leptos does static lists; `<For>`'s
+            // keyed diffing would have nothing to keep.
+            let rules = p.earn_rules.iter().map(|rule| view! { <li>{rule.clone()}</li> }).collect_view();
+            let rewards = p
+                .rewards
+                .iter()
+                .map(|r| {
+                    view! {
+                        <li class="le-reward" data-reward-id=r.reward_id.clone()>
+                            <RewardHead name=r.name.clone() cost=r.points_cost/>
+                            <p class="le-muted">{r.description.clone()}</p>
+                        </li>
+                    }
+                })
+                .collect_view();
+            view! {
+                <h3>{t.how_to_earn}</h3>
+                <ul class="le-earn">{rules}</ul>
+                <h3>{t.rewards}</h3>
+                <ul class="le-rewards">{rewards}</ul>
             }
-            h.close("ul").el("h3", "", t.rewards).open("ul", "le-rewards");
-            for r in j.list("rewards") {
-                let r = Reward::from(&r);
-                h.open_with("li", &[("class", "le-reward"), ("data-reward-id", &r.id)]);
-                reward_head(&mut h, &r);
-                h.el("p", "le-muted", &r.description).close("li");
-            }
-            h.close("ul");
-            h.show("").into_any()
         })}
     }
 }

@@ -2,86 +2,86 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use loyalty_core::wire::TransactionPage;
 
-use crate::api;
-use crate::json::{object, Json};
-use crate::listen::click;
-use crate::markup::Markup;
-use crate::model::Txn;
 use crate::panel::loaded;
-use crate::state::{use_state, Load, State};
+use crate::state::{use_state, Load, State, HISTORY_PAGE};
 use crate::text::{day, number};
 
-const PATH: &str = "/v1/me/transactions?limit=20";
-
-/// History tab. Loaded when first shown; [`crate::state::State::refresh`]
-/// reloads it after a redemption.
+/// History tab. Loaded when first shown; [`State::refresh`] reloads it
+/// after a redemption.
 #[component]
 pub fn History() -> impl IntoView {
     let s = use_state();
-    if s.history.get_untracked() == Load::Loading {
-        s.load(s.history, PATH);
+    if s.history.with_untracked(|h| matches!(h, Load::Idle)) {
+        s.load_history(HISTORY_PAGE);
     }
     // A page being fetched: a second click must not append it twice.
-    // Read untracked only (see `announced` in panel.rs).
-    let fetching = RwSignal::new_local(false);
-    loaded(s.history, PATH, move |j| {
-        let txns = j.list("transactions");
-        if txns.is_empty() {
-            return Markup::of(s.text.no_history).show("le-muted").into_any();
-        }
-        let mut h = Markup::default();
-        h.open("ul", "le-history");
-        for t in txns {
-            let t = Txn::from(&t);
-            let plus = t.points > 0;
-            h.open("li", "le-txn")
-                .el("span", "", &t.description)
-                .el("span", "le-muted", &day(&t.created_at, s.text))
-                .el(
-                    "span",
-                    if plus { "le-delta le-plus" } else { "le-delta" },
-                    &[if plus { "+" } else { "" }, &number(t.points, s.text)].concat(),
-                )
-                .close("li");
-        }
-        h.close("ul");
-        // The last page has no button, and is the list's own view type.
-        let Some(cursor) = j.opt_str("next_cursor") else { return h.show("").into_any() };
-        h.with_button(
-            "le-secondary le-older",
-            s.text.older,
-            click(move |_| {
-                if !fetching.get_untracked() {
-                    fetching.set(true);
-                    append_older(s, j.clone(), &cursor, fetching);
-                }
-            }),
-        )
-    })
+    let fetching = StoredValue::new(false);
+    loaded(
+        s.history,
+        move || s.load_history(HISTORY_PAGE),
+        move |page: &TransactionPage| {
+            if page.transactions.is_empty() {
+                return view! { <p class="le-muted">{s.text.no_history}</p> }.into_any();
+            }
+            // Built whole with each answer (see `loaded`), older pages included.
+            let lines = page
+                .transactions
+                .iter()
+                .map(|t| {
+                    view! {
+                        <li class="le-txn">
+                            <span>{t.description.clone()}</span>
+                            <span class="le-muted">{day(t.created_at, s.text)}</span>
+                            <span class="le-delta" class:le-plus={t.points > 0}>
+                                {if t.points > 0 { "+" } else { "" }}{number(t.points, s.text)}
+                            </span>
+                        </li>
+                    }
+                })
+                .collect_view();
+            let shown = page.clone();
+            let older = page.next_cursor.clone().map(|cursor| {
+                let on_click = move |_| {
+                    if !fetching.get_value() {
+                        fetching.set_value(true);
+                        append_older(s, shown.clone(), &cursor, fetching);
+                    }
+                };
+                view! { <button class="le-secondary le-older" on:click=on_click>{s.text.older}</button> }
+            });
+            view! {
+                <ul class="le-history">{lines}</ul>
+                {older}
+            }
+            .into_any()
+        },
+    )
 }
 
 /// Fetches the page after `shown` (from the API's `next_cursor`) and puts
-/// both in the history slot as one answer, so the list stays one view and
-/// its next button asks for the page after that. A refresh (after a
-/// redemption) loads as many lines as are shown (see
-/// [`crate::state::State::refresh`]).
-fn append_older(s: State, shown: Json, cursor: &str, fetching: RwSignal<bool, LocalStorage>) {
+/// both in the history as one page, whose next cursor is the new one. A
+/// refresh (after a redemption) loads as many lines as are shown (see
+/// [`State::refresh`]).
+fn append_older(s: State, shown: TransactionPage, cursor: &str, fetching: StoredValue<bool>) {
     let token = s.token_untracked();
-    let path = [PATH, "&cursor=", &String::from(js_sys::encode_uri_component(cursor))].concat();
-    let pending = api::get(&s.api(), &path, token.as_deref(), s.text.locale, None);
+    let path = format!(
+        "/v1/me/transactions?limit={HISTORY_PAGE}&cursor={}",
+        String::from(js_sys::encode_uri_component(cursor))
+    );
     spawn_local(async move {
-        let r = pending.answer().await;
-        fetching.set(false);
+        let next = s.api().get::<TransactionPage>(&path, token.as_deref(), None).await;
+        fetching.set_value(false);
         if s.token_untracked() != token {
             return;
         }
-        match r {
+        match next {
             Ok(next) => {
-                let both = js_sys::Array::from(&shown.get("transactions").0)
-                    .concat(&js_sys::Array::from(&next.get("transactions").0));
-                let page = object(&[("transactions", both.into()), ("next_cursor", next.get("next_cursor").0)]);
-                s.history.set(Load::Ready(Json(page)));
+                let mut both = shown;
+                both.transactions.extend(next.transactions);
+                both.next_cursor = next.next_cursor;
+                s.history.set(Load::Ready(both));
             }
             Err(e) => s.fail(&e),
         }

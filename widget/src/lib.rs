@@ -3,31 +3,21 @@
 //! The storefront widget: Leptos (client-side rendering) compiled to wasm.
 //! `widget/loader.js` is the one `<script>` a store pastes; it creates a
 //! shadow root (so store CSS and widget CSS never meet), loads this module
-//! and calls [`mount`]. Everything the widget says about points and rewards
-//! comes from the API, which labels rewards with `loyalty-core`, the same
-//! code the Worker enforces.
+//! and calls [`mount`]. Every answer of the API is decoded into the
+//! `loyalty_core::wire` type the Worker serialised (serde through
+//! serde-wasm-bindgen, requests with gloo-net), and everything the widget
+//! says about points and rewards was computed by the Worker with
+//! `loyalty-core`: the widget only words it.
 //!
-//! Code map: [`state`] (what every component shares), [`api`] (HTTP),
-//! [`browser`] (the browser calls made through `widget/browser.js`),
-//! [`json`] and [`model`] (the API's answers, read without serde),
-//! [`text`] (all user-facing words, per language), [`markup`] (static
-//! blocks as escaped HTML), one module per component: [`panel`],
-//! [`balance`], [`rewards`], [`history`], [`guest`], and three directives
-//! the views use where Leptos's own forms cost more wasm: [`listen`]
-//! (event handlers), [`bind`] (attributes and texts that follow signals),
-//! [`focus`] (where keyboard focus goes).
+//! Code map: [`state`] (what every component shares, UI states as
+//! [`state::Load`]), [`api`] (HTTP and decoding), [`text`] (all
+//! user-facing words, per language), one module per component:
+//! [`panel`], [`balance`], [`rewards`], [`history`], [`guest`].
 
 mod api;
 mod balance;
-mod bind;
-mod browser;
-mod focus;
 mod guest;
 mod history;
-mod json;
-mod listen;
-mod markup;
-mod model;
 mod panel;
 mod rewards;
 mod state;
@@ -36,16 +26,7 @@ mod text;
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 
-use crate::json::Json;
-use crate::state::{Load, State};
-
-// talc, not std's dlmalloc: 1.7 KB gzip less for shoppers (measured
-// 2026-11-22), and made for single-threaded wasm. It only pays because
-// nothing else reaches dlmalloc any more (see widget/send_wrapper/PATCH.md);
-// before that, std's thread handle kept dlmalloc linked beside it.
-#[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
-#[global_allocator]
-static ALLOC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+use crate::state::State;
 
 /// Mounts the widget into `mount` (inside the shadow root of `host`), with
 /// the script tag's settings as read by the loader: the API origin (no
@@ -65,36 +46,33 @@ pub fn mount(
     early: js_sys::Map,
 ) {
     let handle = leptos::mount::mount_to(mount, move || {
-        State::new(&api, token, &lang, mode == "inline", host, early).install();
+        State::install(&api, token, &lang, mode == "inline", host, early);
         view! { <panel::Panel/> }
     });
     // The widget lives as long as the page.
     handle.forget();
 }
 
-fn with_state(f: impl FnOnce(State)) {
-    if let Some(s) = State::mounted() {
-        f(s);
-    }
-}
-
 /// Signs a shopper in (single-page storefronts call this after login).
 #[wasm_bindgen]
 pub fn identify(token: String) {
-    with_state(|s| s.sign_in(Some(token)));
+    if let Some(s) = State::mounted() {
+        s.sign_in(Some(token));
+    }
 }
 
 /// Signs the shopper out: the widget falls back to the guest view.
 #[wasm_bindgen]
 pub fn logout() {
-    with_state(|s| {
-        s.last_coupon.set(Load::Ready(Json::null()));
+    if let Some(s) = State::mounted() {
         s.sign_in(None);
-    });
+    }
 }
 
 /// Reloads the balance and rewards (e.g. after the store reports a purchase).
 #[wasm_bindgen]
 pub fn refresh() {
-    with_state(|s| s.refresh());
+    if let Some(s) = State::mounted() {
+        s.refresh();
+    }
 }

@@ -2,56 +2,58 @@
 //! read with [`use_state`]. Signals are `Copy`, so components take the
 //! state by value.
 //!
-//! Each API read lives in a [`Slot`]: a signal holding [`Load`]. A slot is
-//! set to `Loading` only when what it shows would be wrong (another
-//! shopper signed in); a refresh keeps the old figures on screen until the
-//! new ones arrive, as a shopper expects from a balance. Slots hold the
-//! parsed JSON, not decoded structs, so the reactive machinery is
-//! instantiated once for all of them (each `LocalResource<T>` and
-//! `Transition` cost kilobytes of wasm per `T`).
+//! Each API read lives in a signal of [`Load`]. A read is set to
+//! `Loading` only when what it shows would be wrong (another shopper
+//! signed in); a refresh keeps the old figures on screen until the new
+//! ones arrive, as a shopper expects from a balance.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use loyalty_core::program::points_name;
-use wasm_bindgen::{JsCast, JsValue};
+use loyalty_core::wire::{MemberSummary, ProgramSummary, RedemptionReceipt, ShopperOffers, TransactionPage};
+use serde::Serialize;
+use wasm_bindgen::JsCast;
 
-use crate::api::{self, ApiError};
-use crate::json::{object, Json};
+use crate::api::{Api, ApiError};
 use crate::text::{number, Text};
 
-/// One API read.
+/// One API read, as the shopper sees it.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Load {
-    /// Not answered yet.
+pub enum Load<T> {
+    /// Nothing to show: a guest has no balance, the history was never opened.
+    Idle,
+    /// Asked for, not answered yet.
     Loading,
-    /// The answer; `null` where a guest has nothing to show.
-    Ready(Json),
+    /// The answer.
+    Ready(T),
     /// The error, shown with a retry.
     Failed(ApiError),
 }
 
-impl From<Result<Json, ApiError>> for Load {
-    fn from(r: Result<Json, ApiError>) -> Load {
+impl<T> From<Result<T, ApiError>> for Load<T> {
+    fn from(r: Result<T, ApiError>) -> Load<T> {
         r.map_or_else(Load::Failed, Load::Ready)
     }
 }
 
-/// A signal holding one API read (JS values live on this thread only).
-///
-/// Every signal of the widget is made with `new_local`, not only these:
-/// the wasm has one thread anyway, and one storage kind instead of two
-/// leaves one copy of Leptos's signal code (0.15 KB gzip, measured
-/// 2026-11-22).
-pub type Slot = RwSignal<Load, LocalStorage>;
+impl<T> Load<T> {
+    /// The answer, if there is one.
+    pub fn ready(&self) -> Option<&T> {
+        match self {
+            Load::Ready(v) => Some(v),
+            _ => None,
+        }
+    }
+}
 
-/// What the page gave the widget, kept while it lives and never reacted
-/// to: in a thread-local beside the state, not in a `StoredValue` (whose
-/// arena code, for this one type, cost 0.3 KB gzip; measured 2026-11-22).
+/// How many history lines a page asks for.
+pub const HISTORY_PAGE: usize = 20;
+
+/// What the page gave the widget: JS values, which live on this thread
+/// only, so they are kept beside the state rather than in signals.
 struct Page {
-    /// API origin.
-    api: String,
     /// The element hosting the shadow root: DOM events go there.
     host: web_sys::HtmlElement,
     /// Requests the loader sent while the module downloaded (a `Map` of
@@ -63,34 +65,44 @@ struct Page {
 /// Shared state.
 #[derive(Clone, Copy)]
 pub struct State {
-    /// The shopper's token, empty for a guest; read and set through
-    /// [`State::token`] and [`State::sign_in`]. A `String` signal, not an
-    /// `Option<String>` one: the widget already has that type.
-    token: RwSignal<String, LocalStorage>,
+    /// The shopper's token; `None` for a guest.
+    token: RwSignal<Option<String>>,
+    /// Where requests go.
+    api: StoredValue<Api>,
     /// Words in the page's language.
     pub text: &'static Text,
     /// Panel always open (inline mode).
     pub inline: bool,
     /// Message for the ARIA live region.
-    pub live: RwSignal<String, LocalStorage>,
+    pub live: RwSignal<String>,
     /// `GET /v1/program` (public).
-    pub program: Slot,
-    /// `GET /v1/me`; `null` for a guest.
-    pub me: Slot,
-    /// `GET /v1/me/rewards`; `null` for a guest.
-    pub offers: Slot,
+    pub program: RwSignal<Load<ProgramSummary>>,
+    /// `GET /v1/me`; `Idle` for a guest.
+    pub me: RwSignal<Load<MemberSummary>>,
+    /// `GET /v1/me/rewards`; `Idle` for a guest.
+    pub offers: RwSignal<Load<ShopperOffers>>,
     /// `GET /v1/me/transactions`, loaded when the History tab shows.
-    pub history: Slot,
-    /// The latest redemption's answer, shown with its code until the
-    /// next one; `null` when there is none. Kept here, not in the reward's
-    /// card, because the card is rebuilt when the catalog reloads after
-    /// the redemption.
-    pub last_coupon: Slot,
+    pub history: RwSignal<Load<TransactionPage>>,
+    /// The latest redemption, shown with its code until the next one. Kept
+    /// here, not in the reward's card, because the card is rebuilt when
+    /// the catalog reloads after the redemption.
+    pub last_coupon: RwSignal<Option<RedemptionReceipt>>,
+    /// Set by a redemption, cleared by the coupon's Copy button as it takes
+    /// focus: a coupon shown again (the panel reopened) does not take it.
+    pub fresh_coupon: StoredValue<bool>,
+}
+
+thread_local! {
+    // The loader instantiates the module once per script tag and mounts it
+    // once, so a module instance holds exactly one widget: its state lives
+    // here, where the JS API (`LoyaltyEdge.*`) finds it too.
+    static MOUNTED: RefCell<Option<(State, Page)>> = const { RefCell::new(None) };
 }
 
 impl State {
-    /// Creates the state and starts the first loads.
-    pub fn new(
+    /// Creates the state, installs it for [`use_state`] and the JS API, and
+    /// starts the first loads.
+    pub fn install(
         api: &str,
         token: Option<String>,
         lang: &str,
@@ -98,91 +110,102 @@ impl State {
         host: web_sys::HtmlElement,
         early: js_sys::Map,
     ) -> State {
-        let loading = || RwSignal::new_local(Load::Loading);
+        let text = Text::for_lang(lang);
         let token = token.filter(|t| !t.is_empty());
-        PAGE.set(Some(Page { api: api.to_owned(), host, early: (token.clone(), early) }));
         let s = State {
-            token: RwSignal::new_local(token.clone().unwrap_or_default()),
-            text: Text::for_lang(lang),
+            token: RwSignal::new(token.clone()),
+            api: StoredValue::new(Api { base: api.to_owned(), lang: text.locale }),
+            text,
             inline,
-            live: RwSignal::new_local(String::new()),
-            program: loading(),
-            me: loading(),
-            offers: loading(),
-            history: loading(),
-            last_coupon: RwSignal::new_local(Load::Ready(Json::null())),
+            live: RwSignal::new(String::new()),
+            program: RwSignal::new(Load::Loading),
+            me: RwSignal::new(Load::Loading),
+            offers: RwSignal::new(Load::Loading),
+            history: RwSignal::new(Load::Idle),
+            last_coupon: RwSignal::new(None),
+            fresh_coupon: StoredValue::new(false),
         };
-        s.load(s.program, "/v1/program");
+        MOUNTED.set(Some((s, Page { host, early: (token, early) })));
+        s.load_program();
         // Another shopper (or none): forget the last one's figures, then
         // load. Reading `token` subscribes this effect to sign-in/out.
-        watch(move || {
-            let _ = s.token();
-            for slot in [s.me, s.offers, s.history] {
-                slot.set(Load::Loading);
-            }
-            s.last_coupon.set(Load::Ready(Json::null()));
+        Effect::new(move |_| {
+            s.token.track();
+            let signed_in = s.token_untracked().is_some();
+            s.me.set(if signed_in { Load::Loading } else { Load::Idle });
+            s.offers.set(if signed_in { Load::Loading } else { Load::Idle });
+            s.history.set(Load::Idle);
+            s.last_coupon.set(None);
             s.refresh();
         });
         s
     }
 
-    /// Loads `path` into `slot`. Member paths read as `null` for a guest;
-    /// an answer for a token that is no longer current is dropped.
-    pub fn load(&self, slot: Slot, path: &str) {
+    /// The mounted widget's state; `None` before [`crate::mount`].
+    pub fn mounted() -> Option<State> {
+        MOUNTED.with_borrow(|m| m.as_ref().map(|(s, _)| *s))
+    }
+
+    /// Where requests go.
+    pub fn api(&self) -> Api {
+        self.api.get_value()
+    }
+
+    /// (Re)loads the public program summary.
+    pub fn load_program(&self) {
         let s = *self;
-        let member = path.starts_with("/v1/me");
-        let token = s.token_untracked();
-        if member && token.is_none() {
-            slot.set(Load::Ready(Json::null()));
-            return;
-        }
-        let pending = api::get(&s.api(), path, token.as_deref(), s.text.locale, s.take_early(path));
+        let early = s.take_early("/v1/program");
         spawn_local(async move {
-            let r = pending.answer().await;
-            if member && s.token_untracked() != token {
-                return;
-            }
-            slot.set(r.into());
+            s.program.set(s.api().get::<ProgramSummary>("/v1/program", None, early).await.into());
         });
     }
 
     /// Reloads what a redemption or a purchase changes. Balance and
     /// rewards are fetched together and shown together, so "you need N
-    /// more" never disagrees with the balance above it.
+    /// more" never disagrees with the balance above it. The history, once
+    /// shown, is reloaded with as many lines as are on screen (up to the
+    /// API's 100), so a refresh brings in what is new without taking back
+    /// the pages the shopper asked for.
     pub fn refresh(&self) {
         let s = *self;
-        let Some(token) = s.token_untracked() else {
-            for slot in [s.me, s.offers, s.history] {
-                slot.set(Load::Ready(Json::null()));
-            }
-            return;
-        };
-        // Both requests leave now, together; their answers are shown
-        // together.
-        let api = s.api();
-        let me = api::get(&api, "/v1/me", Some(&token), s.text.locale, s.take_early("/v1/me"));
-        let offers = api::get(&api, "/v1/me/rewards", Some(&token), s.text.locale, s.take_early("/v1/me/rewards"));
-        spawn_local(async move {
-            let (me, offers) = (me.answer().await, offers.answer().await);
-            if s.token_untracked().as_deref() != Some(&token) {
-                return;
-            }
-            for (slot, r) in [(s.me, me), (s.offers, offers)] {
-                slot.set(r.into());
-            }
-        });
-        // The history, once shown, as long as it is on screen (older pages
-        // included, up to the API's 100), so a refresh brings in what is
-        // new without taking back the pages the shopper asked for.
+        let Some(token) = s.token_untracked() else { return };
+        let (early_me, early_offers) = (s.take_early("/v1/me"), s.take_early("/v1/me/rewards"));
         let shown = s.history.with_untracked(|h| match h {
-            Load::Loading => None,
-            Load::Ready(j) => Some(j.list("transactions").len()),
-            Load::Failed(_) => Some(0),
+            Load::Idle => None,
+            Load::Ready(page) => Some(page.transactions.len()),
+            Load::Loading | Load::Failed(_) => Some(0),
+        });
+        spawn_local(async move {
+            let api = s.api();
+            let t = Some(token.as_str());
+            let (me, offers) = futures::join!(
+                api.get::<MemberSummary>("/v1/me", t, early_me),
+                api.get::<ShopperOffers>("/v1/me/rewards", t, early_offers)
+            );
+            if s.token_untracked().as_deref() == Some(&token) {
+                s.me.set(me.into());
+                s.offers.set(offers.into());
+            }
         });
         if let Some(shown) = shown {
-            let limit = shown.clamp(20, 100) as i64;
-            s.load(s.history, &["/v1/me/transactions?limit=", &limit.to_string()].concat());
+            s.load_history(shown.clamp(HISTORY_PAGE, 100));
         }
+    }
+
+    /// Loads the newest `limit` history lines.
+    pub fn load_history(&self, limit: usize) {
+        let s = *self;
+        let Some(token) = s.token_untracked() else { return };
+        if s.history.with_untracked(|h| matches!(h, Load::Idle | Load::Failed(_))) {
+            s.history.set(Load::Loading);
+        }
+        spawn_local(async move {
+            let page =
+                s.api().get::<TransactionPage>(&format!("/v1/me/transactions?limit={limit}"), Some(&token), None).await;
+            if s.token_untracked().as_deref() == Some(&token) {
+                s.history.set(page.into());
+            }
+        });
     }
 
     /// The loader's early request for `path`, once, and only while the
@@ -190,72 +213,62 @@ impl State {
     /// they are all dropped.
     fn take_early(&self, path: &str) -> Option<js_sys::Promise> {
         let current = self.token_untracked();
-        page(|Page { early: (token, early), .. }| {
+        MOUNTED.with_borrow_mut(|m| {
+            let (_, Page { early: (token, early), .. }) = m.as_mut()?;
             if *token != current {
                 early.clear();
             }
-            let path = JsValue::from_str(path);
+            let path = wasm_bindgen::JsValue::from_str(path);
             let found = early.get(&path).dyn_into::<js_sys::Promise>().ok();
             early.delete(&path);
             found
         })
-        .flatten()
     }
 
     /// The program's name for `n` points ("points", "Star"), in the
     /// singular or plural core picks; "points" until the program has
     /// loaded. A tracked read, so a reactive view that shows it follows.
     pub fn unit(&self, n: i64) -> String {
-        let name = self.program_str("points_name");
-        points_name(name.as_deref().unwrap_or("points"), n, self.text.lang).to_owned()
-    }
-
-    /// A text field of the program (tracked); `None` until it has loaded.
-    pub fn program_str(&self, key: &str) -> Option<String> {
-        self.program.with(|p| match p {
-            Load::Ready(p) => p.opt_str(key),
-            _ => None,
+        self.program.with(|p| {
+            let name = p.ready().map_or("points", |p| p.points_name.as_str());
+            points_name(name, n, self.text.lang).to_owned()
         })
     }
 
     /// `n` points in the shopper's words: "1,200 points", "1 Star".
     pub fn points(&self, n: i64) -> String {
-        [&number(n, self.text), " ", &self.unit(n)].concat()
+        format!("{} {}", number(n, self.text), self.unit(n))
     }
 
     /// The shopper's token (tracked); `None` for a guest.
     pub fn token(&self) -> Option<String> {
-        Some(self.token.get()).filter(|t| !t.is_empty())
+        self.token.get()
     }
 
     /// The shopper's token, read without subscribing to it.
     pub fn token_untracked(&self) -> Option<String> {
-        untrack(|| self.token())
+        self.token.get_untracked()
     }
 
     /// Signs a shopper in, or out with `None` (or an empty token).
     pub fn sign_in(&self, token: Option<String>) {
-        self.token.set(token.unwrap_or_default());
+        self.token.set(token.filter(|t| !t.is_empty()));
     }
 
-    /// The API's origin.
-    pub fn api(&self) -> String {
-        page(|p| p.api.clone()).unwrap_or_default()
-    }
-
-    /// Focuses the element `selector` finds in the widget's shadow root
-    /// (see [`crate::focus`]).
-    pub fn focus(&self, selector: &str) {
-        if let Some(h) = host() {
-            crate::browser::focus_in(&h, selector);
-        }
-    }
-
-    /// Sends a DOM event to the host page (`loyalty:ready`, …); it bubbles
-    /// out of the shadow root.
-    pub fn emit(&self, name: &str, detail: &JsValue) {
-        if let Some(h) = host() {
-            crate::browser::emit(&h, name, detail);
+    /// Sends a DOM event to the host page (`loyalty:ready`, …) with a core
+    /// type as its `detail`; it bubbles out of the shadow root. The host is
+    /// taken out of the thread-local first: the page's listeners run inside
+    /// `dispatchEvent` and may call back into the widget.
+    pub fn emit(&self, name: &str, detail: &impl Serialize) {
+        let Some(host) = MOUNTED.with_borrow(|m| m.as_ref().map(|(_, p)| p.host.clone())) else { return };
+        let detail =
+            detail.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or(wasm_bindgen::JsValue::NULL);
+        let init = web_sys::CustomEventInit::new();
+        init.set_bubbles(true);
+        init.set_composed(true);
+        init.set_detail(&detail);
+        if let Ok(event) = web_sys::CustomEvent::new_with_event_init_dict(name, &init) {
+            let _ = host.dispatch_event(&event);
         }
     }
 
@@ -269,58 +282,8 @@ impl State {
         if e.code != "network" {
             self.refresh();
         }
-        let detail = object(&[("code", e.code.as_str().into()), ("message", e.message.as_str().into())]);
-        self.emit("loyalty:error", &detail);
+        self.emit("loyalty:error", e);
     }
-}
-
-thread_local! {
-    // The loader instantiates the module once per script tag and mounts it
-    // once, so a module instance holds exactly one widget: its state lives
-    // here, where the JS API (`LoyaltyEdge.*`) finds it too. Not in
-    // Leptos's context: that is a map keyed by type, and its code cost
-    // 1.3 KB gzip for the one value the widget puts there (measured
-    // 2026-11-22).
-    static MOUNTED: Cell<Option<State>> = const { Cell::new(None) };
-    static PAGE: RefCell<Option<Page>> = const { RefCell::new(None) };
-}
-
-/// `f` on what the page gave the widget; `None` before [`State::new`].
-/// `f` must not call back into the page: a host page's listener may call
-/// `LoyaltyEdge.refresh()`, which comes back here (see [`host`]).
-fn page<R>(f: impl FnOnce(&mut Page) -> R) -> Option<R> {
-    PAGE.with_borrow_mut(|p| p.as_mut().map(f))
-}
-
-/// The host element, taken out of [`PAGE`] before events are sent to it:
-/// the page's listeners run inside `dispatchEvent` and `focus`.
-fn host() -> Option<web_sys::HtmlElement> {
-    page(|p| p.host.clone())
-}
-
-impl State {
-    /// Makes this the state [`use_state`] returns.
-    pub fn install(self) {
-        MOUNTED.with(|m| m.set(Some(self)));
-    }
-
-    /// The mounted widget's state; `None` before [`crate::mount`].
-    pub fn mounted() -> Option<State> {
-        MOUNTED.with(Cell::get)
-    }
-}
-
-/// Runs `f` now and again each time a signal it read changes. Every
-/// effect of the widget goes through here, so Leptos's effect code is
-/// instantiated once for one boxed closure type rather than once per
-/// closure (0.3 KB gzip, measured 2026-11-22).
-pub fn watch(f: impl Fn() + 'static) {
-    watch_boxed(Box::new(f));
-}
-
-// Not generic, so its closure is one type whatever `watch` was given.
-fn watch_boxed(f: Box<dyn Fn()>) {
-    Effect::new(move |_| f());
 }
 
 /// The state, for a component: components exist only once the widget is

@@ -3,6 +3,9 @@
 //! use `{n}`, `{unit}`, `{points}`, `{name}`, `{date}` placeholders; `{unit}`
 //! is the program's own name for points ("Stars"), never a word of ours.
 
+use loyalty_core::Timestamp;
+use wasm_bindgen::JsValue;
+
 /// One language's words.
 pub struct Text {
     /// BCP 47 tag for dates and numbers, and the API's `Accept-Language`.
@@ -82,6 +85,7 @@ const EN: Text = Text {
         ("reward_unavailable", "This reward is no longer available."),
         ("unauthorized", "Your session has expired. Please sign in again."),
         ("network", "Could not reach the rewards service. Check your connection."),
+        ("invalid_response", "The rewards service sent an answer this page cannot read. Please try again."),
     ],
 };
 
@@ -124,15 +128,16 @@ const FR: Text = Text {
         ("reward_unavailable", "Cette récompense n'est plus disponible."),
         ("unauthorized", "Votre session a expiré. Veuillez vous reconnecter."),
         ("network", "Le service de fidélité est injoignable. Vérifiez votre connexion."),
+        (
+            "invalid_response",
+            "Le service de fidélité a envoyé une réponse illisible pour cette page. Veuillez réessayer.",
+        ),
     ],
 };
 
 impl Text {
-    /// The table for a language tag (`fr`, `fr-CA`, …); English otherwise.
-    ///
-    /// The primary subtag compared as bytes: `str::split` with a set of
-    /// separators linked a char-pattern searcher for this one call (0.14 KB
-    /// gzip, measured 2026-11-22).
+    /// The table for a language tag (`fr`, `fr-CA`, `fr_FR`, …) by its
+    /// primary subtag; English otherwise.
     pub fn for_lang(lang: &str) -> &'static Text {
         let tag = lang.as_bytes();
         let primary = tag.iter().position(|b| matches!(b, b'-' | b'_')).map_or(tag, |end| &tag[..end]);
@@ -150,11 +155,8 @@ impl Text {
 }
 
 /// Fills `{key}` placeholders in one pass, so a value that itself holds
-/// braces (a merchant's reward name) is never filled again. Unknown keys
-/// stay as written. By hand rather than `str::replace`, whose substring
-/// search cost 0.8 KB of the gzip; braces found by a plain byte scan,
-/// which is all these short texts need (`str::find`'s `memchr` was
-/// 0.15 KB more).
+/// braces (a merchant's reward name) is never filled again, which chained
+/// `str::replace` calls would do. Unknown keys stay as written.
 pub fn fill(template: &str, pairs: &[(&str, &str)]) -> String {
     // Braces are ASCII, so a byte index of one is a char boundary.
     let find = |s: &str, brace: u8| s.bytes().position(|b| b == brace);
@@ -187,10 +189,16 @@ pub fn number(n: i64, text: &Text) -> String {
     js_sys::Number::from(n as f64).to_locale_string(text.locale).into()
 }
 
-/// An RFC 3339 time as a date in the shopper's language ("Dec 22, 2026",
-/// "22 déc. 2026"), by the browser's `Intl`: no date library in the wasm.
-pub fn day(rfc3339: &str, text: &Text) -> String {
-    crate::browser::day(rfc3339, text.locale)
+/// An instant as a date in the shopper's language and time zone ("Dec 22,
+/// 2026", "22 déc. 2026"), by the browser's `Intl`: no date formatting in
+/// the wasm.
+pub fn day(at: Timestamp, text: &Text) -> String {
+    let date = js_sys::Date::new(&JsValue::from_f64(at.0 as f64 * 1000.0));
+    let options = js_sys::Object::new();
+    for (key, value) in [("year", "numeric"), ("month", "short"), ("day", "numeric")] {
+        let _ = js_sys::Reflect::set(&options, &key.into(), &value.into());
+    }
+    date.to_locale_date_string(text.locale, &options).into()
 }
 
 #[cfg(test)]

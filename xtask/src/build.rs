@@ -67,11 +67,8 @@ pub fn widget(t: &Tools) -> Result {
 
     let (glue, hooks) = link::drop_dispose_hooks(&read(&pkg.join("loyalty.js"))?);
     eprintln!("xtask: dropped {hooks} dispose hooks of classes the widget never constructs");
-    // The glue and the loader share one copy of the widget's browser calls.
-    let glue = link::share_snippet(&glue, "browser.js")?;
     write(&pkg.join("loyalty.js"), &glue)?;
     fs::copy(root.join("widget/loader.js"), pkg.join("loader.js")).map_err(|e| e.to_string())?;
-    fs::copy(root.join("widget/browser.js"), pkg.join("browser.js")).map_err(|e| e.to_string())?;
     run(t
         .node_tool("esbuild")
         .arg(root.join("widget/style.css"))

@@ -50,30 +50,6 @@ pub fn drop_dispose_hooks(glue: &str) -> (String, usize) {
     (kept.join("\n") + "\n", dropped)
 }
 
-/// wasm-bindgen copies a module the crate imports from
-/// (`#[wasm_bindgen(module = "/browser.js")]`) to
-/// `snippets/<crate>-<hash>/browser.js` and imports it from there. The
-/// loader imports the same module (its early requests are built there
-/// too), so the glue is pointed at `./<name>` beside it, where xtask puts
-/// the file: the bundler then sees one module, not two copies. Fails
-/// unless the glue imports `name` from exactly one snippet path.
-pub fn share_snippet(glue: &str, name: &str) -> Result<String> {
-    let suffix = format!("/{name}'");
-    let paths: Vec<&str> = glue
-        .match_indices("'./snippets/")
-        .filter_map(|(i, _)| {
-            let rest = &glue[i + 1..];
-            let end = rest.find('\'')?;
-            Some(&rest[..end + 1])
-        })
-        .filter(|p| p.ends_with(&suffix))
-        .collect();
-    match paths.as_slice() {
-        [path] => Ok(glue.replace(&format!("'{path}"), &format!("'./{name}'"))),
-        _ => Err(format!("the glue should import {name} from one snippet path, found {}", paths.len())),
-    }
-}
-
 /// The wasm exports the (unminified) bundle reads: each `wasm.NAME`, where
 /// `wasm` is the glue's `instance.exports`.
 pub fn exports_called(bundle: &str) -> Result<BTreeSet<String>> {
@@ -280,13 +256,6 @@ mod tests {
         let called = exports_called(BUNDLE).unwrap();
         assert_eq!(called.into_iter().collect::<Vec<_>>(), ["__wbindgen_malloc", "__wbindgen_start", "mount"]);
         assert!(exports_called("wasm.mount()").is_err(), "no `wasm = instance.exports`");
-    }
-
-    #[test]
-    fn points_the_glue_at_the_shared_snippet() {
-        let glue = "import { send } from './snippets/loyalty-widget-6c74/browser.js';\nlet x = 1;\n";
-        assert_eq!(share_snippet(glue, "browser.js").unwrap(), "import { send } from './browser.js';\nlet x = 1;\n");
-        assert!(share_snippet("let x = 1;", "browser.js").unwrap_err().contains("found 0"));
     }
 
     #[test]
