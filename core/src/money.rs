@@ -50,8 +50,8 @@ pub fn format(amount_minor: i64, currency: &str, lang: Lang) -> String {
     let sign = if amount_minor < 0 { "-" } else { "" };
     let (group, point) = if lang == Lang::Fr { ("\u{202f}", ",") } else { (",", ".") };
     // Built from pieces, not with `format!`: this was the widget's only
-    // use of Rust's formatting machinery, which is 1.4 KB gzip of every
-    // shopper's download (measured 2026-11-22).
+    // use of Rust's formatting machinery, which the widget would
+    // otherwise link for this alone.
     let mut number = grouped(a / scale, group);
     if digits > 0 {
         number.push_str(point);

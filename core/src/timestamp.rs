@@ -92,10 +92,12 @@ impl Timestamp {
             return "1970-01-01T00:00:00Z".to_owned();
         }
         let mut out = String::with_capacity(20);
-        let mut push = |n: i64, width: usize, after: char| {
-            let digits = n.to_string();
-            out.extend(std::iter::repeat_n('0', width.saturating_sub(digits.len())));
-            out.push_str(&digits);
+        // Zero-padded digits straight into `out`: no allocation per field
+        // (every receipt and balance on the Worker writes timestamps).
+        let mut push = |n: i64, width: u32, after: char| {
+            for place in (0..width).rev() {
+                out.push(char::from(b'0' + (n / 10i64.pow(place) % 10) as u8));
+            }
             out.push(after);
         };
         push(year, 4, '-');

@@ -3,9 +3,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 
-import { api, OUTPUT, startWorker, tokenFor } from '../harness.mjs';
+import { api, OUTPUT, ROOT, startWorker, tokenFor } from '../harness.mjs';
 
 let w;
 before(async () => {
@@ -44,6 +45,17 @@ test('the document covers every route of the contract', async () => {
   for (const [path, methods] of Object.entries(expected)) {
     for (const m of methods) assert.ok(doc.paths[path]?.[m], `${m.toUpperCase()} ${path} is documented`);
   }
+});
+
+test('the served document is the generated one and is valid OpenAPI 3.1', async () => {
+  const served = await api(w.base, 'GET', '/v1/openapi.json', { auth: 'none' });
+  const committed = readFileSync(join(ROOT, 'edge/openapi.json'), 'utf8');
+  assert.deepEqual(served.json, JSON.parse(committed));
+  const python = process.env.LOYALTY_PYTHON;
+  assert.ok(python, 'LOYALTY_PYTHON is set by `cargo xtask test`');
+  const r = spawnSync(python, ['-m', 'openapi_spec_validator', join(ROOT, 'edge/openapi.json')], { encoding: 'utf8' });
+  assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+  assert.match(r.stdout, /: OK$/m);
 });
 
 test('server routes conform, with the API key', () => {

@@ -265,10 +265,8 @@ fn first_render(t: &Tools, port: u16) -> Result<Value> {
 ///
 /// Why: `wrangler dev` emulates static assets with two JS workers (router
 /// and asset server) that run in front of *every* request in the same
-/// process, `run_worker_first` or not. Measured 2026-11-22 on `/v1/health`:
-/// 1.39 ms of workerd CPU per request with the block (a bare Rust Worker
-/// 0.98, the JS baseline 0.86 in the same run), 0.83 ms without (0.81 and
-/// 0.82); BENCHMARKS.md has the table. On
+/// process, `run_worker_first` or not: about 1.7 times the workerd CPU per
+/// request of the Worker alone (BENCHMARKS.md has the measurement). On
 /// Cloudflare that routing happens before the Worker, natively, and
 /// `run_worker_first` sends `/v1/*` straight to it; the baseline has no
 /// assets either. So the load figures compare Worker to Worker.
@@ -452,7 +450,10 @@ pub fn bench(args: &[String]) -> Result {
         ),
         ("redemption_p99_vs_insert_c1 <= 2.0", ratio("redeem_c1", "p99_ratio"), |v| v <= 2.0),
         ("balance_read_throughput_vs_select_c10 >= 0.80", ratio("me_c10", "throughput_ratio"), |v| v >= 0.80),
-        ("widget_transfer_gzip <= 50 KB", widget_gzip, |v| v <= 50.0 * 1024.0),
+        // Issue #17: at most 90 KB (below Smile.io's 105 and LoyaltyLion's
+        // 113), aiming at 64.
+        ("widget_transfer_gzip <= 90 KB", widget_gzip, |v| v <= 90.0 * 1024.0),
+        ("widget_transfer_gzip <= 64 KB (goal)", widget_gzip, |v| v <= 64.0 * 1024.0),
     ] {
         if let Some(v) = figure {
             goals.insert(goal.into(), Value::Bool(met(v)));

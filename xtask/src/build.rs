@@ -16,8 +16,8 @@ pub fn all(t: &Tools) -> Result {
 }
 
 /// The widget's whole dependency graph (Leptos, std) is optimized for
-/// size, not only our crate (`[profile.release.package.loyalty-widget]`):
-/// −1.3 KB gzip, measured 2026-11-22. The Worker keeps `s` from the
+/// size, not only our crate (`[profile.release.package.loyalty-widget]`),
+/// which measured smaller (BENCHMARKS.md). The Worker keeps `s` from the
 /// workspace profile.
 const WIDGET_OPT_LEVEL: &str = "z";
 
@@ -33,9 +33,8 @@ pub fn widget(t: &Tools) -> Result {
         Some(nightly) => {
             // std rebuilt with the widget's own profile; a panic becomes a
             // trap (it already aborted: `panic = "abort"`), so no message
-            // formatting, locations or `Debug` output reach the module.
-            // Measured (wasm, gzip -9): stable 101.0 KB; std rebuilt 98.0;
-            // panics as traps 86.4; no locations or `Debug` 85.5.
+            // formatting, locations or `Debug` output reach the module
+            // (BENCHMARKS.md, "Decisions in force", has the figures).
             // Its own target dir: std built this way must not be mixed
             // with the stable artefacts.
             let dir = root.join("target/widget-nightly");
@@ -90,21 +89,19 @@ pub fn widget(t: &Tools) -> Result {
     // What shoppers download is the gzip, not the raw bytes. Plain `-Oz`
     // made the raw module 15 % smaller but its gzip 5 % *larger* (inlining
     // single-caller functions breaks up the repetition gzip feeds on);
-    // without that inlining the gzip is 8 % smaller than `-Oz` (measured
-    // 2026-11-22: 110.8 → 101.6 KB).
+    // without that inlining the gzip is smaller than `-Oz`'s.
     //
     // Then the structured control flow is flattened and rebuilt by
     // binaryen's Relooper twice, each time optimized again: the rebuilt
-    // blocks nest less and repeat more, which the gzip feeds on (−0.36 KB,
-    // measured 2026-11-22, 45.83 → 45.47 KB; a second plain `-Oz` alone
-    // gave −0.1, a third nothing). Two seconds more of build.
+    // blocks nest less and repeat more, which the gzip feeds on. Two
+    // seconds more of build. BENCHMARKS.md has the figures of both.
     let names = output(
         t.node_tool("wasm-opt")
             .args(link::remove_exports_args(&exported, &called))
             .args(["-Oz", "--one-caller-inline-max-function-size=0", "--minify-imports-and-exports-and-modules"])
             .args(["--flatten", "--rereloop", "-Oz", "--flatten", "--rereloop", "-Oz", "-Oz"])
             // Debug info and the target-features section are for tools,
-            // not browsers: 0.1 KB gzip.
+            // not browsers.
             .args(["--strip-debug", "--strip-target-features"])
             .arg(pkg.join("loyalty_bg.wasm"))
             .arg("-o")

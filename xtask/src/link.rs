@@ -16,9 +16,8 @@
 //!   and export a one- or two-letter name and prints the mapping; the
 //!   bundle is renamed to match here.
 //!
-//! Measured on 2026-11-22 (gzip -9, KB of 1,024 bytes): the wasm 88.4 →
-//! 84.6 KB, the script 7.3 → 5.3 KB (the glue's classes and long names
-//! gone; no-modules glue before). What the streams left in the function
+//! Both still save bytes (BENCHMARKS.md, "Decisions in force", measures
+//! the widget without either and with each). What the streams left in the function
 //! table (their futures' poll functions) stays: wasm-opt keeps every
 //! function the table holds.
 //!

@@ -150,7 +150,10 @@ fn expect_ok(r: std::io::Result<(u16, String)>, what: &str) -> Result {
 pub fn dev() -> Result {
     let t = tools::ensure_all(false)?;
     build::all(&t)?;
-    let state = root().join(".dev-state");
+    // Another port and state folder only for the suite's test of stopping
+    // (tests/e2e/dev.test.mjs), which must not touch a developer's server.
+    let port: u16 = std::env::var("LOYALTY_DEV_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(8787);
+    let state = std::env::var_os("LOYALTY_DEV_STATE").map_or_else(|| root().join(".dev-state"), PathBuf::from);
     migrate(&t, &state)?;
     // Ctrl-C, SIGTERM and SIGHUP (ctrlc's `termination` feature) all land
     // here, installed before wrangler starts so that no signal can end xtask
@@ -160,19 +163,20 @@ pub fn dev() -> Result {
         let _ = tx.send(());
     })
     .map_err(|e| e.to_string())?;
-    let mut w = Wrangler::start(&t, 8787, &state, None)?;
+    let mut w = Wrangler::start(&t, port, &state, None)?;
     if rx.try_recv().is_ok() {
         eprintln!("\nxtask: stopping");
         w.stop();
         return Ok(());
     }
-    seed(8787)?;
+    seed(port)?;
+    let base = format!("http://127.0.0.1:{port}");
     println!("\n  Loyalty Edge is running:");
-    println!("    demo store   http://127.0.0.1:8787/");
-    println!("    checkout     http://127.0.0.1:8787/checkout.html");
-    println!("    API          http://127.0.0.1:8787/v1/health  (API key: dev-api-key)");
-    println!("    widget       http://127.0.0.1:8787/widget/loyalty.js");
-    println!("  State lives in .dev-state/ and survives restarts. Ctrl-C (or SIGTERM, SIGHUP) stops.\n");
+    println!("    demo store   {base}/");
+    println!("    checkout     {base}/checkout.html");
+    println!("    API          {base}/v1/health  (API key: dev-api-key)");
+    println!("    widget       {base}/widget/loyalty.js");
+    println!("  State lives in {} and survives restarts. Ctrl-C (or SIGTERM, SIGHUP) stops.\n", state.display());
     // Wait for a stop signal; if wrangler dies on its own, report it.
     loop {
         if rx.recv_timeout(Duration::from_millis(500)).is_ok() {

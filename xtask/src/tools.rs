@@ -9,10 +9,12 @@ use crate::{root, run, Result};
 const WORKER_BUILD: &str = "0.8.7";
 /// schemathesis, for checking the running Worker against its OpenAPI document.
 const SCHEMATHESIS: &str = "4.32.5";
+/// openapi-spec-validator, for checking that the generated document is valid OpenAPI 3.1.
+const SPEC_VALIDATOR: &str = "0.9.0";
 /// The toolchain the widget is built with. Only nightly can rebuild std for
 /// wasm32 with panics that trap without a message (no formatting machinery,
-/// no panic strings, no file names): 15 KB less gzip for every shopper
-/// (measured 2026-11-22 by `cargo xtask bench`: 108.7 → 93.8 KB). Pinned by date like any
+/// no panic strings, no file names): BENCHMARKS.md has what that saves
+/// every shopper. Pinned by date like any
 /// other tool; everything else builds with stable.
 pub const WIDGET_NIGHTLY: &str = "nightly-2026-10-30";
 
@@ -98,7 +100,7 @@ fn ensure_wasm_target() -> Result {
 
 /// The widget's pinned nightly with `rust-src`, installed if missing.
 /// Not fatal when rustup's download server is out of reach: the widget then
-/// builds with stable, works the same and is about 10 KB gzip larger, and xtask says so.
+/// builds with stable, works the same and is larger (BENCHMARKS.md), and xtask says so.
 fn ensure_widget_nightly() -> Option<&'static str> {
     let has_sources = || {
         Command::new("rustup")
@@ -123,7 +125,7 @@ fn ensure_widget_nightly() -> Option<&'static str> {
     }
     eprintln!(
         "xtask: WARNING: could not install {WIDGET_NIGHTLY}; building the widget with stable \
-         (it works the same but is about 10 KB gzip larger)"
+         (it works the same but is larger: see BENCHMARKS.md)"
     );
     None
 }
@@ -174,19 +176,20 @@ pub fn ensure_chromium() -> Result {
         .env("DEBIAN_FRONTEND", "noninteractive"))
 }
 
-/// A venv with schemathesis, under target/.
+/// A venv with schemathesis and openapi-spec-validator, under target/.
 fn ensure_schemathesis() -> Result<PathBuf> {
     let venv = root().join("target/tools/venv");
     let python = venv.join("bin/python");
-    let st = venv.join("bin/schemathesis");
-    let ok = Command::new(&st)
-        .arg("--version")
+    let pins = [format!("schemathesis=={SCHEMATHESIS}"), format!("openapi-spec-validator=={SPEC_VALIDATOR}")];
+    let installed = Command::new(&python)
+        .args(["-m", "pip", "freeze"])
         .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains(SCHEMATHESIS));
-    if !ok {
-        eprintln!("xtask: installing schemathesis {SCHEMATHESIS} into target/tools/venv");
+        .map(|o| String::from_utf8_lossy(&o.stdout).to_lowercase())
+        .unwrap_or_default();
+    if !pins.iter().all(|p| installed.lines().any(|l| l == p)) {
+        eprintln!("xtask: installing {} into target/tools/venv", pins.join(" "));
         run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
-        run(Command::new(&python).args(["-m", "pip", "install", "--quiet", &format!("schemathesis=={SCHEMATHESIS}")]))?;
+        run(Command::new(&python).args(["-m", "pip", "install", "--quiet"]).args(&pins))?;
     }
     Ok(python)
 }
