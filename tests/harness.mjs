@@ -82,6 +82,16 @@ export async function startWorker({ seed = true, vars = {}, program = null, stat
     });
     if (r.status !== 0) throw new Error(`d1 execute failed: ${r.stdout}\n${r.stderr}`);
   };
+  // Reads the local D1 the same way: the rows of one query.
+  w.queryDatabase = (sql) => {
+    const r = spawnSync(WRANGLER, ['d1', 'execute', 'loyalty', '--local', '--persist-to', dir, '--json', '--command', sql], {
+      cwd: join(ROOT, 'edge'),
+      env: ENV,
+      encoding: 'utf8',
+    });
+    if (r.status !== 0) throw new Error(`d1 execute failed: ${r.stdout}\n${r.stderr}`);
+    return JSON.parse(r.stdout)[0].results;
+  };
   return w;
 }
 

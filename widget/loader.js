@@ -23,6 +23,23 @@ import LOYALTY_CSS from './style.css';
   var api = (data.api || new URL(script.src).origin).replace(/\/+$/, '');
   var token = data.customerToken || undefined;
   var ready = false;
+  // The shopper's token and balance must not cross a network in clear: an
+  // `http:` API is refused except on this machine (development).
+  var target = null;
+  try {
+    target = new URL(api);
+  } catch (e) {
+    /* refused below */
+  }
+  var loopback = target && /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(target.hostname);
+  if (!target || !(target.protocol === 'https:' || (target.protocol === 'http:' && loopback))) {
+    var message = 'data-api must be an https: URL (http: only for localhost): ' + api;
+    if (window.console) console.error('Loyalty Edge: ' + message);
+    script.dispatchEvent(
+      new CustomEvent('loyalty:error', { bubbles: true, detail: { code: 'insecure_api', message: message } })
+    );
+    return;
+  }
   // Start downloading the module now, even if the page is still parsing
   // (the tag may sit in <head>); it is compiled once the page is ready.
   var download = fetch(base + 'loyalty_bg.wasm');

@@ -7,7 +7,7 @@ use loyalty_core::eligibility::MemberAttributes;
 use loyalty_core::redemption::{decide, offer, Usage};
 use loyalty_core::reward::Reward;
 use loyalty_core::timestamp::parse_date;
-use loyalty_core::token::{mint, verify, Claims};
+use loyalty_core::token::{mint, verify, Claims, TokenPolicy};
 use loyalty_core::Lang;
 use loyalty_core::Timestamp;
 
@@ -65,11 +65,22 @@ fn benches(c: &mut Criterion) {
         })
     });
 
-    let claims =
-        Claims { sub: "shopper-42".into(), exp: NOW.0 + 3600, iat: Some(NOW.0), nbf: None, email: None, name: None };
+    let claims = Claims {
+        sub: "shopper-42".into(),
+        exp: NOW.0 + 3600,
+        iat: Some(NOW.0),
+        nbf: None,
+        email: None,
+        name: None,
+        aud: None,
+        iss: None,
+    };
     let token = mint(&claims, b"a-widget-secret-of-realistic-length");
     c.bench_function("token: verify an HS256 customer token", |b| {
-        b.iter(|| verify(black_box(&token), b"a-widget-secret-of-realistic-length", NOW).expect("valid"))
+        b.iter(|| {
+            verify(black_box(&token), b"a-widget-secret-of-realistic-length", NOW, &TokenPolicy::default())
+                .expect("valid")
+        })
     });
 
     let reward = &rewards[2];

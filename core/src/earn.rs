@@ -52,6 +52,9 @@ pub fn purchase(
         return Err(Error::invalid("occurred_at", "must not be in the future"));
     }
     let points = purchase_points(&program.earn.purchase, amount_minor, multiplier_percent);
+    if points > crate::numbers::MAX_SAFE {
+        return Err(Error::invalid("amount_minor", "earns more points than a balance can hold (2^53 - 1)"));
+    }
     let available_at = occurred_at.plus_days(program.pending_days);
     Ok(PurchaseEarning { points, available_at, expires_at: expires_at(program, available_at) })
 }

@@ -31,6 +31,7 @@ pub mod ids;
 pub mod lang;
 pub mod ledger;
 pub mod money;
+pub mod numbers;
 #[cfg(feature = "schema")]
 pub mod openapi;
 pub mod program;

@@ -201,6 +201,9 @@ impl Program {
             if i > 0 && t.threshold <= self.tiers[i - 1].threshold {
                 bad(format!("tiers[{i}].threshold"), "thresholds must increase");
             }
+            if t.threshold > crate::numbers::MAX_SAFE {
+                bad(format!("tiers[{i}].threshold"), "must be at most 2^53 - 1");
+            }
             if !(100..=1000).contains(&t.multiplier_percent) {
                 bad(format!("tiers[{i}].multiplier_percent"), "must be 100 to 1000");
             }

@@ -168,8 +168,11 @@ impl Reward {
         let d = &self.discount;
         match self.kind {
             RewardKind::FixedAmountDiscount => {
-                if d.amount_minor.is_none_or(|a| a <= 0) {
-                    bad("discount.amount_minor", "a fixed_amount_discount needs a positive amount_minor");
+                if d.amount_minor.is_none_or(|a| a <= 0 || a > crate::numbers::MAX_SAFE) {
+                    bad(
+                        "discount.amount_minor",
+                        "a fixed_amount_discount needs a positive amount_minor (at most 2^53 - 1)",
+                    );
                 }
                 if !d.currency.as_deref().is_some_and(is_currency) {
                     bad("discount.currency", "a fixed_amount_discount needs an ISO 4217 currency");
@@ -203,8 +206,8 @@ impl Reward {
         if c.expires_in_days.is_some_and(|d| d == 0 || d > 3650) {
             bad("coupon.expires_in_days", "must be 1 to 3650, or null for no expiry");
         }
-        if c.min_order_minor < 0 {
-            bad("coupon.min_order_minor", "must not be negative");
+        if !(0..=crate::numbers::MAX_SAFE).contains(&c.min_order_minor) {
+            bad("coupon.min_order_minor", "must be 0 to 2^53 - 1");
         }
         if self.limits.per_member == Some(0) {
             bad("limits.per_member", "must be at least 1, or null for no limit");

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::coupon::{self, Discount, InvalidReason};
 use crate::lang::Lang;
 use crate::ledger::{EntryKind, Expiring};
+use crate::numbers;
 use crate::program::{Program, TierBasis};
 use crate::reward::{Reward, RewardKind};
 use crate::timestamp::Timestamp;
@@ -453,6 +454,8 @@ pub struct TransactionPage {
 #[serde(deny_unknown_fields)]
 pub struct AdjustmentRequest {
     /// Signed, non-zero.
+    #[serde(deserialize_with = "numbers::safe")]
+    #[cfg_attr(feature = "schema", schemars(range(min = -9_007_199_254_740_991i64, max = 9_007_199_254_740_991i64)))]
     pub points: i64,
     /// Why (shown in the member's history).
     pub reason: String,
@@ -489,7 +492,8 @@ pub struct EventRequest {
     #[serde(default)]
     pub order_id: Option<String>,
     /// Purchases: amount in minor units.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "numbers::safe_opt")]
+    #[cfg_attr(feature = "schema", schemars(range(min = -9_007_199_254_740_991i64, max = 9_007_199_254_740_991i64)))]
     pub amount_minor: Option<i64>,
     /// Purchases: currency.
     #[serde(default)]
@@ -531,6 +535,8 @@ pub struct EventReceipt {
 #[serde(deny_unknown_fields)]
 pub struct RefundRequest {
     /// Refunded amount, minor units.
+    #[serde(deserialize_with = "numbers::safe")]
+    #[cfg_attr(feature = "schema", schemars(range(min = -9_007_199_254_740_991i64, max = 9_007_199_254_740_991i64)))]
     pub amount_minor: i64,
 }
 
@@ -564,7 +570,8 @@ pub struct ValidateRequest {
     #[serde(default)]
     pub customer_id: Option<String>,
     /// The order amount.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "numbers::safe_opt")]
+    #[cfg_attr(feature = "schema", schemars(range(min = -9_007_199_254_740_991i64, max = 9_007_199_254_740_991i64)))]
     pub order_amount_minor: Option<i64>,
     /// The order currency.
     #[serde(default)]

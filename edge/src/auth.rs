@@ -37,7 +37,12 @@ pub fn authenticate(ctx: &Ctx) -> Result<Principal> {
         return Ok(Principal::Server);
     }
     if credential.contains('.') {
-        return Ok(Principal::Customer(token::verify(credential, config.widget_secret.as_bytes(), ctx.now)?));
+        return Ok(Principal::Customer(token::verify(
+            credential,
+            config.widget_secret.as_bytes(),
+            ctx.now,
+            &config.token_policy,
+        )?));
     }
     Err(Error::Unauthorized("invalid API key".into()))
 }

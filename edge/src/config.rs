@@ -1,6 +1,7 @@
 //! The Worker's settings, and its refusal to run with development secrets
 //! in production.
 
+use loyalty_core::token::TokenPolicy;
 use worker::Env;
 
 use crate::error::{Error, Result};
@@ -11,6 +12,10 @@ use crate::error::{Error, Result};
 pub const DEV_API_KEY: &str = "dev-api-key";
 /// See [`DEV_API_KEY`].
 pub const DEV_WIDGET_SECRET: &str = "dev-widget-secret";
+
+/// The shortest secret accepted outside development: 32 bytes, the length
+/// of the HMAC-SHA256 key a token is signed with.
+pub const MIN_SECRET_LEN: usize = 32;
 
 /// Settings read from the environment.
 #[derive(Debug, Clone)]
@@ -23,6 +28,10 @@ pub struct Config {
     pub development: bool,
     /// Origins allowed to call the shopper routes from a browser.
     pub allowed_origins: Vec<String>,
+    /// What customer tokens must be beyond their signature:
+    /// `LOYALTY_TOKEN_MAX_LIFETIME_SECS` (default a day),
+    /// `LOYALTY_TOKEN_AUDIENCE`, `LOYALTY_TOKEN_ISSUER`.
+    pub token_policy: TokenPolicy,
 }
 
 fn read(env: &Env, name: &str) -> Option<String> {
@@ -32,12 +41,18 @@ fn read(env: &Env, name: &str) -> Option<String> {
 impl Config {
     /// Reads and checks the settings.
     pub fn load(env: &Env) -> Result<Config> {
-        Config::check(
+        let mut config = Config::check(
             read(env, "LOYALTY_API_KEY"),
             read(env, "LOYALTY_WIDGET_SECRET"),
             read(env, "LOYALTY_ENV"),
             read(env, "LOYALTY_ALLOWED_ORIGINS"),
-        )
+        )?;
+        config.token_policy = token_policy(
+            read(env, "LOYALTY_TOKEN_MAX_LIFETIME_SECS"),
+            read(env, "LOYALTY_TOKEN_AUDIENCE"),
+            read(env, "LOYALTY_TOKEN_ISSUER"),
+        )?;
+        Ok(config)
     }
 
     /// The pure part of [`Config::load`].
@@ -68,6 +83,20 @@ impl Config {
                 }
                 _ => {}
             }
+            // Guessable or shared secrets are refused as the dev values are.
+            let (key, secret) = (api_key.as_deref().unwrap_or_default(), widget_secret.as_deref().unwrap_or_default());
+            for (name, value) in [("LOYALTY_API_KEY", key), ("LOYALTY_WIDGET_SECRET", secret)] {
+                if value.len() < MIN_SECRET_LEN {
+                    return Err(Error::Misconfigured(format!(
+                        "{name} is shorter than {MIN_SECRET_LEN} bytes: set a random one with `wrangler secret put {name}`"
+                    )));
+                }
+            }
+            if key == secret {
+                return Err(Error::Misconfigured(
+                    "LOYALTY_API_KEY and LOYALTY_WIDGET_SECRET are the same: whoever mints tokens could call the server API; set two different random values".into(),
+                ));
+            }
         }
         let allowed_origins = origins
             .unwrap_or_default()
@@ -82,6 +111,7 @@ impl Config {
             widget_secret: widget_secret.unwrap_or_else(|| DEV_WIDGET_SECRET.into()),
             development,
             allowed_origins,
+            token_policy: TokenPolicy::default(),
         })
     }
 
@@ -93,6 +123,25 @@ impl Config {
         }
         self.allowed_origins.iter().any(|o| o == origin).then(|| origin.to_owned())
     }
+}
+
+/// The token policy from its settings: a lifetime of 60 s to 30 days in
+/// whole seconds (default a day); an audience and an issuer, when set.
+pub fn token_policy(
+    max_lifetime: Option<String>,
+    audience: Option<String>,
+    issuer: Option<String>,
+) -> Result<TokenPolicy> {
+    let set = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    let max_lifetime_secs = match set(max_lifetime) {
+        None => TokenPolicy::default().max_lifetime_secs,
+        Some(text) => text.parse().ok().filter(|s| (60..=30 * 86_400).contains(s)).ok_or_else(|| {
+            Error::Misconfigured(format!(
+                "LOYALTY_TOKEN_MAX_LIFETIME_SECS must be whole seconds from 60 to 2592000 (30 days), not {text:?}"
+            ))
+        })?,
+    };
+    Ok(TokenPolicy { max_lifetime_secs, audience: set(audience), issuer: set(issuer) })
 }
 
 #[cfg(test)]
@@ -108,13 +157,42 @@ mod tests {
         assert!(Config::check(s(DEV_API_KEY), s("real"), None, None).is_err());
         assert!(Config::check(s("real"), s(DEV_WIDGET_SECRET), s("production"), None).is_err());
         assert!(Config::check(None, None, None, None).is_err());
-        assert!(Config::check(s("real-key"), s("real-secret"), None, None).is_ok());
+        assert!(Config::check(s(KEY), s(SECRET), None, None).is_ok());
         assert!(Config::check(s(DEV_API_KEY), s(DEV_WIDGET_SECRET), s("development"), None).is_ok());
+    }
+
+    const KEY: &str = "k3y-0123456789abcdef0123456789abcdef";
+    const SECRET: &str = "s3cret-0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn short_or_shared_secrets_outside_development_are_refused() {
+        let short = "x".repeat(MIN_SECRET_LEN - 1);
+        let e = Config::check(s(&short), s(SECRET), None, None).unwrap_err().to_string();
+        assert!(e.contains("LOYALTY_API_KEY is shorter than 32 bytes"), "{e}");
+        let e = Config::check(s(KEY), s(&short), s("production"), None).unwrap_err().to_string();
+        assert!(e.contains("LOYALTY_WIDGET_SECRET is shorter"), "{e}");
+        let e = Config::check(s(KEY), s(KEY), None, None).unwrap_err().to_string();
+        assert!(e.contains("are the same"), "{e}");
+        assert!(Config::check(s(&"x".repeat(MIN_SECRET_LEN)), s(SECRET), None, None).is_ok());
+    }
+
+    #[test]
+    fn token_policy_from_settings() {
+        assert_eq!(token_policy(None, None, None).unwrap(), TokenPolicy::default());
+        let p = token_policy(s("3600"), s("shop"), s(" https://shop.example ")).unwrap();
+        assert_eq!(
+            (p.max_lifetime_secs, p.audience.as_deref(), p.issuer.as_deref()),
+            (3600, Some("shop"), Some("https://shop.example"))
+        );
+        for bad in ["0", "59", "2592001", "a day", "-5"] {
+            assert!(token_policy(s(bad), None, None).is_err(), "{bad}");
+        }
+        assert_eq!(token_policy(s(""), s(""), None).unwrap(), TokenPolicy::default());
     }
 
     #[test]
     fn wildcard_origin_only_in_development() {
-        let c = Config::check(s("k"), s("w"), None, s("*, https://shop.example")).unwrap();
+        let c = Config::check(s(KEY), s(SECRET), None, s("*, https://shop.example")).unwrap();
         assert_eq!(c.cors_origin(Some("https://evil.example")), None);
         assert_eq!(c.cors_origin(Some("https://shop.example")).as_deref(), Some("https://shop.example"));
         let d = Config::check(None, None, s("development"), s("*")).unwrap();

@@ -88,6 +88,9 @@ pub enum Conflict {
     PoolEmpty,
     /// `stale_member`: the member changed since it was read.
     StaleMember,
+    /// `number_out_of_range`: a member's figure would pass ±(2^53 − 1)
+    /// (migration 0006); `try_batch` refuses it as a bad request.
+    NumberOutOfRange,
     /// Another request holds this request's Idempotency-Key: it reserved
     /// the key first (see `idempotency`); its answer is the answer.
     IdempotencyKeyTaken,
@@ -112,6 +115,8 @@ impl Conflict {
             Conflict::PoolEmpty
         } else if msg.contains("stale_member") {
             Conflict::StaleMember
+        } else if msg.contains("number_out_of_range") {
+            Conflict::NumberOutOfRange
         } else if let Some(i) = msg.find("constraint failed: ") {
             let rest = &msg[i + "constraint failed: ".len()..];
             if msg[..i].ends_with("UNIQUE ") || msg[..i].ends_with("PRIMARY KEY ") {
@@ -164,6 +169,10 @@ impl Db {
             Ok(r) => Ok(Ok(r)),
             Err(e) => match Conflict::classify(&e.to_string()) {
                 Conflict::Other(m) => Err(Error::Internal(format!("d1: {m}"))),
+                // No caller can do anything but refuse: refused here, once.
+                Conflict::NumberOutOfRange => {
+                    Err(Error::invalid("", "the request would take a stored figure past ±(2^53 - 1)"))
+                }
                 c => Ok(Err(c)),
             },
         }

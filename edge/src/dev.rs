@@ -29,15 +29,32 @@ struct TokenResponse {
     expires_at: loyalty_core::Timestamp,
 }
 
+/// Whether the request says its body is JSON (`application/json`, with or
+/// without parameters).
+pub fn is_json(ctx: &Ctx) -> bool {
+    ctx.header("content-type").is_some_and(|t| {
+        let media = t.split(';').next().unwrap_or_default().trim();
+        media.eq_ignore_ascii_case("application/json")
+    })
+}
+
 /// `POST /dev/token`: a customer token, as a storefront backend would mint.
 pub async fn token(ctx: &mut Ctx) -> Result<Reply> {
     let body = ctx.body().await?;
     let req: TokenRequest = parse_json(&body)?;
     check_id("customer_id", &req.customer_id)?;
-    let ttl = req.ttl_secs.unwrap_or(3600).clamp(-86_400, 86_400);
+    let ttl = req.ttl_secs.unwrap_or(3600).clamp(-86_400, ctx.config()?.token_policy.max_lifetime_secs);
     let exp = ctx.now.plus_secs(ttl);
-    let claims =
-        Claims { sub: req.customer_id, exp: exp.0, iat: Some(ctx.now.0), nbf: None, email: req.email, name: req.name };
+    let claims = Claims {
+        sub: req.customer_id,
+        exp: exp.0,
+        iat: Some(ctx.now.0),
+        nbf: None,
+        email: req.email,
+        name: req.name,
+        aud: None,
+        iss: None,
+    };
     let token = token::mint(&claims, ctx.config()?.widget_secret.as_bytes());
     Reply::json(200, &TokenResponse { token, expires_at: exp })
 }

@@ -64,10 +64,17 @@ pub fn key(ctx: &Ctx, principal: &str, body: &[u8]) -> Result<Option<Key>> {
         return Err(Error::invalid("Idempotency-Key", "must be 1 to 255 printable ASCII characters"));
     }
     Ok(Some(Key {
-        scope: format!("{principal} {} {}", ctx.method.as_ref(), ctx.path),
+        scope: scope(principal, ctx.method.as_ref(), &ctx.path),
         key,
         hash: Sha256::digest(body).iter().map(|b| format!("{b:02x}")).collect(),
     }))
+}
+
+/// Whose key it is and for which route: the path as the router reads it
+/// (a trailing slash names the same route, so it names the same scope; the
+/// query is not part of it, and no POST route reads one).
+fn scope(principal: &str, method: &str, path: &str) -> String {
+    format!("{principal} {method} {}", path.trim_end_matches('/'))
 }
 
 /// What the store holds for a key.
@@ -90,6 +97,24 @@ impl Found {
             }
         }
     }
+}
+
+/// Forgets every record older than a day, when no retry may replay it any
+/// more (the scheduled job): the table holds one day of requests, not all.
+pub async fn purge(db: &Db, now: i64) -> Result<()> {
+    db.stmt("DELETE FROM idempotency WHERE created_at <= ?", args![now - TTL_SECS])?.run().await?;
+    Ok(())
+}
+
+/// Gives up a key this request reserved and then did not use (it was
+/// refused, or failed, after the reservation): a retry with the same key
+/// may then go ahead instead of waiting a day for a request that is over.
+pub async fn release(key: &Option<Key>, db: &Db) -> Result<()> {
+    let Some(k) = key else { return Ok(()) };
+    db.stmt("DELETE FROM idempotency WHERE scope = ? AND key = ? AND status IS NULL", args![&k.scope, &k.key])?
+        .run()
+        .await?;
+    Ok(())
 }
 
 async fn lookup(db: &Db, k: &Key, now: i64) -> Result<Found> {
@@ -180,5 +205,19 @@ pub async fn complete(key: &Option<Key>, db: &Db, reply: &Reply) -> Result<()> {
     match key {
         Some(k) if (200..300).contains(&reply.status) => k.complete(db, reply).await,
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scope;
+
+    #[test]
+    fn a_trailing_slash_is_the_same_scope() {
+        let plain = scope("server", "POST", "/v1/members/alice/adjustments");
+        assert_eq!(scope("server", "POST", "/v1/members/alice/adjustments/"), plain);
+        assert_eq!(scope("server", "POST", "/v1/members/alice/adjustments//"), plain);
+        assert_ne!(scope("customer:alice", "POST", "/v1/members/alice/adjustments"), plain);
+        assert_ne!(scope("server", "POST", "/v1/members/bob/adjustments"), plain);
     }
 }

@@ -211,6 +211,12 @@ async fn dispatch(ctx: &mut Ctx, route: Route<'_>) -> Result<Reply> {
         (Route::DevToken | Route::DevCheckout(_), _) if !ctx.config()?.development => {
             Err(Error::NotFound("no such route".into()))
         }
+        // A page on another site can POST `text/plain` to a developer's
+        // local server without asking; `application/json` needs a CORS
+        // preflight, which these routes never allow.
+        (Route::DevToken | Route::DevCheckout(_), Post) if !dev::is_json(ctx) => {
+            Err(Error::invalid("Content-Type", "development routes take application/json"))
+        }
         (Route::DevToken, Post) => dev::token(ctx).await,
         (Route::DevCheckout(action), Post) => dev::checkout(ctx, action).await,
 
@@ -304,16 +310,27 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
 #[event(scheduled)]
 async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     let now = http::now();
-    let run = async {
-        let db = db::Db(env.d1("DB")?);
-        let activated = schedule::activate_pending(&db, now).await?;
-        let expired = schedule::expire_due(&db, now).await?;
-        Ok::<_, Error>((activated, expired))
-    };
-    match run.await {
-        Ok((a, e)) => log::scheduled(&event.cron(), a, e, None),
-        Err(e) => log::scheduled(&event.cron(), 0, 0, Some(&e.to_string())),
+    // Each step, and in expiry each member, runs whatever the others did:
+    // one that fails is logged and skipped, never the end of the job.
+    let mut errors = Vec::new();
+    let (mut activated, mut expired) = (0, 0);
+    match env.d1("DB").map(db::Db) {
+        Ok(db) => {
+            match schedule::activate_pending(&db, now).await {
+                Ok(n) => activated = n,
+                Err(e) => errors.push(format!("activation: {e}")),
+            }
+            match schedule::expire_due(&db, now, &mut errors).await {
+                Ok(n) => expired = n,
+                Err(e) => errors.push(format!("expiry: {e}")),
+            }
+            if let Err(e) = idempotency::purge(&db, now.0).await {
+                errors.push(format!("idempotency purge: {e}"));
+            }
+        }
+        Err(e) => errors.push(format!("D1: {e}")),
     }
+    log::scheduled(&event.cron(), activated, expired, &errors);
 }
 
 #[cfg(test)]

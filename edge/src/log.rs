@@ -25,11 +25,12 @@ pub fn request(method: &str, route: &str, status: u16, duration_ms: u64, member:
     }
 }
 
-/// Logs a scheduled run.
-pub fn scheduled(cron: &str, activated: usize, expired_members: usize, error: Option<&str>) {
+/// Logs a scheduled run: what each step did, and the errors of the steps
+/// and members it skipped.
+pub fn scheduled(cron: &str, activated: usize, expired_members: usize, errors: &[String]) {
     let line = serde_json::json!({
         "ts": crate::http::now().to_rfc3339(), "event": "scheduled", "cron": cron,
-        "activated": activated, "expired_members": expired_members, "error": error,
+        "activated": activated, "expired_members": expired_members, "errors": errors,
     });
     worker::console_log!("{line}");
 }

@@ -500,7 +500,7 @@ pub async fn transactions(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
 /// `POST /v1/members/{id}/adjustments`: a manual correction.
 pub async fn adjust(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
     let (req, raw): (AdjustmentRequest, _) = ctx.json().await?;
-    if req.points == 0 || req.points.abs() > 1_000_000_000 {
+    if req.points == 0 || req.points.unsigned_abs() > 1_000_000_000 {
         return Err(Error::invalid("points", "must be a non-zero integer within ±1000000000"));
     }
     if req.reason.trim().is_empty() || req.reason.len() > 500 {

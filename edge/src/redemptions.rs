@@ -72,23 +72,44 @@ pub async fn redeem(ctx: &mut Ctx, customer_id: &str, principal: &str, budget: B
         }
     }
 
-    // Read what the decision needs in one round trip (D1 is the truth for
-    // the reward here, not the KV snapshot), the Idempotency-Key's record
-    // with it, while the budget is checked; then decide in core.
+    let budget = budget.unwrap_or_else(Budget::unlimited);
+    let result = decide_and_write(ctx, &db, customer_id, &req.reward_id, &key, key_reserved, budget).await;
+    if key_reserved && result.is_err() {
+        // Refused (or failed) after the snapshot's batch reserved the key:
+        // give it back, or a retry would wait a day for a request that is over.
+        idempotency::release(&key, &db).await?;
+    }
+    result
+}
+
+/// Reads what the decision needs in one round trip (D1 is the truth for
+/// the reward here, not the KV snapshot), the Idempotency-Key's record with
+/// it unless this request already holds the key, while the budget is
+/// checked; then decides in core and writes.
+async fn decide_and_write(
+    ctx: &mut Ctx,
+    db: &Db,
+    customer_id: &str,
+    reward_id: &str,
+    key: &Option<idempotency::Key>,
+    key_reserved: bool,
+    budget: Budget,
+) -> Result<Reply> {
+    let now = ctx.now;
     let program = program::load(ctx).await.ok();
     let mut reads = vec![
-        members::member_stmt(&db, customer_id)?,
+        members::member_stmt(db, customer_id)?,
         db.stmt(
             "SELECT body, redeemed_count AS total,
                     (SELECT COUNT(*) FROM redemptions WHERE customer_id = ?1 AND reward_id = ?2) AS by_member
                FROM rewards WHERE reward_id = ?2",
-            args![customer_id, &req.reward_id],
+            args![customer_id, reward_id],
         )?,
     ];
-    if let (Some(k), false) = (&key, key_reserved) {
-        reads.push(k.lookup_stmt(&db, now.0)?);
+    if let (Some(k), false) = (key, key_reserved) {
+        reads.push(k.lookup_stmt(db, now.0)?);
     }
-    let res = auth::with_budget(budget.unwrap_or_else(Budget::unlimited), db.batch(reads)).await?;
+    let res = auth::with_budget(budget, db.batch(reads)).await?;
     if let Some(earlier) = key.as_ref().filter(|_| !key_reserved).map(|k| k.replay(&res, 2)).transpose()?.flatten() {
         return Ok(earlier);
     }
@@ -96,13 +117,13 @@ pub async fn redeem(ctx: &mut Ctx, customer_id: &str, principal: &str, budget: B
     let stored = rows::<RewardRow>(&res, 1)?
         .into_iter()
         .next()
-        .ok_or_else(|| Error::NotFound(format!("no reward {}", req.reward_id)))?;
+        .ok_or_else(|| Error::NotFound(format!("no reward {reward_id}")))?;
     let reward = rewards::parse(&stored.body)?;
     let usage = Usage { by_member: stored.by_member as u32, total: stored.total as u32 };
     redemption::decide(&reward, &member.attributes(program.as_deref()), member.balance, usage, now)
         .map_err(Error::refused)?;
-    let write = Write { customer_id, reward: &reward, key: &key, reserve_key: !key_reserved, expected_body: None, now };
-    write.run(ctx, &db).await?.ok_or_else(|| Error::Internal("redemption vanished".into()))
+    let write = Write { customer_id, reward: &reward, key, reserve_key: !key_reserved, expected_body: None, now };
+    write.run(ctx, db).await?.ok_or_else(|| Error::Internal("redemption vanished".into()))
 }
 
 /// One redemption's write: a single D1 batch that reserves the

@@ -2,6 +2,7 @@
 //! Both steps are idempotent: running the job twice changes nothing more.
 
 use loyalty_core::ledger;
+use loyalty_core::numbers::MAX_SAFE;
 use loyalty_core::Timestamp;
 use serde::Deserialize;
 
@@ -14,7 +15,9 @@ use crate::members;
 const MEMBERS_PER_RUN: i64 = 200;
 
 /// Moves due pending points into the ledger. `cause` = pending:<id> is
-/// UNIQUE, so a second run (or a racing one) cannot add them twice.
+/// UNIQUE, so a second run (or a racing one) cannot add them twice. A lot
+/// that would take its member past 2^53 - 1 (migration 0006) stays pending
+/// rather than stop the others' activation.
 pub async fn activate_pending(db: &Db, now: Timestamp) -> Result<usize> {
     let res = db
         .batch(vec![
@@ -24,10 +27,17 @@ pub async fn activate_pending(db: &Db, now: Timestamp) -> Result<usize> {
                         'Purchase ' || COALESCE(order_id, ''), 'pending:' || id
                    FROM pending_points p
                   WHERE available_at <= ?1 AND points > 0
-                    AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.cause = 'pending:' || p.id)",
+                    AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.cause = 'pending:' || p.id)
+                    AND NOT EXISTS (SELECT 1 FROM members m WHERE m.customer_id = p.customer_id
+                                       AND (m.balance > ?2 - p.points OR m.lifetime_earned > ?2 - p.points))",
+                args![now.0, MAX_SAFE],
+            )?,
+            db.stmt(
+                "DELETE FROM pending_points
+                  WHERE available_at <= ?
+                    AND (points <= 0 OR EXISTS (SELECT 1 FROM ledger l WHERE l.cause = 'pending:' || pending_points.id))",
                 args![now.0],
             )?,
-            db.stmt("DELETE FROM pending_points WHERE available_at <= ?", args![now.0])?,
         ])
         .await?;
     Ok(changes(&res, 0))
@@ -40,45 +50,57 @@ struct Due {
 
 /// Expires due lots, member by member. Each member's write is guarded by
 /// the version it was computed from; a member that changed meanwhile is
-/// left for the next run. Returns how many members were processed.
-pub async fn expire_due(db: &Db, now: Timestamp) -> Result<usize> {
+/// left for the next run. A member that cannot be processed is named in
+/// `errors` and skipped: the others still expire. Returns how many members
+/// were processed.
+pub async fn expire_due(db: &Db, now: Timestamp, errors: &mut Vec<String>) -> Result<usize> {
     let due: Vec<Due> = db
         .all(
             "SELECT DISTINCT customer_id FROM ledger l
               WHERE expires_at IS NOT NULL AND expires_at <= ? AND points > 0
                 AND NOT EXISTS (SELECT 1 FROM lot_closures c WHERE c.lot_id = l.id)
+              ORDER BY customer_id
               LIMIT ?",
             args![now.0, MEMBERS_PER_RUN],
         )
         .await?;
     let mut done = 0;
     for d in due {
-        let (st, lot_ids) = members::load_for_expiry(db, &d.customer_id, now).await?;
-        let expiring = ledger::due_expirations(&st.entries, now);
-        let mut stmts = Vec::new();
-        // Closures first: their guard compares the version read above, which
-        // the expire entries below will bump.
-        for &lot in &lot_ids {
-            let points = expiring.iter().find(|e| e.lot_id == lot).map_or(0, |e| e.points);
-            stmts.push(db.stmt(
-                "INSERT INTO lot_closures (lot_id, customer_id, expected_version, points, closed_at) VALUES (?, ?, ?, ?, ?)",
-                args![lot, &d.customer_id, st.row.version, points, now.0],
-            )?);
-        }
-        for e in expiring.iter().filter(|e| e.points > 0 && lot_ids.contains(&e.lot_id)) {
-            stmts.push(db.stmt(
-                "INSERT INTO ledger (customer_id, kind, points, created_at, lot_id, reason, cause) VALUES (?, 'expire', ?, ?, ?, ?, ?)",
-                args![&d.customer_id, -e.points, now.0, e.lot_id, "Points expired", format!("expire:{}", e.lot_id)],
-            )?);
-        }
-        if stmts.is_empty() {
-            continue;
-        }
-        match db.try_batch(stmts).await? {
-            Ok(_) => done += 1,
-            Err(Conflict::StaleMember | Conflict::Duplicate { .. } | Conflict::InsufficientPoints) => {}
-            Err(c) => return Err(crate::error::Error::Internal(format!("expiry: {c:?}"))),
+        match expire_member(db, &d.customer_id, now).await {
+            Ok(true) => done += 1,
+            Ok(false) => {}
+            Err(e) => errors.push(format!("expiry of {}: {e}", d.customer_id)),
         }
     }
     Ok(done)
+}
+
+/// Expires one member's due lots; whether anything was written.
+async fn expire_member(db: &Db, customer_id: &str, now: Timestamp) -> Result<bool> {
+    let (st, lot_ids) = members::load_for_expiry(db, customer_id, now).await?;
+    let expiring = ledger::due_expirations(&st.entries, now);
+    let mut stmts = Vec::new();
+    // Closures first: their guard compares the version read above, which
+    // the expire entries below will bump.
+    for &lot in &lot_ids {
+        let points = expiring.iter().find(|e| e.lot_id == lot).map_or(0, |e| e.points);
+        stmts.push(db.stmt(
+            "INSERT INTO lot_closures (lot_id, customer_id, expected_version, points, closed_at) VALUES (?, ?, ?, ?, ?)",
+            args![lot, customer_id, st.row.version, points, now.0],
+        )?);
+    }
+    for e in expiring.iter().filter(|e| e.points > 0 && lot_ids.contains(&e.lot_id)) {
+        stmts.push(db.stmt(
+            "INSERT INTO ledger (customer_id, kind, points, created_at, lot_id, reason, cause) VALUES (?, 'expire', ?, ?, ?, ?, ?)",
+            args![customer_id, -e.points, now.0, e.lot_id, "Points expired", format!("expire:{}", e.lot_id)],
+        )?);
+    }
+    if stmts.is_empty() {
+        return Ok(false);
+    }
+    match db.try_batch(stmts).await? {
+        Ok(_) => Ok(true),
+        Err(Conflict::StaleMember | Conflict::Duplicate { .. } | Conflict::InsufficientPoints) => Ok(false),
+        Err(c) => Err(crate::error::Error::Internal(format!("expiry: {c:?}"))),
+    }
 }

@@ -299,3 +299,23 @@ test('an answer that does not match the contract is an error with a retry, never
   await page.locator('.le-balance').filter({ hasText: '77' }).waitFor();
   await page.close();
 });
+
+test('the loader refuses an http: API outside this machine, before sending anything', async () => {
+  const page = await b.context.newPage();
+  const host = `<!doctype html><html lang="en"><body>
+    <script>window.errors = []; document.addEventListener('loyalty:error', (e) => window.errors.push(e.detail));</script>
+    <script src="/widget/loyalty.js" data-api="http://shop.example" data-customer-token="${tokenFor('plain')}"></script>
+    </body></html>`;
+  await page.route(`${w.base}/t/insecure.html`, (route) => route.fulfill({ contentType: 'text/html', body: host }));
+  const asked = [];
+  page.on('request', (r) => asked.push(r.url()));
+  await page.goto(`${w.base}/t/insecure.html`);
+  await page.waitForFunction(() => window.errors.length > 0);
+  const [error] = await page.evaluate(() => window.errors);
+  assert.equal(error.code, 'insecure_api');
+  assert.match(error.message, /https:/);
+  assert.deepEqual(asked.filter((u) => !u.startsWith(w.base)), [], 'nothing was sent to the http: API');
+  assert.equal(await page.locator('[data-loyalty-edge]').count(), 0, 'no widget was mounted');
+  assert.ok(!asked.some((u) => u.endsWith('loyalty_bg.wasm')), 'the module was not even fetched');
+  await page.close();
+});

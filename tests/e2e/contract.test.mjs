@@ -1,9 +1,11 @@
 // The wire contract of shared/API.md: routes, auth classes, error bodies,
 // limits. Every request goes to the real Worker on local workerd + D1.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { api, credit, mintToken, startWorker, tokenFor, uid } from '../harness.mjs';
+import { ROOT, api, credit, mintToken, seedProgram, startWorker, tokenFor, uid } from '../harness.mjs';
 
 let w;
 before(async () => {
@@ -131,6 +133,32 @@ describe('authentication', () => {
     assertError(await api(w.base, 'GET', '/v1/me', { auth: noExp }), 401, 'unauthorized');
   });
 
+  test('a token must have an object header, a bounded lifetime and no issue date ahead', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const me = (token) => api(w.base, 'GET', '/v1/me', { auth: token });
+    // Each is correctly signed with the widget secret.
+    const arrayHeader = mintToken({ sub: 'alice', exp: now + 600 }, { header: ['HS256', 'JWT'] });
+    assertError(await me(arrayHeader), 401, 'unauthorized');
+    assertError(await me(mintToken({ sub: 'alice', exp: now + 10 * 365 * 86400 })), 401, 'unauthorized');
+    assertError(await me(mintToken({ sub: 'alice', exp: 2 ** 53 - 1 })), 401, 'unauthorized');
+    assertError(await me(mintToken({ sub: 'alice', iat: now, exp: now + 86400 + 60 })), 401, 'unauthorized');
+    assertError(await me(mintToken({ sub: 'alice', iat: now + 3600, exp: now + 7200 })), 401, 'unauthorized');
+    // A day is the default longest lifetime.
+    const day = await me(mintToken({ sub: 'alice', iat: now, exp: now + 86400 }));
+    assert.equal(day.status, 200, day.text);
+  });
+
+  test('development routes take only application/json, which a page on another site cannot send without asking', async () => {
+    const post = (type) =>
+      fetch(`${w.base}/dev/token`, { method: 'POST', headers: { 'content-type': type }, body: JSON.stringify({ customer_id: 'dev-json' }) });
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+      const r = await post(type);
+      assert.equal(r.status, 400, type);
+      assert.equal((await r.json()).error.code, 'invalid_request');
+    }
+    assert.equal((await post('application/json; charset=utf-8')).status, 200);
+  });
+
   test('the wrong credential class is 403', async () => {
     assertError(await api(w.base, 'GET', '/v1/me'), 403, 'forbidden');
     assertError(await api(w.base, 'GET', '/v1/rewards', { auth: tokenFor('alice') }), 403, 'forbidden');
@@ -182,6 +210,44 @@ describe('validation and errors', () => {
       'invalid_request'
     );
     assertError(await api(w.base, 'GET', '/v1/me/transactions?limit=500', { auth: tokenFor('a') }), 400, 'invalid_request');
+  });
+
+  test('integers outside ±(2^53 - 1) are 400, and no request can make a stored figure leave that range', async () => {
+    const c = uid('numbers');
+    const adjust = (raw) => api(w.base, 'POST', `/v1/members/${c}/adjustments`, { raw });
+    for (const n of ['-9223372036854775808', '9223372036854775807', '9007199254740992', '-9007199254740992']) {
+      assertError(await adjust(`{"points": ${n}, "reason": "x"}`), 400, 'invalid_request');
+    }
+    const purchase = (amount) =>
+      api(w.base, 'POST', '/v1/events', {
+        raw: `{"type": "purchase", "order_id": "${uid('o')}", "customer_id": "${c}", "amount_minor": ${amount}, "currency": "USD"}`,
+      });
+    for (const amount of ['9223372036854775807', '9100000000000000']) {
+      assertError(await purchase(amount), 400, 'invalid_request');
+    }
+    for (const raw of ['{"code": "X", "order_amount_minor": 9223372036854775807}', '{"code": "X", "order_amount_minor": -9007199254740992}']) {
+      assertError(await api(w.base, 'POST', '/v1/coupons/validate', { raw }), 400, 'invalid_request');
+    }
+    assertError(await api(w.base, 'POST', `/v1/orders/${uid('o')}/refunds`, { raw: '{"amount_minor": 9007199254740992}' }), 400, 'invalid_request');
+    // A program that earns a million points per cent: one purchase may earn
+    // no more than 2^53 - 1, and a balance can never grow past it.
+    const demo = JSON.parse(readFileSync(join(ROOT, 'edge/seed/program.json'), 'utf8'));
+    await seedProgram(w.base, { ...demo, earn: { ...demo.earn, purchase: { points: 1_000_000, per_amount_minor: 1 } }, tiers: [{ name: 'Bronze', threshold: 0 }] });
+    try {
+      assertError(await purchase(9_007_199_255), 400, 'invalid_request');
+      const first = await purchase(9_000_000_000);
+      assert.equal(first.status, 201, first.text);
+      assert.equal(first.json.points_earned, 9_000_000_000_000_000);
+      const second = await purchase(9_000_000_000);
+      assertError(second, 400, 'invalid_request');
+      const member = await api(w.base, 'GET', `/v1/members/${c}`);
+      assert.equal(member.status, 200, member.text);
+      assert.equal(member.json.balance, 9_000_000_000_000_000, 'the refused purchase wrote nothing');
+      const me = await api(w.base, 'GET', '/v1/me/rewards', { auth: tokenFor(c) });
+      assert.equal(me.status, 200, 'every read of the member still answers');
+    } finally {
+      await seedProgram(w.base);
+    }
   });
 
   test('a negative adjustment past zero is 409 insufficient_points and writes nothing', async () => {

@@ -1,8 +1,10 @@
 // The invariants of shared/API.md, hammered against the real Worker and D1.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { api, credit, fireCron, startWorker, tokenFor, uid } from '../harness.mjs';
+import { ROOT, api, credit, fireCron, mintToken, startWorker, tokenFor, uid } from '../harness.mjs';
 
 let w;
 before(async () => {
@@ -177,6 +179,10 @@ describe('invariant 4: retries never double-earn, double-debit or double-issue',
     const [a1, a2] = [await adj(), await adj()];
     assert.equal(a1.text, a2.text);
     assert.equal(await balance(c), 1507);
+    // The same route with a trailing slash is the same route, and the same key.
+    const slash = await api(w.base, 'POST', `/v1/members/${c}/adjustments/`, { body: { points: 7, reason: 'k' }, headers: { 'idempotency-key': adjKey } });
+    assert.equal(slash.text, a1.text);
+    assert.equal(await balance(c), 1507, 'not posted twice');
     assert.equal((await api(w.base, 'POST', '/v1/events', { body: { type: 'review', customer_id: c }, headers: { 'idempotency-key': 'x'.repeat(256) } })).status, 400);
   });
 
@@ -287,6 +293,28 @@ describe('redemption writes never rest on a stale catalog snapshot', () => {
     assert.equal(tx.json.transactions[0].description, 'Redeemed: After');
     assert.equal(await balance(c), await ledgerSum(c));
   });
+
+  test("a redemption refused after the snapshot's write took its Idempotency-Key gives the key back", async () => {
+    const id = `STALE_KEY_${Date.now()}`;
+    const reward = { name: 'Cheap', kind: 'free_shipping', points_cost: 10, coupon: { expires_in_days: 5 } };
+    assert.equal((await api(w.base, 'PUT', `/v1/rewards/${id}`, { body: reward })).status, 200);
+    const c = uid('stale-key');
+    await credit(w.base, c, 15);
+    // D1 now asks 20; the snapshot still says 10, so the first write is
+    // tried, finds the reward changed, and the member cannot afford it.
+    w.editDatabase(`UPDATE rewards SET points_cost = 20, body = json_set(body, '$.points_cost', 20) WHERE reward_id = '${id}'`);
+    const key = uid('key');
+    const redeem = () => api(w.base, 'POST', '/v1/me/redemptions', { auth: tokenFor(c), body: { reward_id: id }, headers: { 'idempotency-key': key } });
+    const refused = await redeem();
+    assert.equal(refused.status, 409, refused.text);
+    assert.equal(refused.json.error.code, 'insufficient_points');
+    await credit(w.base, c, 10);
+    // The same key again: the first request is over, so this one goes ahead.
+    const retried = await redeem();
+    assert.equal(retried.status, 201, retried.text);
+    assert.equal(retried.json.points_debited, 20);
+    assert.equal(await balance(c), 5);
+  });
 });
 
 describe('scheduled job: pending points and expiry', () => {
@@ -327,6 +355,52 @@ describe('scheduled job: pending points and expiry', () => {
     const tx = (await api(s.base, 'GET', `/v1/members/${c}/transactions`)).json.transactions;
     assert.deepEqual(tx.map((t) => [t.kind, t.points]).sort(), [['earn', 15], ['earn', 40], ['expire', -15]].sort());
   });
+
+  test('a member the job cannot process is logged and skipped; the others still expire', async () => {
+    // A member stored before numbers were bounded: a lot of 9.1e15 points,
+    // due, which no read can hold (the guard of migration 0006 is lifted
+    // for the plant, as such a row predates it).
+    const poison = `aaa-poison-${Date.now()}`;
+    const past = Math.floor(Date.now() / 1000) - 3 * 86_400;
+    const guard = readFileSync(join(ROOT, 'edge/migrations/0006_safe_integers.sql'), 'utf8');
+    s.editDatabase(
+      `DROP TRIGGER members_within_safe_integers;
+       INSERT INTO members (customer_id, enrolled_at, created_at) VALUES ('${poison}', '2026-01-01', ${past});
+       INSERT INTO ledger (customer_id, kind, points, created_at, expires_at, reason, cause)
+         VALUES ('${poison}', 'adjust', 9100000000000000, ${past}, ${past + 86_400}, 'planted', 'plant:${poison}');
+       ${guard}`
+    );
+    const ok = `zzz-${uid('fine')}`;
+    const old = await api(s.base, 'POST', '/v1/events', {
+      body: { type: 'purchase', order_id: uid('o'), customer_id: ok, amount_minor: 2_500, currency: 'USD', occurred_at: new Date((past + 60) * 1000).toISOString() },
+    });
+    assert.equal(old.status, 201, old.text);
+    assert.equal((await api(s.base, 'GET', `/v1/members/${ok}`)).json.balance, 25);
+    assert.equal(await fireCron(s.base), 200);
+    const after = (await api(s.base, 'GET', `/v1/members/${ok}`)).json;
+    assert.equal(after.balance, 0, 'expired although an earlier member failed');
+    const tx = (await api(s.base, 'GET', `/v1/members/${ok}/transactions`)).json.transactions;
+    assert.deepEqual(tx.map((t) => [t.kind, t.points]).sort(), [['earn', 25], ['expire', -25]].sort());
+    // The poisoned member was skipped, and the job's log says so.
+    assert.deepEqual(s.queryDatabase(`SELECT COUNT(*) AS n FROM lot_closures WHERE customer_id = '${poison}'`), [{ n: 0 }]);
+    for (let i = 0; !readFileSync(s.log, 'utf8').includes(`expiry of ${poison}`); i++) {
+      assert.ok(i < 50, `the scheduled run's log names ${poison}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+
+  test('Idempotency-Key records older than a day are purged; newer ones stay', async () => {
+    const c = uid('purge');
+    const fresh = uid('fresh-key');
+    const r = await api(s.base, 'POST', `/v1/members/${c}/adjustments`, { body: { points: 3, reason: 'k' }, headers: { 'idempotency-key': fresh } });
+    assert.equal(r.status, 201, r.text);
+    const dayAgo = Math.floor(Date.now() / 1000) - 86_400 - 60;
+    s.editDatabase(`INSERT INTO idempotency (scope, key, body_hash, status, response, created_at) VALUES ('server POST /v1/x', 'old-key', 'h', 201, '{}', ${dayAgo})`);
+    const keys = () => s.queryDatabase("SELECT key FROM idempotency WHERE key IN ('old-key', '" + fresh + "') ORDER BY key").map((row) => row.key);
+    assert.deepEqual(keys(), [fresh, 'old-key'].sort());
+    assert.equal(await fireCron(s.base), 200);
+    assert.deepEqual(keys(), [fresh]);
+  });
 });
 
 describe('production safety', () => {
@@ -344,6 +418,49 @@ describe('production safety', () => {
       assert.equal(dev.status, 500);
     } finally {
       await p.stop();
+    }
+  });
+
+  test('outside development, secrets shorter than 32 bytes or equal to each other refuse to serve', async () => {
+    const long = 'k'.repeat(40);
+    for (const [vars, why] of [
+      [{ LOYALTY_API_KEY: 'short-but-not-dev', LOYALTY_WIDGET_SECRET: long }, /LOYALTY_API_KEY is shorter than 32 bytes/],
+      [{ LOYALTY_API_KEY: long, LOYALTY_WIDGET_SECRET: long }, /are the same/],
+    ]) {
+      const p = await startWorker({ seed: false, vars: { LOYALTY_ENV: 'production', ...vars } });
+      try {
+        assert.equal((await api(p.base, 'GET', '/v1/health', { auth: 'none' })).status, 200);
+        const r = await api(p.base, 'GET', '/v1/rewards', { auth: vars.LOYALTY_API_KEY });
+        assert.equal(r.status, 500, r.text);
+        assert.match(r.json.error.message, why);
+      } finally {
+        await p.stop();
+      }
+    }
+  });
+
+  test('a configured token audience, issuer and lifetime are asked of every token; a bad lifetime setting refuses to serve', async () => {
+    const vars = { LOYALTY_TOKEN_AUDIENCE: 'acme-shop', LOYALTY_TOKEN_ISSUER: 'https://acme.example', LOYALTY_TOKEN_MAX_LIFETIME_SECS: '600' };
+    const p = await startWorker({ seed: false, vars });
+    try {
+      const now = Math.floor(Date.now() / 1000);
+      const me = (claims) => api(p.base, 'GET', '/v1/me', { auth: mintToken({ sub: 'alice', iat: now, exp: now + 300, ...claims }) });
+      assert.equal((await me({ aud: ['other', 'acme-shop'], iss: 'https://acme.example' })).status, 200);
+      assert.equal((await me({ aud: 'acme-shop', iss: 'https://acme.example' })).status, 200);
+      assert.equal((await me({ iss: 'https://acme.example' })).status, 401, 'no audience');
+      assert.equal((await me({ aud: 'other', iss: 'https://acme.example' })).status, 401, 'another audience');
+      assert.equal((await me({ aud: 'acme-shop' })).status, 401, 'no issuer');
+      assert.equal((await me({ aud: 'acme-shop', iss: 'https://acme.example', exp: now + 601 })).status, 401, 'longer than 600 s');
+    } finally {
+      await p.stop();
+    }
+    const bad = await startWorker({ seed: false, vars: { LOYALTY_TOKEN_MAX_LIFETIME_SECS: 'forever' } });
+    try {
+      const r = await api(bad.base, 'GET', '/v1/rewards');
+      assert.equal(r.status, 500);
+      assert.match(r.json.error.message, /LOYALTY_TOKEN_MAX_LIFETIME_SECS/);
+    } finally {
+      await bad.stop();
     }
   });
 });

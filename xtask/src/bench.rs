@@ -336,7 +336,7 @@ pub fn bench(args: &[String]) -> Result {
     for i in 0..MEMBERS {
         let id = format!("bench-{i}");
         post(p_ours, &format!("/v1/members/{id}/adjustments"), DEV_KEY, r#"{"points": 1000000, "reason": "bench"}"#)?;
-        let claims = Claims { sub: id, exp, iat: None, nbf: None, email: None, name: None };
+        let claims = Claims { sub: id, exp, iat: None, nbf: None, email: None, name: None, aud: None, iss: None };
         tokens.push(mint(&claims, b"dev-widget-secret"));
     }
     let receipt = post(p_ours, "/v1/members/bench-0/redemptions", DEV_KEY, r#"{"reward_id": "BENCH_1PT"}"#)?;
