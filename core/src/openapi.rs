@@ -36,6 +36,8 @@ struct Doc {
 /// One operation under construction.
 struct Op<'a> {
     doc: &'a mut Doc,
+    method: String,
+    path: String,
     op: Map<String, Value>,
     parameters: Vec<Value>,
     responses: Map<String, Value>,
@@ -63,9 +65,14 @@ impl Doc {
             Auth::Customer => json!([{"customerToken": []}]),
         };
         op.insert("security".into(), security);
-        let mut o = Op { doc: self, op, parameters: Vec::new(), responses: Map::new() };
-        o.op.insert("x-method".into(), method.into());
-        o.op.insert("x-path".into(), path.into());
+        let mut o = Op {
+            doc: self,
+            method: method.into(),
+            path: path.into(),
+            op,
+            parameters: Vec::new(),
+            responses: Map::new(),
+        };
         for name in path.split('/').filter_map(|s| s.strip_prefix('{')?.strip_suffix('}')) {
             let schema = if name == "code" {
                 json!({"type": "string", "minLength": 1, "maxLength": 64})
@@ -134,9 +141,7 @@ impl Op<'_> {
         self.errors(&[400])
     }
 
-    fn done(mut self) {
-        let method = self.op.remove("x-method").and_then(|m| m.as_str().map(str::to_owned)).unwrap_or_default();
-        let path = self.op.remove("x-path").and_then(|m| m.as_str().map(str::to_owned)).unwrap_or_default();
+    fn done(self) {
         // Every route may fail inside (500), with the error body.
         let mut o = self.errors(&[500]);
         if !o.parameters.is_empty() {
@@ -145,9 +150,9 @@ impl Op<'_> {
         let mut responses: Vec<(String, Value)> = std::mem::take(&mut o.responses).into_iter().collect();
         responses.sort_by(|a, b| a.0.cmp(&b.0));
         o.op.insert("responses".into(), Value::Object(responses.into_iter().collect()));
-        let entry = o.doc.paths.entry(path).or_insert_with(|| Value::Object(Map::new()));
+        let entry = o.doc.paths.entry(std::mem::take(&mut o.path)).or_insert_with(|| Value::Object(Map::new()));
         if let Value::Object(methods) = entry {
-            methods.insert(method, Value::Object(std::mem::take(&mut o.op)));
+            methods.insert(std::mem::take(&mut o.method), Value::Object(std::mem::take(&mut o.op)));
         }
     }
 }
