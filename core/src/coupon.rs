@@ -54,6 +54,16 @@ pub fn normalize(code: &str) -> Option<String> {
     ok.then_some(c)
 }
 
+/// The shortest pre-made code a merchant may upload to a pool: shorter ones
+/// can be guessed by trying them all.
+pub const MIN_POOL_CODE_LEN: usize = 8;
+
+/// [`normalize`] for a pre-made pool code, which must also be at least
+/// [`MIN_POOL_CODE_LEN`] characters long.
+pub fn normalize_pool_code(code: &str) -> Option<String> {
+    normalize(code).filter(|c| c.len() >= MIN_POOL_CODE_LEN)
+}
+
 /// Why a code does not apply (`reason` of `POST /v1/coupons/validate`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -67,8 +77,6 @@ pub enum InvalidReason {
     Expired,
     /// The order is below the coupon's minimum.
     MinOrderNotMet,
-    /// Issued to another customer.
-    WrongCustomer,
     /// The order's currency differs from the fixed discount's.
     CurrencyMismatch,
 }
@@ -174,15 +182,14 @@ pub fn validate(
     currency: Option<&str>,
     now: Timestamp,
 ) -> Result<Discount, InvalidReason> {
-    let c = coupon.ok_or(InvalidReason::NotFound)?;
+    // Another member's code reads as no code at all: checked first, so that
+    // neither its state nor its reward tells a guesser that it exists.
+    let c = coupon.filter(|c| customer_id.is_none_or(|id| id == c.customer_id)).ok_or(InvalidReason::NotFound)?;
     if c.used {
         return Err(InvalidReason::AlreadyUsed);
     }
     if c.expires_at.is_some_and(|x| x <= now) {
         return Err(InvalidReason::Expired);
-    }
-    if customer_id.is_some_and(|id| id != c.customer_id) {
-        return Err(InvalidReason::WrongCustomer);
     }
     if order_minor.is_some_and(|o| o < c.min_order_minor) {
         return Err(InvalidReason::MinOrderNotMet);
@@ -300,12 +307,24 @@ mod tests {
         };
         assert_eq!(validate(None, None, None, None, NOW), Err(InvalidReason::NotFound));
         assert!(validate(Some(&c), Some("alice"), Some(1000), Some("USD"), NOW).is_ok());
-        assert_eq!(validate(Some(&c), Some("bob"), None, None, NOW), Err(InvalidReason::WrongCustomer));
+        assert_eq!(validate(Some(&c), Some("bob"), None, None, NOW), Err(InvalidReason::NotFound));
         assert_eq!(validate(Some(&c), None, Some(999), None, NOW), Err(InvalidReason::MinOrderNotMet));
         assert_eq!(validate(Some(&c), None, Some(5000), Some("EUR"), NOW), Err(InvalidReason::CurrencyMismatch));
         assert_eq!(validate(Some(&c), None, None, None, NOW.plus_days(1)), Err(InvalidReason::Expired));
         c.used = true;
         assert_eq!(validate(Some(&c), None, None, None, NOW), Err(InvalidReason::AlreadyUsed));
+        // Used or expired, someone else's code still reads as none.
+        assert_eq!(validate(Some(&c), Some("bob"), None, None, NOW), Err(InvalidReason::NotFound));
+        c.used = false;
+        assert_eq!(validate(Some(&c), Some("bob"), None, None, NOW.plus_days(2)), Err(InvalidReason::NotFound));
+    }
+
+    #[test]
+    fn pool_codes_are_at_least_eight_characters() {
+        assert_eq!(normalize_pool_code(" pool-a01 ").as_deref(), Some("POOL-A01"));
+        assert_eq!(normalize_pool_code("POOL-A1"), None);
+        assert_eq!(normalize_pool_code("ABC"), None);
+        assert_eq!(normalize("ABC").as_deref(), Some("ABC"), "a shopper may still type any code to check");
     }
 
     proptest! {

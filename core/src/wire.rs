@@ -606,6 +606,10 @@ pub struct ValidateResponse {
 pub struct CouponRedeemRequest {
     /// The order the coupon is used on.
     pub order_id: String,
+    /// The customer checking out: when given, another member's code is
+    /// refused as unknown.
+    #[serde(default)]
+    pub customer_id: Option<String>,
 }
 
 /// `POST /v1/coupons/{code}/redeem` answer.

@@ -201,14 +201,18 @@ pub async fn redeem(ctx: &mut Ctx, code: &str) -> Result<Reply> {
 pub async fn redeem_body(ctx: &Ctx, code: &str, body: &[u8], key: Option<idempotency::Key>) -> Result<Reply> {
     let req: CouponRedeemRequest = parse_json(body)?;
     check_id("order_id", &req.order_id)?;
+    if let Some(c) = &req.customer_id {
+        check_id("customer_id", c)?;
+    }
     let code = coupon::normalize(code).ok_or_else(|| Error::CouponInvalid("unknown coupon code".into()))?;
     let (db, now) = (ctx.db()?, ctx.now);
     // The guard is the WHERE clause of one UPDATE: unused, issued, unexpired.
     let mut stmts = idempotency::reserve(&key, &db, now.0)?;
     stmts.push(db.stmt(
         "UPDATE coupons SET used_at = ?1, used_order_id = ?2
-          WHERE code = ?3 AND redemption_id IS NOT NULL AND used_at IS NULL AND (expires_at IS NULL OR expires_at > ?1)",
-        args![now.0, &req.order_id, &code],
+          WHERE code = ?3 AND redemption_id IS NOT NULL AND used_at IS NULL AND (expires_at IS NULL OR expires_at > ?1)
+            AND (?4 IS NULL OR customer_id = ?4)",
+        args![now.0, &req.order_id, &code, req.customer_id.as_deref()],
     )?);
     let update = stmts.len() - 1;
     stmts.push(find_stmt(&db, &code)?);
@@ -219,6 +223,10 @@ pub async fn redeem_body(ctx: &Ctx, code: &str, body: &[u8], key: Option<idempot
     };
     let row = rows::<CouponRow>(&res, update + 1)?.into_iter().next();
     let reply = match row {
+        // Another member's code is refused as unknown: no hint that it exists.
+        Some(row) if req.customer_id.as_deref().is_some_and(|c| row.customer_id.as_deref() != Some(c)) => {
+            return Err(Error::CouponInvalid("unknown coupon code".into()))
+        }
         Some(row) if changes(&res, update) == 1 || row.used_order_id.as_deref() == Some(req.order_id.as_str()) => {
             answer(&row)?
         }

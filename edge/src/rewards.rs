@@ -165,11 +165,11 @@ pub async fn add_pool(ctx: &mut Ctx, reward_id: &str) -> Result<Reply> {
     let mut codes = Vec::with_capacity(req.codes.len());
     let mut issues = Vec::new();
     for (i, c) in req.codes.iter().enumerate() {
-        match coupon::normalize(c) {
+        match coupon::normalize_pool_code(c) {
             Some(c) => codes.push(c),
             None => issues.push(loyalty_core::error::Issue::new(
                 format!("codes[{i}]"),
-                "must be 3 to 64 characters of A-Z 0-9 - _",
+                "must be 8 to 64 characters of A-Z 0-9 - _ (shorter codes can be guessed)",
             )),
         }
     }

@@ -68,6 +68,30 @@ describe('invariant 2: balance = sum of the ledger, append-only', () => {
 });
 
 describe('invariant 3: a coupon is used at most once', () => {
+  test("another member's code reads as no code at all, at validation and at redemption; pool codes are at least 8 characters", async () => {
+    const [owner, other] = [uid('owner'), uid('other')];
+    await credit(w.base, owner, 500);
+    const red = await api(w.base, 'POST', `/v1/members/${owner}/redemptions`, { body: { reward_id: '5_OFF' } });
+    assert.equal(red.status, 201, red.text);
+    const code = red.json.coupon.code;
+    const validate = (customer_id) => api(w.base, 'POST', '/v1/coupons/validate', { body: { code, customer_id } });
+    // Exactly what an unknown code answers: no reason that tells it exists, no reward.
+    const unknown = await api(w.base, 'POST', '/v1/coupons/validate', { body: { code: 'LOY-ZZZZ-ZZZZ-ZZZZ', customer_id: other } });
+    assert.deepEqual((await validate(other)).json, unknown.json);
+    assert.deepEqual(unknown.json, { valid: false, reason: 'not_found' });
+    assert.equal((await validate(owner)).json.valid, true);
+    // Redemption naming the customer refuses another member's code as unknown, and uses nothing.
+    const theirs = await api(w.base, 'POST', `/v1/coupons/${code}/redeem`, { body: { order_id: uid('o'), customer_id: other } });
+    assert.equal(theirs.status, 409, theirs.text);
+    assert.equal(theirs.json.error.code, 'coupon_invalid');
+    assert.match(theirs.json.error.message, /unknown coupon code/);
+    const mine = await api(w.base, 'POST', `/v1/coupons/${code}/redeem`, { body: { order_id: uid('o'), customer_id: owner } });
+    assert.equal(mine.status, 200, mine.text);
+    const short = await api(w.base, 'POST', '/v1/rewards/5_OFF/coupons', { body: { codes: ['ABCDEFGH', 'SHORT7X'] } });
+    assert.equal(short.status, 400, short.text);
+    assert.match(short.text, /codes\[1\]/);
+  });
+
   test('a coupon raced by 10 orders: one wins, the others are refused', async () => {
     const c = uid('coupon');
     await credit(w.base, c, 500);
@@ -104,16 +128,16 @@ describe('invariant 3: a coupon is used at most once', () => {
       body: { name: 'Pool', kind: 'free_shipping', points_cost: 10, coupon: { pool_only: true, expires_in_days: 5 } },
     });
     assert.equal(put.status, 200, put.text);
-    const add = await api(w.base, 'POST', `/v1/rewards/${reward}/coupons`, { body: { codes: ['POOL-A1', 'POOL-B2', 'POOL-C3', 'pool-a1'] } });
+    const add = await api(w.base, 'POST', `/v1/rewards/${reward}/coupons`, { body: { codes: ['POOL-A001', 'POOL-B002', 'POOL-C003', 'pool-a001'] } });
     assert.equal(add.status, 201, add.text);
     assert.equal(add.json.added, 3);
-    assert.deepEqual(add.json.duplicates, ['POOL-A1']);
+    assert.deepEqual(add.json.duplicates, ['POOL-A001']);
     const members = Array.from({ length: 8 }, () => uid('pool'));
     for (const m of members) await credit(w.base, m, 10);
     const results = await Promise.all(members.map((m) => api(w.base, 'POST', `/v1/members/${m}/redemptions`, { body: { reward_id: reward } })));
     const ok = results.filter((r) => r.status === 201);
     assert.equal(ok.length, 3, results.map((r) => `${r.status}`).join(','));
-    assert.deepEqual(ok.map((r) => r.json.coupon.code).sort(), ['POOL-A1', 'POOL-B2', 'POOL-C3']);
+    assert.deepEqual(ok.map((r) => r.json.coupon.code).sort(), ['POOL-A001', 'POOL-B002', 'POOL-C003']);
     assert.ok(results.filter((r) => r.status !== 201).every((r) => r.json.error.code === 'reward_unavailable'));
     const info = await api(w.base, 'GET', `/v1/rewards/${reward}`);
     assert.deepEqual(info.json.coupons_info, { total: 3, issued: 3, redeemed: 0 });
