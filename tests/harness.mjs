@@ -4,7 +4,7 @@
 // Worker and its D1 database.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, mkdirSync } from 'node:fs';
+import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -54,7 +54,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * `vars` overrides Worker vars (e.g. {LOYALTY_ENV: 'production'});
  * `program` replaces the seeded program JSON.
  */
-export async function startWorker({ seed = true, vars = {}, program = null, state = null } = {}) {
+export async function startWorker({ seed = true, vars = {}, program = null, state = null, limiter = true } = {}) {
   mkdirSync(OUTPUT, { recursive: true });
   const dir = state ?? mkdtempSync(join(tmpdir(), 'loyalty-e2e-'));
   const mig = spawnSync(WRANGLER, ['d1', 'migrations', 'apply', 'loyalty', '--local', '--persist-to', dir], {
@@ -63,7 +63,7 @@ export async function startWorker({ seed = true, vars = {}, program = null, stat
     encoding: 'utf8',
   });
   if (mig.status !== 0) throw new Error(`migrations failed: ${mig.stdout}\n${mig.stderr}`);
-  const w = { state: dir, vars, port: 0, base: '', child: null, log: '' };
+  const w = { state: dir, vars, port: 0, base: '', child: null, log: '', cwd: limiter ? join(ROOT, 'edge') : withoutLimiter() };
   await launch(w);
   if (seed) await seedProgram(w.base, program);
   w.stop = () => stop(w);
@@ -113,6 +113,27 @@ async function launch(w) {
   }
 }
 
+/**
+ * A copy of edge/wrangler.toml without the SHOPPER_LIMITER binding, as an
+ * operator might deploy it by mistake: its folder, with the dev vars.
+ */
+function withoutLimiter() {
+  const edge = join(ROOT, 'edge');
+  const config = readFileSync(join(edge, 'wrangler.toml'), 'utf8');
+  const paragraphs = config.split('\n\n');
+  const kept = paragraphs.filter((p) => !p.includes('[[ratelimits]]'));
+  if (kept.length !== paragraphs.length - 1) throw new Error('edge/wrangler.toml changed shape: no [[ratelimits]] paragraph');
+  const derived = kept
+    .join('\n\n')
+    .replace('"build/index.js"', JSON.stringify(join(edge, 'build/index.js')))
+    .replace('"migrations"', JSON.stringify(join(edge, 'migrations')))
+    .replace('"../target/site"', JSON.stringify(join(ROOT, 'target/site')));
+  const dir = mkdtempSync(join(tmpdir(), 'loyalty-nolimiter-'));
+  writeFileSync(join(dir, 'wrangler.toml'), derived);
+  copyFileSync(join(edge, '.dev.vars'), join(dir, '.dev.vars'));
+  return dir;
+}
+
 /** Starts wrangler on a fresh port; null once healthy, else its log. */
 async function launchOnce(w) {
   w.port = await freePort();
@@ -122,7 +143,7 @@ async function launchOnce(w) {
   const args = ['dev', '--local', '--ip', '127.0.0.1', '--port', String(w.port), '--persist-to', w.state, '--test-scheduled'];
   for (const [k, v] of Object.entries(w.vars)) args.push('--var', `${k}:${v}`);
   // detached: its own process group, so stopping it stops workerd too.
-  w.child = spawn(WRANGLER, args, { cwd: join(ROOT, 'edge'), env: ENV, detached: true, stdio: ['ignore', out, out] });
+  w.child = spawn(WRANGLER, args, { cwd: w.cwd, env: ENV, detached: true, stdio: ['ignore', out, out] });
   closeSync(out);
   const deadline = Date.now() + 90_000;
   while (Date.now() < deadline) {

@@ -85,7 +85,7 @@ impl Doc {
             Auth::Public => o,
             // Missing or bad credentials, or the other class of credential.
             Auth::ApiKey => o.errors(&[401, 403]),
-            Auth::Customer => o.errors(&[401, 403, 429]),
+            Auth::Customer => o.errors(&[401, 403, 429, 503]),
         }
     }
 }

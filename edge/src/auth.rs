@@ -2,8 +2,6 @@
 //! token). Routes state which they accept; the wrong class is 403, no or
 //! bad credentials 401.
 
-use std::cell::RefCell;
-use std::collections::HashMap;
 use std::future::Future;
 
 use loyalty_core::token::{self, Claims};
@@ -61,46 +59,18 @@ pub fn customer(ctx: &mut Ctx) -> Result<(Claims, Budget)> {
     match authenticate(ctx)? {
         Principal::Customer(c) => {
             ctx.member = Some(c.sub.clone());
-            // Without the binding (an operator removed it) there is no limit.
-            let limiter =
-                if quiet_here(&c.sub, ctx.now.0) { None } else { ctx.env.rate_limiter("SHOPPER_LIMITER").ok() };
+            // Every request is counted. Without the binding (an operator
+            // removed it) the shopper routes are closed, never unlimited.
+            let limiter = ctx.env.rate_limiter("SHOPPER_LIMITER").map(Some).map_err(|_| {
+                Error::Unavailable(
+                    "the SHOPPER_LIMITER binding is missing: shopper routes stay closed until it is configured".into(),
+                )
+            })?;
             let budget = Budget { limiter, key: c.sub.clone() };
             Ok((c, budget))
         }
         Principal::Server => Err(Error::Forbidden("this route needs a customer token, not the API key".into())),
     }
-}
-
-/// Requests a member may make through one isolate per minute before the
-/// limiter binding is asked at all.
-const QUIET_REQUESTS: u32 = 20;
-
-thread_local! {
-    // (minute, requests per member in it) in this isolate.
-    static RECENT: RefCell<(i64, HashMap<String, u32>)> = RefCell::new((0, HashMap::new()));
-}
-
-/// Counts the request in this isolate; true while the member has made at
-/// most [`QUIET_REQUESTS`] here this minute.
-///
-/// Why: the binding is a call out of the isolate on every request, and a
-/// shopper's page view makes two or three requests, so nearly every call
-/// would say "fine" (measured locally: the call cost a quarter of the
-/// throughput of `GET /v1/me`). A member who gets busy in an isolate is
-/// checked on every further request, so a scripted token is still stopped
-/// near the 600/min budget, at most 20 requests per isolate late (the
-/// binding is itself counted per location, not globally exact).
-fn quiet_here(member: &str, now: i64) -> bool {
-    RECENT.with(|r| {
-        let mut r = r.borrow_mut();
-        let minute = now.div_euclid(60);
-        if r.0 != minute {
-            *r = (minute, HashMap::new());
-        }
-        let n = r.1.entry(member.to_owned()).or_insert(0);
-        *n += 1;
-        *n <= QUIET_REQUESTS
-    })
 }
 
 /// A shopper's request budget (the `SHOPPER_LIMITER` binding), per member.
@@ -137,18 +107,4 @@ pub async fn with_budget<T>(budget: Budget, read: impl Future<Output = Result<T>
     let (allowed, value) = futures_util::future::join(budget.check(), read).await;
     allowed?;
     value
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_member_is_quiet_for_twenty_requests_a_minute_per_isolate() {
-        let t = 30_000_000 * 60; // the first second of a minute
-        assert!((0..QUIET_REQUESTS).all(|_| quiet_here("busy", t)));
-        assert!(!quiet_here("busy", t + 59), "the 21st request in the minute asks the binding");
-        assert!(quiet_here("other", t + 59), "members are counted apart");
-        assert!(quiet_here("busy", t + 60), "a new minute starts a new count");
-    }
 }

@@ -36,6 +36,10 @@ pub enum Error {
     /// The caller's request budget is spent.
     #[error("too many requests: try again in a minute")]
     RateLimited,
+    /// A binding the request needs is missing, so it is refused rather than
+    /// served without it (the shopper limiter); says which.
+    #[error("{0}")]
+    Unavailable(String),
     /// The Worker is deployed without its secrets; says which to set.
     #[error("{0}")]
     Misconfigured(String),
@@ -62,6 +66,7 @@ impl Error {
             Error::CouponInvalid(_) => (409, "coupon_invalid"),
             Error::PayloadTooLarge => (413, "payload_too_large"),
             Error::RateLimited => (429, "rate_limited"),
+            Error::Unavailable(_) => (503, "unavailable"),
             Error::Misconfigured(_) | Error::Internal(_) => (500, "internal"),
         }
     }
@@ -125,6 +130,7 @@ mod tests {
             (Error::CouponInvalid("x".into()), 409, "coupon_invalid"),
             (Error::PayloadTooLarge, 413, "payload_too_large"),
             (Error::RateLimited, 429, "rate_limited"),
+            (Error::Unavailable("x".into()), 503, "unavailable"),
             (Error::Internal("secret detail".into()), 500, "internal"),
         ];
         for (e, status, code) in cases {

@@ -445,6 +445,22 @@ describe('production safety', () => {
     }
   });
 
+  test('without its limiter binding the Worker closes the shopper routes (503), never serves them unlimited', async () => {
+    const p = await startWorker({ limiter: false });
+    try {
+      assert.equal((await api(p.base, 'GET', '/v1/program', { auth: 'none' })).status, 200, 'public routes stay open');
+      assert.equal((await api(p.base, 'GET', '/v1/rewards')).status, 200, 'server routes stay open');
+      for (const [method, path, body] of [['GET', '/v1/me'], ['GET', '/v1/me/rewards'], ['POST', '/v1/me/redemptions', { reward_id: '5_OFF' }]]) {
+        const r = await api(p.base, method, path, { auth: tokenFor(uid('closed')), body });
+        assert.equal(r.status, 503, `${method} ${path}: ${r.text}`);
+        assert.equal(r.json.error.code, 'unavailable');
+        assert.match(r.json.error.message, /SHOPPER_LIMITER/);
+      }
+    } finally {
+      await p.stop();
+    }
+  });
+
   test('outside development, secrets shorter than 32 bytes or equal to each other refuse to serve', async () => {
     const long = 'k'.repeat(40);
     for (const [vars, why] of [
