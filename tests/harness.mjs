@@ -114,7 +114,7 @@ async function launch(w) {
 }
 
 /**
- * A copy of edge/wrangler.toml without the SHOPPER_LIMITER binding, as an
+ * A copy of edge/wrangler.toml without its rate limiter bindings, as an
  * operator might deploy it by mistake: its folder, with the dev vars.
  */
 function withoutLimiter() {
@@ -122,7 +122,7 @@ function withoutLimiter() {
   const config = readFileSync(join(edge, 'wrangler.toml'), 'utf8');
   const paragraphs = config.split('\n\n');
   const kept = paragraphs.filter((p) => !p.includes('[[ratelimits]]'));
-  if (kept.length !== paragraphs.length - 1) throw new Error('edge/wrangler.toml changed shape: no [[ratelimits]] paragraph');
+  if (kept.length !== paragraphs.length - 3) throw new Error('edge/wrangler.toml changed shape: expected three [[ratelimits]] paragraphs');
   const derived = kept
     .join('\n\n')
     .replace('"build/index.js"', JSON.stringify(join(edge, 'build/index.js')))

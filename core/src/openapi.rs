@@ -83,8 +83,10 @@ impl Doc {
         }
         match auth {
             Auth::Public => o,
-            // Missing or bad credentials, or the other class of credential.
-            Auth::ApiKey => o.errors(&[401, 403]),
+            // Missing or bad credentials, or the other class of credential;
+            // 429 once an address has failed too often, 503 without the
+            // limiter that counts those failures.
+            Auth::ApiKey => o.errors(&[401, 403, 429, 503]),
             Auth::Customer => o.errors(&[401, 403, 429, 503]),
         }
     }
@@ -111,9 +113,15 @@ impl Op<'_> {
     fn errors(mut self, statuses: &[u16]) -> Self {
         let schema = self.doc.responses.subschema_for::<ErrorBody>().to_value();
         for s in statuses {
-            self.responses
-                .entry(s.to_string())
-                .or_insert_with(|| json!({"description": "Error", "content": json_content(schema.clone())}));
+            self.responses.entry(s.to_string()).or_insert_with(|| {
+                let mut r = json!({"description": "Error", "content": json_content(schema.clone())});
+                if *s == 429 {
+                    r["description"] = "Too many requests: try again after `Retry-After` seconds".into();
+                    r["headers"] =
+                        json!({"Retry-After": {"required": true, "schema": {"type": "integer", "minimum": 1}}});
+                }
+                r
+            });
         }
         self
     }

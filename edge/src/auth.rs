@@ -59,40 +59,77 @@ pub fn customer(ctx: &mut Ctx) -> Result<(Claims, Budget)> {
     match authenticate(ctx)? {
         Principal::Customer(c) => {
             ctx.member = Some(c.sub.clone());
-            // Every request is counted. Without the binding (an operator
-            // removed it) the shopper routes are closed, never unlimited.
-            let limiter = ctx.env.rate_limiter("SHOPPER_LIMITER").map(Some).map_err(|_| {
-                Error::Unavailable(
-                    "the SHOPPER_LIMITER binding is missing: shopper routes stay closed until it is configured".into(),
-                )
-            })?;
-            let budget = Budget { limiter, key: c.sub.clone() };
+            // Every request is counted, per member.
+            let budget = Budget::of(ctx, Limit::Shopper, c.sub.clone())?;
             Ok((c, budget))
         }
         Principal::Server => Err(Error::Forbidden("this route needs a customer token, not the API key".into())),
     }
 }
 
-/// A shopper's request budget (the `SHOPPER_LIMITER` binding), per member.
+/// The request budgets: one `[[ratelimits]]` binding each in
+/// `edge/wrangler.toml`, where their sizes are set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// A shopper's requests, per member (counted after the token is
+    /// verified, so nobody can spend another member's budget).
+    Shopper,
+    /// Requests refused 401, per client address: guessing keys and tokens.
+    FailedAuth,
+    /// Coupon validations, per client address: guessing codes.
+    Validation,
+}
+
+impl Limit {
+    /// The binding's name.
+    pub fn binding(self) -> &'static str {
+        match self {
+            Limit::Shopper => "SHOPPER_LIMITER",
+            Limit::FailedAuth => "AUTH_LIMITER",
+            Limit::Validation => "VALIDATION_LIMITER",
+        }
+    }
+}
+
+/// Every limiter's period in seconds (Cloudflare offers 10 or 60), and so
+/// what a 429's `Retry-After` says. A test holds wrangler.toml to it.
+pub const PERIOD_SECS: u32 = 60;
+
+/// The caller's address as Cloudflare (and wrangler dev) reports it.
+pub fn client_address(ctx: &Ctx) -> String {
+    ctx.header("cf-connecting-ip").unwrap_or_else(|| "unknown".into())
+}
+
+/// A request budget: one count against a [`Limit`] for one key.
 ///
-/// It is counted only after the token is verified, so nobody can spend
-/// another member's budget. Checking it is a round trip to the limiter, so
-/// handlers await it *together with* their first D1 read (see
-/// [`with_budget`]), or just before their first write when they have no
-/// read; either way a request over budget is answered 429 and writes
-/// nothing.
+/// Checking it is a round trip to the limiter, so handlers await it
+/// *together with* their first D1 read (see [`with_budget`]), or just
+/// before their first write when they have no read; either way a request
+/// over budget is answered 429 and writes nothing.
 pub struct Budget {
     limiter: Option<RateLimiter>,
     key: String,
 }
 
 impl Budget {
-    /// No limit: requests with the API key, and tests.
+    /// The budget of `key` under `limit`. Without the binding (an operator
+    /// removed it) the request is refused 503, never served unlimited.
+    pub fn of(ctx: &Ctx, limit: Limit, key: String) -> Result<Budget> {
+        let limiter = ctx.env.rate_limiter(limit.binding()).map_err(|_| {
+            Error::Unavailable(format!(
+                "the {} binding is missing: these requests are refused until it is configured",
+                limit.binding()
+            ))
+        })?;
+        Ok(Budget { limiter: Some(limiter), key })
+    }
+
+    /// No limit: requests with the API key.
     pub fn unlimited() -> Budget {
         Budget { limiter: None, key: String::new() }
     }
 
-    /// `Err(RateLimited)` when the member is over budget.
+    /// `Err(RateLimited)` when the key is over budget.
     pub async fn check(self) -> Result<()> {
         match self.limiter {
             Some(l) if !l.limit(self.key).await?.success => Err(Error::RateLimited),
@@ -107,4 +144,38 @@ pub async fn with_budget<T>(budget: Budget, read: impl Future<Output = Result<T>
     let (allowed, value) = futures_util::future::join(budget.check(), read).await;
     allowed?;
     value
+}
+
+/// What a request refused 401 answers: the 401, or 429 once its address
+/// has failed too often. A right credential never spends this budget, so
+/// an address over it still gets in with one: with secrets of 32 bytes
+/// or more the budget slows guessing; it is not what stops it.
+pub async fn failed(ctx: &Ctx, refusal: Error) -> Error {
+    match Budget::of(ctx, Limit::FailedAuth, client_address(ctx)) {
+        Ok(b) => b.check().await.err().unwrap_or(refusal),
+        Err(unavailable) => unavailable,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `Retry-After` says [`PERIOD_SECS`]; every limiter must count over it.
+    #[test]
+    fn every_limiter_counts_over_the_period_retry_after_names() {
+        let toml = include_str!("../wrangler.toml");
+        let mut seen = Vec::new();
+        for block in toml.split("[[ratelimits]]").skip(1) {
+            let name = block.lines().find_map(|l| l.strip_prefix("name = ")).unwrap_or_default().trim_matches('"');
+            assert!(
+                block.contains(&format!("period = {PERIOD_SECS} ")),
+                "{name}: its period must be {PERIOD_SECS} s, as Retry-After says"
+            );
+            seen.push(name.to_owned());
+        }
+        for limit in [Limit::Shopper, Limit::FailedAuth, Limit::Validation] {
+            assert!(seen.iter().any(|n| n == limit.binding()), "{} is not in wrangler.toml", limit.binding());
+        }
+    }
 }

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use worker::D1PreparedStatement;
 
 use crate::args;
+use crate::auth::{client_address, with_budget, Budget, Limit};
 use crate::db::{changes, rows, Conflict, Db};
 use crate::error::{Error, Result};
 use crate::http::{parse_json, Ctx, Reply};
@@ -143,10 +144,16 @@ pub async fn validate_body(ctx: &Ctx, body: &[u8]) -> Result<Reply> {
     if req.code.len() > 256 {
         return Err(Error::invalid("code", "is too long"));
     }
-    let row = match coupon::normalize(&req.code) {
-        Some(code) => find(&ctx.db()?, &code).await?,
-        None => None,
-    };
+    // Every validation is counted, found or not, so an address over its
+    // budget learns nothing more; the count runs beside the read.
+    let budget = Budget::of(ctx, Limit::Validation, client_address(ctx))?;
+    let row = with_budget(budget, async {
+        match coupon::normalize(&req.code) {
+            Some(code) => find(&ctx.db()?, &code).await,
+            None => Ok(None),
+        }
+    })
+    .await?;
     let verdict = coupon::validate(
         row.as_ref().map(CouponRow::issued).as_ref(),
         req.customer_id.as_deref(),

@@ -248,6 +248,10 @@ async fn handle(ctx: &mut Ctx) -> (Reply, Option<String>) {
     match dispatch(ctx, route).await {
         Ok(r) => (r, None),
         Err(e) => {
+            let e = match e.status_and_code().0 {
+                401 => auth::failed(ctx, e).await,
+                _ => e,
+            };
             let detail = matches!(e, Error::Internal(_)).then(|| e.to_string());
             (Reply::error(&e), detail)
         }
@@ -261,6 +265,9 @@ fn respond(ctx: &Ctx, reply: Reply) -> std::result::Result<Response, wasm_bindge
     }
     h.set("cache-control", "no-store")?;
     h.set("x-content-type-options", "nosniff")?;
+    if reply.status == 429 {
+        h.set("retry-after", &auth::PERIOD_SECS.to_string())?;
+    }
     if ctx.browser {
         // The answer depends on who asks (CORS) and in which language
         // (earn rules and refusal reasons are worded per language).
@@ -268,6 +275,7 @@ fn respond(ctx: &Ctx, reply: Reply) -> std::result::Result<Response, wasm_bindge
         let origin = ctx.header("origin");
         if let Some(allow) = ctx.config.as_ref().and_then(|c| c.cors_origin(origin.as_deref())) {
             h.set("access-control-allow-origin", &allow)?;
+            h.set("access-control-expose-headers", "retry-after")?;
             if ctx.method == Method::Options {
                 h.set("access-control-allow-methods", "GET, POST, OPTIONS")?;
                 h.set("access-control-allow-headers", "accept-language, authorization, content-type, idempotency-key")?;

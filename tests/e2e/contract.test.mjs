@@ -370,7 +370,62 @@ describe('rate limiting', () => {
     assert.ok(limited, `no 429 after ${sent} requests`);
     assert.ok(sent > 550, `limited only after ${sent} requests`);
     assertError(limited, 429, 'rate_limited');
+    assert.equal(limited.headers.get('retry-after'), '60');
     const other = await api(w.base, 'GET', '/v1/me', { auth: tokenFor(uid('modest')) });
     assert.equal(other.status, 200);
+  });
+
+  /**
+   * Sends `send(address)` from one client address (wrangler dev passes the
+   * CF-Connecting-IP it is given; Cloudflare sets it) in bursts until a
+   * 429, at most `bound` times; returns the statuses before it and the 429.
+   */
+  async function untilLimited(address, bound, send) {
+    const statuses = [];
+    let limited = null;
+    while (!limited && statuses.length < bound) {
+      const batch = await Promise.all(Array.from({ length: 10 }, () => send({ 'cf-connecting-ip': address })));
+      for (const r of batch) {
+        if (r.status === 429) limited ??= r;
+        else statuses.push(r.status);
+      }
+    }
+    return { statuses, limited };
+  }
+
+  const address = () => `198.51.100.${Math.floor(Math.random() * 250) + 1}-${uid('addr')}`;
+
+  test('an address that keeps failing authentication gets 429 with Retry-After; the right key still gets in', async () => {
+    const from = address();
+    let n = 0;
+    // Wrong API keys and bad tokens alike: both are guesses.
+    const { statuses, limited } = await untilLimited(from, 200, (headers) =>
+      api(w.base, 'GET', '/v1/rewards', { auth: n++ % 2 ? 'not-the-key' : mintToken({ sub: 'x' }, { secret: 'wrong-secret' }), headers }),
+    );
+    assert.ok(limited, `no 429 after ${statuses.length} failures`);
+    // 60 a minute; a burst across the limiter's window boundary may pass more.
+    assert.ok(statuses.length >= 55, `limited after only ${statuses.length} failures`);
+    assert.ok(statuses.every((s) => s === 401), statuses.join(','));
+    assertError(limited, 429, 'rate_limited');
+    assert.equal(limited.headers.get('retry-after'), '60');
+    const right = await api(w.base, 'GET', '/v1/rewards', { headers: { 'cf-connecting-ip': from } });
+    assert.equal(right.status, 200, 'a right key never spends the budget');
+    const elsewhere = await api(w.base, 'GET', '/v1/rewards', { auth: 'not-the-key', headers: { 'cf-connecting-ip': address() } });
+    assertError(elsewhere, 401, 'unauthorized');
+  });
+
+  test('coupon validation is counted per address: 429 with Retry-After past the budget, found or not', async () => {
+    const from = address();
+    const { statuses, limited } = await untilLimited(from, 700, (headers) =>
+      api(w.base, 'POST', '/v1/coupons/validate', { body: { code: `LOY-${uid('G').slice(-8)}` }, headers }),
+    );
+    assert.ok(limited, `no 429 after ${statuses.length} validations`);
+    assert.ok(statuses.length >= 290, `limited after only ${statuses.length} validations`);
+    assert.ok(statuses.every((s) => s === 200), statuses.join(','));
+    assertError(limited, 429, 'rate_limited');
+    assert.equal(limited.headers.get('retry-after'), '60');
+    const elsewhere = await api(w.base, 'POST', '/v1/coupons/validate', { body: { code: 'LOY-UNKNOWN1' }, headers: { 'cf-connecting-ip': address() } });
+    assert.equal(elsewhere.status, 200, elsewhere.text);
+    assert.equal(elsewhere.json.reason, 'not_found');
   });
 });

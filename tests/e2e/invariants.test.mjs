@@ -445,7 +445,7 @@ describe('production safety', () => {
     }
   });
 
-  test('without its limiter binding the Worker closes the shopper routes (503), never serves them unlimited', async () => {
+  test('without its limiter bindings the Worker closes what they count (503), never serves it unlimited', async () => {
     const p = await startWorker({ limiter: false });
     try {
       assert.equal((await api(p.base, 'GET', '/v1/program', { auth: 'none' })).status, 200, 'public routes stay open');
@@ -456,6 +456,15 @@ describe('production safety', () => {
         assert.equal(r.json.error.code, 'unavailable');
         assert.match(r.json.error.message, /SHOPPER_LIMITER/);
       }
+      // Nor are wrong credentials or coupon validations counted by nobody.
+      const guess = await api(p.base, 'GET', '/v1/rewards', { auth: 'not-the-key' });
+      assert.equal(guess.status, 503, guess.text);
+      assert.equal(guess.json.error.code, 'unavailable');
+      assert.match(guess.json.error.message, /AUTH_LIMITER/);
+      const validation = await api(p.base, 'POST', '/v1/coupons/validate', { body: { code: 'LOY-GUESSME' } });
+      assert.equal(validation.status, 503, validation.text);
+      assert.equal(validation.json.error.code, 'unavailable');
+      assert.match(validation.json.error.message, /VALIDATION_LIMITER/);
     } finally {
       await p.stop();
     }
