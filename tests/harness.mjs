@@ -14,8 +14,8 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const OUTPUT = join(ROOT, 'tests', 'output');
 export const API_KEY = 'dev-api-key';
 export const WIDGET_SECRET = 'dev-widget-secret';
-const WRANGLER = join(ROOT, 'node_modules', '.bin', 'wrangler');
-const ENV = {
+export const WRANGLER = join(ROOT, 'node_modules', '.bin', 'wrangler');
+export const ENV = {
   ...process.env,
   PATH: `${join(ROOT, 'node_modules', '.bin')}:${process.env.PATH}`,
   WRANGLER_SEND_METRICS: 'false',
@@ -127,7 +127,7 @@ function withoutLimiter() {
     .join('\n\n')
     .replace('"build/index.js"', JSON.stringify(join(edge, 'build/index.js')))
     .replace('"migrations"', JSON.stringify(join(edge, 'migrations')))
-    .replace('"../target/site"', JSON.stringify(join(ROOT, 'target/site')));
+    .replace('"../target/assets"', JSON.stringify(join(ROOT, 'target/assets')));
   const dir = mkdtempSync(join(tmpdir(), 'loyalty-nolimiter-'));
   writeFileSync(join(dir, 'wrangler.toml'), derived);
   copyFileSync(join(edge, '.dev.vars'), join(dir, '.dev.vars'));
@@ -140,7 +140,8 @@ async function launchOnce(w) {
   w.base = `http://127.0.0.1:${w.port}`;
   w.log = join(OUTPUT, `wrangler-${w.port}.log`);
   const out = openSync(w.log, 'a');
-  const args = ['dev', '--local', '--ip', '127.0.0.1', '--port', String(w.port), '--persist-to', w.state, '--test-scheduled'];
+  // The demo store with the widget (wrangler.toml names the widget alone, for deploys).
+  const args = ['dev', '--local', '--ip', '127.0.0.1', '--port', String(w.port), '--persist-to', w.state, '--test-scheduled', '--assets', join(ROOT, 'target/site')];
   for (const [k, v] of Object.entries(w.vars)) args.push('--var', `${k}:${v}`);
   // detached: its own process group, so stopping it stops workerd too.
   w.child = spawn(WRANGLER, args, { cwd: w.cwd, env: ENV, detached: true, stdio: ['ignore', out, out] });

@@ -24,7 +24,10 @@ pub struct Config {
     pub api_key: String,
     /// HS256 secret of customer tokens.
     pub widget_secret: String,
-    /// `LOYALTY_ENV=development`: enables the dev-only routes.
+    /// `LOYALTY_ENV=development` on a request to a loopback host (wrangler
+    /// dev): the dev-only routes, the dev secrets and `*` origins. A
+    /// deployed Worker never sees a loopback host, so the setting left on
+    /// there changes nothing.
     pub development: bool,
     /// Origins allowed to call the shopper routes from a browser.
     pub allowed_origins: Vec<String>,
@@ -39,13 +42,14 @@ fn read(env: &Env, name: &str) -> Option<String> {
 }
 
 impl Config {
-    /// Reads and checks the settings.
-    pub fn load(env: &Env) -> Result<Config> {
+    /// Reads and checks the settings for a request to `host`.
+    pub fn load(env: &Env, host: &str) -> Result<Config> {
         let mut config = Config::check(
             read(env, "LOYALTY_API_KEY"),
             read(env, "LOYALTY_WIDGET_SECRET"),
             read(env, "LOYALTY_ENV"),
             read(env, "LOYALTY_ALLOWED_ORIGINS"),
+            is_loopback(host),
         )?;
         config.token_policy = token_policy(
             read(env, "LOYALTY_TOKEN_MAX_LIFETIME_SECS"),
@@ -61,25 +65,33 @@ impl Config {
         widget_secret: Option<String>,
         env: Option<String>,
         origins: Option<String>,
+        loopback: bool,
     ) -> Result<Config> {
-        let development = env.as_deref() == Some("development");
+        let asks_development = env.as_deref() == Some("development");
+        let development = asks_development && loopback;
+        // Said when the dev secrets are refused because of where the
+        // request came in, not because development mode is off.
+        let why = if asks_development && !loopback {
+            " (LOYALTY_ENV=development is honoured only for requests to localhost or 127.0.0.1, as in wrangler dev)"
+        } else {
+            ""
+        };
         let api_key = api_key.filter(|k| !k.is_empty());
         let widget_secret = widget_secret.filter(|k| !k.is_empty());
         if !development {
             match api_key.as_deref() {
                 None | Some(DEV_API_KEY) => {
-                    return Err(Error::Misconfigured(
-                        "LOYALTY_API_KEY is unset or a development value: set it with `wrangler secret put LOYALTY_API_KEY`".into(),
-                    ))
+                    return Err(Error::Misconfigured(format!(
+                        "LOYALTY_API_KEY is unset or a development value: set it with `wrangler secret put LOYALTY_API_KEY`{why}"
+                    )))
                 }
                 _ => {}
             }
             match widget_secret.as_deref() {
                 None | Some(DEV_WIDGET_SECRET) => {
-                    return Err(Error::Misconfigured(
-                        "LOYALTY_WIDGET_SECRET is unset or a development value: set it with `wrangler secret put LOYALTY_WIDGET_SECRET`"
-                            .into(),
-                    ))
+                    return Err(Error::Misconfigured(format!(
+                        "LOYALTY_WIDGET_SECRET is unset or a development value: set it with `wrangler secret put LOYALTY_WIDGET_SECRET`{why}"
+                    )))
                 }
                 _ => {}
             }
@@ -125,6 +137,21 @@ impl Config {
     }
 }
 
+/// Whether a request's host (with or without its port) is this machine:
+/// `localhost`, `127.0.0.0/8` or `[::1]`. Cloudflare routes a deployed
+/// Worker's requests by their host name, so none of these reaches one.
+pub fn is_loopback(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(v6) => return v6.split(']').next() == Some("::1"),
+        None => host.rsplit_once(':').map_or(host, |(name, _port)| name),
+    };
+    if name.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    let octets: Vec<&str> = name.split('.').collect();
+    octets.len() == 4 && octets[0] == "127" && octets.iter().all(|o| o.parse::<u8>().is_ok())
+}
+
 /// The token policy from its settings: a lifetime of 60 s to 30 days in
 /// whole seconds (default a day); an audience and an issuer, when set.
 pub fn token_policy(
@@ -154,11 +181,11 @@ mod tests {
 
     #[test]
     fn dev_secrets_outside_development_are_refused() {
-        assert!(Config::check(s(DEV_API_KEY), s("real"), None, None).is_err());
-        assert!(Config::check(s("real"), s(DEV_WIDGET_SECRET), s("production"), None).is_err());
-        assert!(Config::check(None, None, None, None).is_err());
-        assert!(Config::check(s(KEY), s(SECRET), None, None).is_ok());
-        assert!(Config::check(s(DEV_API_KEY), s(DEV_WIDGET_SECRET), s("development"), None).is_ok());
+        assert!(Config::check(s(DEV_API_KEY), s("real"), None, None, true).is_err());
+        assert!(Config::check(s("real"), s(DEV_WIDGET_SECRET), s("production"), None, true).is_err());
+        assert!(Config::check(None, None, None, None, true).is_err());
+        assert!(Config::check(s(KEY), s(SECRET), None, None, true).is_ok());
+        assert!(Config::check(s(DEV_API_KEY), s(DEV_WIDGET_SECRET), s("development"), None, true).is_ok());
     }
 
     const KEY: &str = "k3y-0123456789abcdef0123456789abcdef";
@@ -167,13 +194,51 @@ mod tests {
     #[test]
     fn short_or_shared_secrets_outside_development_are_refused() {
         let short = "x".repeat(MIN_SECRET_LEN - 1);
-        let e = Config::check(s(&short), s(SECRET), None, None).unwrap_err().to_string();
+        let e = Config::check(s(&short), s(SECRET), None, None, true).unwrap_err().to_string();
         assert!(e.contains("LOYALTY_API_KEY is shorter than 32 bytes"), "{e}");
-        let e = Config::check(s(KEY), s(&short), s("production"), None).unwrap_err().to_string();
+        let e = Config::check(s(KEY), s(&short), s("production"), None, true).unwrap_err().to_string();
         assert!(e.contains("LOYALTY_WIDGET_SECRET is shorter"), "{e}");
-        let e = Config::check(s(KEY), s(KEY), None, None).unwrap_err().to_string();
+        let e = Config::check(s(KEY), s(KEY), None, None, true).unwrap_err().to_string();
         assert!(e.contains("are the same"), "{e}");
-        assert!(Config::check(s(&"x".repeat(MIN_SECRET_LEN)), s(SECRET), None, None).is_ok());
+        assert!(Config::check(s(&"x".repeat(MIN_SECRET_LEN)), s(SECRET), None, None, true).is_ok());
+    }
+
+    #[test]
+    fn development_only_on_a_loopback_host() {
+        let e = Config::check(s(DEV_API_KEY), s(DEV_WIDGET_SECRET), s("development"), None, false).unwrap_err();
+        assert!(e.to_string().contains("honoured only for requests to localhost"), "{e}");
+        let c = Config::check(s(KEY), s(SECRET), s("development"), s("*"), false).unwrap();
+        assert!(!c.development, "dev routes stay off on a deployed host");
+        assert_eq!(c.cors_origin(Some("http://x")), None);
+        assert!(Config::check(s(KEY), s(SECRET), s("development"), None, true).unwrap().development);
+    }
+
+    #[test]
+    fn loopback_hosts() {
+        for host in [
+            "localhost",
+            "localhost:8787",
+            "127.0.0.1",
+            "127.0.0.1:8787",
+            "127.1.2.3:1",
+            "[::1]:8787",
+            "[::1]",
+            "LOCALHOST",
+        ] {
+            assert!(is_loopback(host), "{host}");
+        }
+        for host in [
+            "shop.example",
+            "loyalty.workers.dev",
+            "127.0.0.1.nip.io",
+            "localhost.example:80",
+            "128.0.0.1",
+            "[::2]:80",
+            "127.0.0",
+            "",
+        ] {
+            assert!(!is_loopback(host), "{host}");
+        }
     }
 
     #[test]
@@ -192,10 +257,10 @@ mod tests {
 
     #[test]
     fn wildcard_origin_only_in_development() {
-        let c = Config::check(s(KEY), s(SECRET), None, s("*, https://shop.example")).unwrap();
+        let c = Config::check(s(KEY), s(SECRET), None, s("*, https://shop.example"), true).unwrap();
         assert_eq!(c.cors_origin(Some("https://evil.example")), None);
         assert_eq!(c.cors_origin(Some("https://shop.example")).as_deref(), Some("https://shop.example"));
-        let d = Config::check(None, None, s("development"), s("*")).unwrap();
+        let d = Config::check(None, None, s("development"), s("*"), true).unwrap();
         assert_eq!(d.cors_origin(Some("http://x")).as_deref(), Some("*"));
     }
 }

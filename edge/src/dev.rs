@@ -1,6 +1,7 @@
-//! Development-only routes (`LOYALTY_ENV=development`): they play the
-//! storefront's backend for the demo store, which has none. A deployed
-//! Worker answers them with 404.
+//! Development-only routes (`LOYALTY_ENV=development`, and a request to a
+//! loopback host: see `Config::development`): they play the storefront's
+//! backend for the demo store, which has none. A deployed Worker answers
+//! them with 404 whatever its settings.
 
 use loyalty_core::ids::check_id;
 use loyalty_core::token::{self, Claims};

@@ -49,6 +49,8 @@ pub struct Ctx {
     pub env: Env,
     /// Method.
     pub method: Method,
+    /// Host, with its port when the URL has one.
+    pub host: String,
     /// Path, without query.
     pub path: String,
     /// Query string, without `?`.
@@ -65,23 +67,29 @@ pub struct Ctx {
     pub member: Option<String>,
 }
 
-/// Splits a request URL into path and query without the `url` crate (whose
-/// IDNA tables would add ~80 KB gzip to the Worker for no use here).
-pub fn split_url(url: &str) -> (String, String) {
+/// Splits a request URL into host, path and query without the `url` crate
+/// (whose IDNA tables would add ~80 KB gzip to the Worker for no use here:
+/// the runtime hands us URLs it has already parsed and normalised).
+pub fn split_url(url: &str) -> (String, String, String) {
     let after_scheme = url.find("://").map_or(url, |i| &url[i + 3..]);
-    let path_and_query = after_scheme.find('/').map_or("/", |i| &after_scheme[i..]);
+    let (authority, path_and_query) = match after_scheme.find('/') {
+        Some(i) => (&after_scheme[..i], &after_scheme[i..]),
+        None => (after_scheme, "/"),
+    };
+    let host = authority.rsplit_once('@').map_or(authority, |(_userinfo, host)| host).to_owned();
     let without_fragment = path_and_query.split('#').next().unwrap_or("/");
     match without_fragment.split_once('?') {
-        Some((p, q)) => (p.to_owned(), q.to_owned()),
-        None => (without_fragment.to_owned(), String::new()),
+        Some((p, q)) => (host, p.to_owned(), q.to_owned()),
+        None => (host, without_fragment.to_owned(), String::new()),
     }
 }
 
 impl Ctx {
     /// Wraps a request.
     pub fn new(req: Request, env: Env, now: Timestamp) -> Ctx {
-        let (path, query) = split_url(&req.url());
+        let (host, path, query) = split_url(&req.url());
         Ctx {
+            host,
             method: Method::from(req.method()),
             req,
             env,
@@ -197,9 +205,11 @@ mod tests {
 
     #[test]
     fn urls_split_without_the_url_crate() {
-        assert_eq!(split_url("http://127.0.0.1:8787/v1/me?limit=5"), ("/v1/me".into(), "limit=5".into()));
-        assert_eq!(split_url("https://x.example"), ("/".into(), "".into()));
-        assert_eq!(split_url("https://x.example/a/b#frag"), ("/a/b".into(), "".into()));
+        let s = |h: &str, p: &str, q: &str| (h.to_owned(), p.to_owned(), q.to_owned());
+        assert_eq!(split_url("http://127.0.0.1:8787/v1/me?limit=5"), s("127.0.0.1:8787", "/v1/me", "limit=5"));
+        assert_eq!(split_url("https://x.example"), s("x.example", "/", ""));
+        assert_eq!(split_url("https://x.example/a/b#frag"), s("x.example", "/a/b", ""));
+        assert_eq!(split_url("https://u:p@127.0.0.1.evil/x"), s("127.0.0.1.evil", "/x", ""));
     }
 
     #[test]

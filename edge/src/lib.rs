@@ -234,7 +234,7 @@ async fn handle(ctx: &mut Ctx) -> (Reply, Option<String>) {
     ctx.route = route.template();
     ctx.browser = route.is_browser();
     if route != Route::Health {
-        match Config::load(&ctx.env) {
+        match Config::load(&ctx.env, &ctx.host) {
             Ok(c) => ctx.config = Some(c),
             Err(e) => return (Reply::error(&e), Some(e.to_string())),
         }

@@ -1,6 +1,7 @@
 // The invariants of shared/API.md, hammered against the real Worker and D1.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
@@ -427,7 +428,45 @@ describe('scheduled job: pending points and expiry', () => {
   });
 });
 
+/** A request that says it came in for `host` (Cloudflare routes by it; wrangler dev passes it through). */
+function requestFor(base, host, method, path, { body, auth } = {}) {
+  const { port } = new URL(base);
+  const headers = { host, 'content-type': 'application/json' };
+  if (auth) headers.authorization = `Bearer ${auth}`;
+  return new Promise((resolve, reject) => {
+    const r = httpRequest({ host: '127.0.0.1', port, path, method, headers }, (res) => {
+      let text = '';
+      res.on('data', (c) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode, json: text ? JSON.parse(text) : null, text }));
+    });
+    r.on('error', reject);
+    if (body !== undefined) r.write(JSON.stringify(body));
+    r.end();
+  });
+}
+
 describe('production safety', () => {
+  test('LOYALTY_ENV=development counts only for a loopback host: elsewhere the dev secrets refuse and the dev routes are gone', async () => {
+    // The shared Worker runs with LOYALTY_ENV=development and the dev secrets.
+    const deployed = await requestFor(w.base, 'loyalty-edge.example.workers.dev', 'POST', '/dev/token', { body: { customer_id: 'anyone' } });
+    assert.equal(deployed.status, 500, deployed.text);
+    assert.match(deployed.json.error.message, /LOYALTY_API_KEY is unset or a development value.*honoured only for requests to localhost/);
+    const local = await requestFor(w.base, 'localhost', 'POST', '/dev/token', { body: { customer_id: 'anyone' } });
+    assert.equal(local.status, 200, local.text);
+    // With real secrets and the setting left on, a deployed host is production.
+    const key = 'k'.repeat(40);
+    const p = await startWorker({ seed: false, vars: { LOYALTY_ENV: 'development', LOYALTY_API_KEY: key, LOYALTY_WIDGET_SECRET: 's'.repeat(40) } });
+    try {
+      const token = await requestFor(p.base, 'shop.example', 'POST', '/dev/token', { body: { customer_id: 'anyone' } });
+      assert.equal(token.status, 404, token.text);
+      const checkout = await requestFor(p.base, 'shop.example', 'POST', '/dev/checkout/purchase', { body: { customer_id: 'a', amount_minor: 100 } });
+      assert.equal(checkout.status, 404, checkout.text);
+      assert.equal((await requestFor(p.base, 'shop.example', 'GET', '/v1/rewards', { auth: key })).status, 200);
+    } finally {
+      await p.stop();
+    }
+  });
+
   test('a Worker outside development with the dev secrets refuses every request but health', async () => {
     const p = await startWorker({ seed: false, vars: { LOYALTY_ENV: 'production' } });
     try {

@@ -108,8 +108,8 @@ fn sizes(t: &Tools) -> Result<Value> {
     let root = root();
     let read = |p: &Path| fs::read(p).map_err(|e| format!("{}: {e}", p.display()));
     let worker = read(&root.join("edge/build/index_bg.wasm"))?;
-    let js = read(&root.join("target/site/widget/loyalty.js"))?;
-    let wasm = read(&root.join("target/site/widget/loyalty_bg.wasm"))?;
+    let js = read(&root.join(build::ASSETS).join("widget/loyalty.js"))?;
+    let wasm = read(&root.join(build::ASSETS).join("widget/loyalty_bg.wasm"))?;
     Ok(json!({
         "worker_wasm": {"raw": worker.len(), "gzip": gzip(&worker)},
         "widget_js": {"raw": js.len(), "gzip": gzip(&js), "brotli": brotli(&js)},

@@ -1,5 +1,7 @@
-//! Release artefacts: the widget (`target/site/widget/`), the Worker
-//! (`edge/build/`) and the demo site (`target/site/`, served by wrangler).
+//! Release artefacts: the widget (`target/assets/widget/`: what a deploy
+//! uploads, and nothing else), the Worker (`edge/build/`) and the demo
+//! store with the widget (`target/site/`: what `wrangler dev --assets`
+//! serves for development and the tests).
 
 use std::fs;
 use std::path::Path;
@@ -26,7 +28,7 @@ const WIDGET_OPT_LEVEL: &str = "z";
 /// the loader does not use → wasm-opt drops the wasm exports only that
 /// code called, optimizes (-Oz) and renames imports and exports short →
 /// the bundle renamed to match, checked against the module, minified.
-/// Out: `target/site/widget/{loyalty.js, loyalty_bg.wasm}`.
+/// Out: `target/assets/widget/{loyalty.js, loyalty_bg.wasm}`.
 pub fn widget(t: &Tools) -> Result {
     let root = root();
     let wasm = match t.widget_nightly {
@@ -61,7 +63,10 @@ pub fn widget(t: &Tools) -> Result {
         .args(["--target", "web", "--no-typescript", "--remove-name-section", "--remove-producers-section"])
         .args(["--out-name", "loyalty", "--out-dir"])
         .arg(&pkg))?;
-    let out = root.join("target/site/widget");
+    // Rebuilt whole, so nothing stale is ever uploaded with it.
+    let assets = root.join(ASSETS);
+    let _ = fs::remove_dir_all(&assets);
+    let out = assets.join("widget");
     fs::create_dir_all(&out).map_err(|e| e.to_string())?;
 
     let (glue, hooks) = link::drop_dispose_hooks(&read(&pkg.join("loyalty.js"))?);
@@ -133,11 +138,21 @@ pub fn worker(t: &Tools) -> Result {
         .env("ESBUILD_BIN", nm.join("esbuild")))
 }
 
+/// What `wrangler deploy` uploads (edge/wrangler.toml `[assets]`): the
+/// widget's files only. The demo store is not part of a deployment: its
+/// pages need the dev routes, which a deployed Worker does not serve.
+pub const ASSETS: &str = "target/assets";
+
+/// What `wrangler dev --assets` serves: the demo store pages and the widget.
+pub const SITE: &str = "target/site";
+
 /// The demo store pages next to the widget.
 pub fn site() -> Result {
     let root = root();
-    let out = root.join("target/site");
-    copy_dir(&root.join("www"), &out)
+    let out = root.join(SITE);
+    let _ = fs::remove_dir_all(&out);
+    copy_dir(&root.join("www"), &out)?;
+    copy_dir(&root.join(ASSETS), &out)
 }
 
 fn copy_dir(from: &Path, to: &Path) -> Result {

@@ -55,6 +55,10 @@ impl Wrangler {
             "--persist-to",
         ])
         .arg(state)
+        // The demo store with the widget; wrangler.toml names what a
+        // deploy uploads, the widget alone.
+        .arg("--assets")
+        .arg(root().join(crate::build::SITE))
         .current_dir(dir)
         .stdin(Stdio::null())
         // Own process group: wrangler spawns workerd children that must
