@@ -61,7 +61,8 @@ pub enum Audience {
 }
 
 impl Audience {
-    fn names(&self, wanted: &str) -> bool {
+    /// Whether `wanted` is this audience or one of them.
+    pub fn names(&self, wanted: &str) -> bool {
         match self {
             Audience::One(a) => a == wanted,
             Audience::Many(all) => all.iter().any(|a| a == wanted),

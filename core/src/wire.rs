@@ -197,18 +197,18 @@ pub struct MemberDetail {
 #[serde(deny_unknown_fields)]
 pub struct MemberPatch {
     /// Tags (replaces the set).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// Enrolment date.
-    #[serde(default, with = "double_option")]
+    #[serde(default, with = "double_option", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
     pub enrolled_at: Option<Option<String>>,
     /// Birthday.
-    #[serde(default, with = "double_option")]
+    #[serde(default, with = "double_option", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
     pub birthday: Option<Option<String>>,
     /// E-mail.
-    #[serde(default, with = "double_option")]
+    #[serde(default, with = "double_option", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
     pub email: Option<Option<String>>,
 }
@@ -699,4 +699,26 @@ pub enum HealthStatus {
 pub struct RewardList {
     /// All rewards, active and inactive.
     pub rewards: Vec<Reward>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A client written with these types (the console, the CLI) sends what
+    /// it means: a field it leaves alone is absent, never a `null` that
+    /// clears it. Found by the `request_bodies` fuzz target.
+    #[test]
+    fn a_member_patch_reads_back_as_written() {
+        let cases = [
+            MemberPatch::default(),
+            MemberPatch { email: Some(None), ..MemberPatch::default() },
+            MemberPatch { birthday: Some(Some("1990-02-03".into())), tags: Some(vec![]), ..MemberPatch::default() },
+        ];
+        for patch in cases {
+            let json = serde_json::to_string(&patch).unwrap();
+            assert_eq!(serde_json::from_str::<MemberPatch>(&json).unwrap(), patch, "{json}");
+        }
+        assert_eq!(serde_json::to_string(&MemberPatch::default()).unwrap(), "{}");
+    }
 }

@@ -12,6 +12,7 @@
 
 mod bench;
 mod build;
+mod fuzz;
 mod http;
 mod link;
 mod server;
@@ -61,7 +62,7 @@ pub fn cargo() -> Command {
 }
 
 fn usage() -> ExitCode {
-    eprintln!("usage: cargo xtask <dev|test [--no-e2e]|bench [--only NAME,…]|build|codegen>");
+    eprintln!("usage: cargo xtask <dev|test [--no-e2e]|bench [--only NAME,…]|fuzz [--secs N]|build|codegen>");
     ExitCode::from(2)
 }
 
@@ -74,6 +75,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::bench(&args[1..]),
         Some("build") => tools::ensure_all(false).and_then(|t| build::all(&t)),
         Some("codegen") => codegen(),
+        Some("fuzz") => fuzz::command(&args[1..]),
         _ => return usage(),
     };
     match result {
@@ -132,6 +134,8 @@ fn test(args: &[String]) -> Result {
     ]))?;
     step("unit and property tests");
     run(cargo().args(["test", "--workspace"]))?;
+    step("fuzzing (each target, bounded)");
+    fuzz::fuzz(&t, fuzz::TEST_SECS)?;
     step("docs");
     run(cargo().args(["doc", "-p", "loyalty-core", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"))?;
     step("wasm builds");
@@ -147,6 +151,27 @@ fn test(args: &[String]) -> Result {
 
 #[cfg(test)]
 mod tests {
+    /// What `cargo xtask fuzz` runs is every target of fuzz/Cargo.toml,
+    /// and each has its committed corpus.
+    #[test]
+    fn every_fuzz_target_runs_from_its_corpus() {
+        let manifest = std::fs::read_to_string(crate::root().join("fuzz/Cargo.toml")).expect("fuzz/Cargo.toml");
+        let mut bins: Vec<&str> = manifest
+            .split("[[bin]]")
+            .skip(1)
+            .filter_map(|b| b.lines().find_map(|l| l.strip_prefix("name = ")))
+            .map(|n| n.trim_matches('"'))
+            .collect();
+        bins.sort_unstable();
+        let mut targets = crate::fuzz::TARGETS.to_vec();
+        targets.sort_unstable();
+        assert_eq!(bins, targets);
+        for t in targets {
+            let corpus = crate::root().join("fuzz/corpus").join(t);
+            assert!(std::fs::read_dir(&corpus).is_ok_and(|mut d| d.next().is_some()), "{} is empty", corpus.display());
+        }
+    }
+
     #[test]
     fn generated_files_are_fresh() {
         let committed = std::fs::read_to_string(super::openapi_path()).expect("edge/openapi.json");

@@ -90,6 +90,11 @@ fn ensure_cargo_tool(krate: &str, bin: &str, version: &str, locked: bool) -> Res
     Ok(path)
 }
 
+/// cargo-fuzz at `version`, for `cargo xtask fuzz`.
+pub fn ensure_cargo_fuzz(version: &str) -> Result<PathBuf> {
+    ensure_cargo_tool("cargo-fuzz", "cargo-fuzz", version, true)
+}
+
 fn ensure_wasm_target() -> Result {
     let out = Command::new("rustup").args(["target", "list", "--installed"]).output().map_err(|e| e.to_string())?;
     if !String::from_utf8_lossy(&out.stdout).contains("wasm32-unknown-unknown") {
