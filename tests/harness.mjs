@@ -162,21 +162,25 @@ async function launchOnce(w) {
 }
 
 function stop(w) {
+  // This child, not whatever `w.child` is when the timer fires: after a
+  // restart that is the new wrangler, which the timer must not kill.
+  const child = w.child;
   return new Promise((resolve) => {
-    if (!w.child || w.child.exitCode !== null) return resolve();
-    w.child.once('exit', () => resolve());
-    try {
-      process.kill(-w.child.pid, 'SIGTERM');
-    } catch {
-      resolve();
-    }
+    if (!child || child.exitCode !== null) return resolve();
+    // Whatever of its group (workerd) outlives it is killed in 5 s.
     setTimeout(() => {
       try {
-        process.kill(-w.child.pid, 'SIGKILL');
+        process.kill(-child.pid, 'SIGKILL');
       } catch {
         /* gone */
       }
     }, 5000).unref();
+    child.once('exit', () => resolve());
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      resolve();
+    }
   });
 }
 

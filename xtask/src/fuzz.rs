@@ -60,14 +60,29 @@ pub fn fuzz(t: &Tools, secs: u64) -> Result {
         let _ = std::fs::remove_dir_all(&found);
         std::fs::create_dir_all(&found).map_err(|e| e.to_string())?;
         let committed: PathBuf = root.join("fuzz/corpus").join(target);
-        eprintln!("xtask: fuzzing {target} for {secs} s");
-        run(fuzz(&["run", "-O", target])
+        // libFuzzer reports every input it keeps: thousands of lines, kept
+        // in a file and shown (the end of it) only when the run fails.
+        let log = root.join("target/fuzz-corpus").join(format!("{target}.log"));
+        eprintln!("xtask: fuzzing {target} for {secs} s (log: {})", log.display());
+        let file = std::fs::File::create(&log).map_err(|e| e.to_string())?;
+        let status = fuzz(&["run", "-O", target])
             .arg(&found)
             .arg(&committed)
             .arg("--")
             .arg(format!("-max_total_time={secs}"))
             // One input taking seconds is a bug worth a failure too.
-            .args(["-timeout=10", "-rss_limit_mb=2048", "-print_final_stats=1"]))?;
+            .args(["-timeout=10", "-rss_limit_mb=2048", "-print_final_stats=1"])
+            .stdout(file.try_clone().map_err(|e| e.to_string())?)
+            .stderr(file)
+            .status()
+            .map_err(|e| format!("cannot start cargo fuzz: {e}"))?;
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        let tail = |n: usize| lines[lines.len().saturating_sub(n)..].join("\n");
+        if !status.success() {
+            return Err(format!("fuzz target {target} failed ({status}); the end of {}:\n{}", log.display(), tail(80)));
+        }
+        eprintln!("{}", tail(1));
     }
     Ok(())
 }
