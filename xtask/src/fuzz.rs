@@ -82,7 +82,9 @@ pub fn fuzz(t: &Tools, secs: u64) -> Result {
         if !status.success() {
             return Err(format!("fuzz target {target} failed ({status}); the end of {}:\n{}", log.display(), tail(80)));
         }
-        eprintln!("{}", tail(1));
+        if let Some(done) = lines.iter().rev().find(|l| l.starts_with("Done ")) {
+            eprintln!("xtask: {target}: {done}, no crash");
+        }
     }
     Ok(())
 }
