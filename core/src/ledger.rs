@@ -191,6 +191,17 @@ pub struct DueExpiration {
     pub points: i64,
 }
 
+/// Lots that expire after `now` but within `window_secs` of it, with what
+/// is left of each (0 when spent: the edge records that it looked, so the
+/// lot is not looked at again): what the store is told is about to expire.
+pub fn expiring_within(entries: &[Entry], now: Timestamp, window_secs: i64) -> Vec<DueExpiration> {
+    lots(entries)
+        .into_iter()
+        .filter(|l| l.expires_at.is_some_and(|x| x > now && x.0 - now.0 <= window_secs))
+        .map(|l| DueExpiration { lot_id: l.entry_id, points: l.remaining })
+        .collect()
+}
+
 /// Lots whose expiry is at or before `now` that still hold points. Lots
 /// already expired by an `expire` entry hold none, so running this twice
 /// after posting its result yields nothing: expiry is idempotent.
@@ -372,6 +383,32 @@ impl Ledger {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lots_expiring_within_a_window_are_what_is_left_of_them() {
+        let e = |id: i64, kind: EntryKind, points: i64, expires_at: Option<i64>| Entry {
+            id,
+            kind,
+            points,
+            at: Timestamp(0),
+            expires_at: expires_at.map(Timestamp),
+            lot_id: None,
+        };
+        let entries = [
+            e(1, EntryKind::Earn, 100, Some(1_000)),
+            e(2, EntryKind::Earn, 50, Some(5_000)),
+            e(3, EntryKind::Earn, 70, Some(2_000)),
+            e(4, EntryKind::Redeem, -120, None),
+        ];
+        // The oldest lot is spent whole, 20 of the second are spent.
+        assert_eq!(
+            expiring_within(&entries, Timestamp(900), 1_200),
+            [DueExpiration { lot_id: 1, points: 0 }, DueExpiration { lot_id: 3, points: 70 }],
+            "lot 1 is spent; lot 2 is outside the window"
+        );
+        assert_eq!(expiring_within(&entries, Timestamp(900), 10_000).iter().map(|d| d.points).sum::<i64>(), 100);
+        assert!(expiring_within(&entries, Timestamp(2_000), 100).is_empty(), "an expiry at `now` is due, not coming");
+    }
 
     #[test]
     fn history_lines_are_worded_in_each_language_and_adjustments_as_written() {

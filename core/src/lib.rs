@@ -19,6 +19,7 @@
 //! - [`lang`]: the languages shoppers read refusals and earn rules in (English, French).
 //! - [`money`]: integer amounts of a currency, and how shoppers read them.
 //! - [`coupon`]: codes, their format, and the discount they give at checkout.
+//! - [`webhook`]: events told to the store: types, payloads, Standard Webhooks signatures, retries.
 //! - [`wire`]: the JSON shapes of `shared/API.md` shared by edge and widget.
 
 #![warn(missing_docs)]
@@ -40,6 +41,7 @@ pub mod reward;
 pub mod tier;
 pub mod timestamp;
 pub mod token;
+pub mod webhook;
 pub mod wire;
 
 pub use error::{Error, Refusal};

@@ -275,6 +275,61 @@ fn routes(d: &mut Doc) {
         .ok::<CouponRedemption>(200)
         .errors(&[409])
         .done();
+
+    d.op("post", "/v1/webhooks", "Subscribe an endpoint; the answer holds its signing secret, shown once", ApiKey)
+        .body::<WebhookRequest>()
+        .ok::<WebhookCreated>(201)
+        .done();
+    d.op("get", "/v1/webhooks", "Every subscribed endpoint (no secrets)", ApiKey).ok::<WebhookList>(200).done();
+    d.op("get", "/v1/webhooks/{webhook_id}", "An endpoint (no secret)", ApiKey)
+        .ok::<Webhook>(200)
+        .errors(&[400, 404])
+        .done();
+    d.op("delete", "/v1/webhooks/{webhook_id}", "Remove an endpoint and its deliveries", ApiKey)
+        .ok::<WebhookDeleted>(200)
+        .errors(&[400, 404])
+        .done();
+    d.op(
+        "post",
+        "/v1/webhooks/{webhook_id}/rotate-secret",
+        "A new secret; the old one signs beside it for a day",
+        ApiKey,
+    )
+    .ok::<SecretRotated>(200)
+    .errors(&[400, 404])
+    .done();
+    d.op("get", "/v1/webhooks/{webhook_id}/deliveries", "The endpoint's deliveries, newest first", ApiKey)
+        .paged()
+        .ok::<DeliveryPage>(200)
+        .errors(&[404])
+        .done();
+    d.op("post", "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/retry", "Send a delivery again now", ApiKey)
+        .ok::<RetryAccepted>(202)
+        .errors(&[400, 404, 503])
+        .done();
+}
+
+/// The deliveries a store receives (OpenAPI 3.1 `webhooks`): one per event
+/// type, each the same signed body.
+fn webhooks(d: &mut Doc) -> Value {
+    let schema = d.responses.subschema_for::<crate::webhook::Payload>().to_value();
+    let headers: Vec<Value> = ["webhook-id", "webhook-timestamp", "webhook-signature"]
+        .iter()
+        .map(|h| json!({"name": h, "in": "header", "required": true, "schema": {"type": "string"}}))
+        .collect();
+    crate::webhook::EventType::ALL
+        .iter()
+        .map(|t| {
+            let post = json!({
+                "summary": format!("{}: signed as Standard Webhooks has it", t.as_str()),
+                "parameters": headers,
+                "requestBody": {"required": true, "content": json_content(schema.clone())},
+                "responses": {"2XX": {"description": "Received; any other answer is retried for a day, 410 deactivates the endpoint"}}
+            });
+            (t.as_str().to_owned(), json!({ "post": post }))
+        })
+        .collect::<Map<String, Value>>()
+        .into()
 }
 
 impl Op<'_> {
@@ -332,6 +387,7 @@ pub fn document() -> Value {
         paths: Map::new(),
     };
     routes(&mut d);
+    let webhooks = webhooks(&mut d);
     let responses = d.responses.take_definitions(true);
     let requests = d.requests.take_definitions(true);
     let mut schemas: Vec<(String, Value)> = merge_definitions(responses, requests).into_iter().collect();
@@ -363,7 +419,8 @@ pub fn document() -> Value {
             },
             "schemas": Value::Object(schemas.into_iter().collect())
         },
-        "paths": Value::Object(paths)
+        "paths": Value::Object(paths),
+        "webhooks": webhooks
     })
 }
 

@@ -38,6 +38,17 @@ pub struct Program {
     /// Days after which earned points expire (oldest first). `None`: never.
     #[serde(default)]
     pub expiry_days: Option<u32>,
+    /// Days before points expire that the store is told (`points.expiring_soon`
+    /// webhook, once per lot); 0: never.
+    #[serde(default = "default_expiry_warning_days")]
+    pub expiry_warning_days: u32,
+}
+
+/// Two weeks, as the contract says.
+pub const DEFAULT_EXPIRY_WARNING_DAYS: u32 = 14;
+
+fn default_expiry_warning_days() -> u32 {
+    DEFAULT_EXPIRY_WARNING_DAYS
 }
 
 fn default_points_name() -> String {
@@ -215,6 +226,9 @@ impl Program {
             if d == 0 || d > 3650 {
                 bad("expiry_days".into(), "must be 1 to 3650, or absent for no expiry");
             }
+        }
+        if self.expiry_warning_days > 365 {
+            bad("expiry_warning_days".into(), "must be 0 to 365");
         }
         if issues.is_empty() {
             Ok(())

@@ -701,6 +701,138 @@ pub struct RewardList {
     pub rewards: Vec<Reward>,
 }
 
+/// `POST /v1/webhooks` body: where to deliver which events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct WebhookRequest {
+    /// `https://` URL (in development also `http://localhost` or `http://127.0.0.1`).
+    pub url: String,
+    /// Event types (`points.earned`, ...), or `["*"]` for all of them.
+    pub events: Vec<String>,
+    /// What it is for, for the store's own records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// A subscribed endpoint (its secret is shown only at creation and rotation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Webhook {
+    /// Its id.
+    pub webhook_id: String,
+    /// Where deliveries go.
+    pub url: String,
+    /// Event types it receives, or `["*"]`.
+    pub events: Vec<String>,
+    /// What it is for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// False once the endpoint answered `410 Gone`: nothing more is sent.
+    pub active: bool,
+    /// When it was created.
+    pub created_at: Timestamp,
+}
+
+/// `POST /v1/webhooks` answer: the endpoint and its signing secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct WebhookCreated {
+    /// The endpoint.
+    #[serde(flatten)]
+    pub webhook: Webhook,
+    /// `whsec_...`: verifies the `webhook-signature` of every delivery.
+    pub secret: String,
+}
+
+/// `GET /v1/webhooks`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct WebhookList {
+    /// Every endpoint, oldest first.
+    pub webhooks: Vec<Webhook>,
+}
+
+/// `POST /v1/webhooks/{webhook_id}/rotate-secret` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct SecretRotated {
+    /// The endpoint.
+    pub webhook_id: String,
+    /// The new secret; deliveries carry its signature from now on.
+    pub secret: String,
+    /// Until when deliveries also carry the previous secret's signature.
+    pub previous_secret_until: Timestamp,
+}
+
+/// Where a delivery stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    /// Not delivered yet; tried again at `next_attempt_at`.
+    Pending,
+    /// The endpoint answered 2xx.
+    Delivered,
+    /// Given up after a day of tries, or the endpoint is gone.
+    Failed,
+}
+
+/// One event on its way to one endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Delivery {
+    /// Its id.
+    pub delivery_id: String,
+    /// The event (the `webhook-id` header of every try).
+    pub event_id: String,
+    /// Event type.
+    #[serde(rename = "type")]
+    pub kind: crate::webhook::EventType,
+    /// Where it stands.
+    pub status: DeliveryStatus,
+    /// Tries so far.
+    pub attempts: u32,
+    /// The endpoint's last answer, if it answered.
+    pub last_status_code: Option<u16>,
+    /// When it is tried next (pending only).
+    pub next_attempt_at: Option<Timestamp>,
+    /// When the endpoint took it.
+    pub delivered_at: Option<Timestamp>,
+    /// When the event happened.
+    pub created_at: Timestamp,
+}
+
+/// `GET /v1/webhooks/{webhook_id}/deliveries`: newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct DeliveryPage {
+    /// Deliveries.
+    pub deliveries: Vec<Delivery>,
+    /// Pass as `?cursor=` for the next page; `None` on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// `DELETE /v1/webhooks/{webhook_id}` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct WebhookDeleted {
+    /// The endpoint.
+    pub webhook_id: String,
+    /// Always true: it and its deliveries are gone.
+    pub deleted: bool,
+}
+
+/// `POST /v1/webhooks/{webhook_id}/deliveries/{delivery_id}/retry` answer (202).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct RetryAccepted {
+    /// The delivery, queued to be sent now.
+    pub delivery_id: String,
+    /// `pending` until the endpoint answers.
+    pub status: DeliveryStatus,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,7 +11,8 @@
 //! |----------|--------|
 //! | public   | `GET /v1/health`, `GET /v1/program`, `GET /v1/openapi.json` |
 //! | shopper  | `GET /v1/me`, `GET /v1/me/rewards`, `POST /v1/me/redemptions`, `GET /v1/me/transactions`, `GET /v1/me/coupons` |
-//! | server   | `/v1/rewards…`, `/v1/members…`, `POST /v1/events`, `POST /v1/orders/{id}/refunds`, `/v1/coupons…`, `PUT /v1/program` |
+//! | server   | `/v1/rewards…`, `/v1/members…`, `POST /v1/events`, `POST /v1/orders/{id}/refunds`, `/v1/coupons…`, `PUT /v1/program`, `/v1/webhooks…` |
+//! | queue    | the `WEBHOOKS` consumer: one try of each delivery (`webhooks::consume`) |
 //! | dev only | `POST /dev/token`, `POST /dev/checkout/{validate,redeem,purchase}` |
 
 mod auth;
@@ -30,6 +31,7 @@ mod redemptions;
 mod rewards;
 mod schedule;
 mod snapshot;
+mod webhooks;
 
 use web_sys::{Headers, Request, Response, ResponseInit};
 use worker::{event, Context, Env, Method, ScheduleContext, ScheduledEvent};
@@ -66,6 +68,11 @@ pub enum Route<'a> {
     OrderRefunds(&'a str),
     CouponsValidate,
     CouponRedeem(&'a str),
+    Webhooks,
+    Webhook(&'a str),
+    WebhookRotate(&'a str),
+    WebhookDeliveries(&'a str),
+    WebhookRetry(&'a str, &'a str),
     DevToken,
     DevCheckout(&'a str),
 }
@@ -95,6 +102,11 @@ impl<'a> Route<'a> {
             ["v1", "orders", id, "refunds"] => Route::OrderRefunds(id),
             ["v1", "coupons", "validate"] => Route::CouponsValidate,
             ["v1", "coupons", code, "redeem"] => Route::CouponRedeem(code),
+            ["v1", "webhooks"] => Route::Webhooks,
+            ["v1", "webhooks", id] => Route::Webhook(id),
+            ["v1", "webhooks", id, "rotate-secret"] => Route::WebhookRotate(id),
+            ["v1", "webhooks", id, "deliveries"] => Route::WebhookDeliveries(id),
+            ["v1", "webhooks", id, "deliveries", d, "retry"] => Route::WebhookRetry(id, d),
             ["dev", "token"] => Route::DevToken,
             ["dev", "checkout", action] => Route::DevCheckout(action),
             _ => return None,
@@ -137,6 +149,11 @@ impl<'a> Route<'a> {
             Route::OrderRefunds(_) => "/v1/orders/{order_id}/refunds",
             Route::CouponsValidate => "/v1/coupons/validate",
             Route::CouponRedeem(_) => "/v1/coupons/{code}/redeem",
+            Route::Webhooks => "/v1/webhooks",
+            Route::Webhook(_) => "/v1/webhooks/{webhook_id}",
+            Route::WebhookRotate(_) => "/v1/webhooks/{webhook_id}/rotate-secret",
+            Route::WebhookDeliveries(_) => "/v1/webhooks/{webhook_id}/deliveries",
+            Route::WebhookRetry(..) => "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/retry",
             Route::DevToken => "/dev/token",
             Route::DevCheckout(_) => "/dev/checkout/{action}",
         }
@@ -204,6 +221,23 @@ async fn dispatch(ctx: &mut Ctx, route: Route<'_>) -> Result<Reply> {
                 Route::OrderRefunds(id) => orders::refund(ctx, id).await,
                 Route::CouponsValidate => coupons::validate(ctx).await,
                 Route::CouponRedeem(code) => coupons::redeem(ctx, code).await,
+                _ => Err(Error::MethodNotAllowed),
+            }
+        }
+
+        (Route::Webhooks, Post | Get)
+        | (Route::Webhook(_), Get | Delete)
+        | (Route::WebhookRotate(_) | Route::WebhookRetry(..), Post)
+        | (Route::WebhookDeliveries(_), Get) => {
+            auth::server(ctx)?;
+            match (route, &ctx.method) {
+                (Route::Webhooks, Post) => webhooks::create(ctx).await,
+                (Route::Webhooks, _) => webhooks::list(ctx).await,
+                (Route::Webhook(id), Get) => webhooks::get(ctx, id).await,
+                (Route::Webhook(id), _) => webhooks::delete(ctx, id).await,
+                (Route::WebhookRotate(id), _) => webhooks::rotate(ctx, id).await,
+                (Route::WebhookDeliveries(id), _) => webhooks::deliveries(ctx, id).await,
+                (Route::WebhookRetry(id, d), _) => webhooks::retry(ctx, id, d).await,
                 _ => Err(Error::MethodNotAllowed),
             }
         }
@@ -297,11 +331,26 @@ const SLOW_MS: u64 = 1000;
 // The raw `web_sys` request and response rather than worker's wrappers:
 // the wrapper reads `request.cf` and parses the URL up front on every
 // request, which showed in the CPU profile of a loaded Worker.
-async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+async fn fetch(req: Request, env: Env, worker_ctx: Context) -> worker::Result<Response> {
     let started = js_sys::Date::now();
     let mut ctx = Ctx::new(req, env, http::now());
     let (reply, error) = handle(&mut ctx).await;
     let status = reply.status;
+    // A change may have written events (the schema writes them in its
+    // batch): hand their deliveries to the Queue after the answer is sent.
+    if (200..300).contains(&status) && ctx.method != Method::Get && ctx.method != Method::Options {
+        let (env, now) = (ctx.env.clone(), ctx.now);
+        worker_ctx.wait_until(async move {
+            let drained = match webhooks::subscribed(&env, now).await {
+                Ok(true) => webhooks::drain(&env, now).await.map(|_| ()),
+                Ok(false) => Ok(()),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = drained {
+                log::webhook_error("drain", &e.to_string());
+            }
+        });
+    }
     let resp = respond(&ctx, reply).map_err(worker::Error::from);
     let duration_ms = (js_sys::Date::now() - started).max(0.0) as u64;
     // Cloudflare already records every invocation (URL, status, duration;
@@ -332,13 +381,30 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
                 Ok(n) => expired = n,
                 Err(e) => errors.push(format!("expiry: {e}")),
             }
+            if let Err(e) = schedule::warn_expiring(&db, now, &mut errors).await {
+                errors.push(format!("expiry warnings: {e}"));
+            }
             if let Err(e) = idempotency::purge(&db, now.0).await {
                 errors.push(format!("idempotency purge: {e}"));
+            }
+            if let Err(e) = webhooks::purge(&db, now).await {
+                errors.push(format!("events purge: {e}"));
+            }
+            // The sweep: deliveries a write did not hand over (another
+            // isolate's memo, a lost send) and retries not taken up.
+            if let Err(e) = webhooks::drain(&env, now).await {
+                errors.push(format!("webhook drain: {e}"));
             }
         }
         Err(e) => errors.push(format!("D1: {e}")),
     }
     log::scheduled(&event.cron(), activated, expired, &errors);
+}
+
+/// The webhook Queue's consumer: this same Worker.
+#[event(queue)]
+async fn queue(batch: worker::MessageBatch<webhooks::Try>, env: Env, _ctx: Context) -> worker::Result<()> {
+    webhooks::consume(batch, env).await.map_err(|e| worker::Error::RustError(e.to_string()))
 }
 
 #[cfg(test)]
@@ -352,6 +418,10 @@ mod tests {
         assert_eq!(Route::parse("/v1/members/alice/adjustments"), Some(Route::MemberAdjustments("alice")));
         assert_eq!(Route::parse("/v1/coupons/LOY-ABCD/redeem"), Some(Route::CouponRedeem("LOY-ABCD")));
         assert_eq!(Route::parse("/v1/coupons/validate"), Some(Route::CouponsValidate));
+        assert_eq!(
+            Route::parse("/v1/webhooks/wh_1/deliveries/dlv_2/retry"),
+            Some(Route::WebhookRetry("wh_1", "dlv_2"))
+        );
         assert_eq!(Route::parse("/v2/me"), None);
         assert_eq!(Route::parse("/"), None);
         assert!(Route::parse("/v1/program").unwrap().is_browser());

@@ -34,3 +34,12 @@ pub fn scheduled(cron: &str, activated: usize, expired_members: usize, errors: &
     });
     worker::console_log!("{line}");
 }
+
+/// Logs a webhook try that could not even be recorded (D1 or the Queue
+/// failed); the Queue repeats it.
+pub fn webhook_error(delivery_id: &str, error: &str) {
+    let line = serde_json::json!({
+        "ts": crate::http::now().to_rfc3339(), "event": "webhook", "delivery_id": delivery_id, "error": error,
+    });
+    worker::console_log!("{line}");
+}

@@ -1,5 +1,6 @@
-//! The cron job: pending points become spendable, due points expire.
-//! Both steps are idempotent: running the job twice changes nothing more.
+//! The cron job: pending points become spendable, due points expire, and
+//! points about to expire are told to the store. Every step is idempotent:
+//! running the job twice changes nothing more.
 
 use loyalty_core::ledger;
 use loyalty_core::numbers::MAX_SAFE;
@@ -103,4 +104,71 @@ async fn expire_member(db: &Db, customer_id: &str, now: Timestamp) -> Result<boo
         Err(Conflict::StaleMember | Conflict::Duplicate { .. } | Conflict::InsufficientPoints) => Ok(false),
         Err(c) => Err(crate::error::Error::Internal(format!("expiry: {c:?}"))),
     }
+}
+
+#[derive(Deserialize)]
+struct WarningDays {
+    days: Option<i64>,
+}
+
+/// Tells the store (`points.expiring_soon`) of every lot that will expire
+/// within the program's `expiry_warning_days`, once: each warning is a row
+/// of `lot_warnings` (its trigger writes the event), keyed by the lot.
+/// Member by member, like expiry; returns how many lots were told of.
+pub async fn warn_expiring(db: &Db, now: Timestamp, errors: &mut Vec<String>) -> Result<usize> {
+    let days = db
+        .first::<WarningDays>(
+            "SELECT COALESCE(json_extract(body, '$.expiry_warning_days'), ?) AS days FROM program WHERE id = 1",
+            args![i64::from(loyalty_core::program::DEFAULT_EXPIRY_WARNING_DAYS)],
+        )
+        .await?
+        .and_then(|w| w.days)
+        .unwrap_or(0);
+    if days <= 0 {
+        return Ok(0);
+    }
+    let window = days * 86_400;
+    let due: Vec<Due> = db
+        .all(
+            "SELECT DISTINCT customer_id FROM ledger l
+              WHERE expires_at IS NOT NULL AND expires_at > ?1 AND expires_at <= ?1 + ?2 AND points > 0
+                AND NOT EXISTS (SELECT 1 FROM lot_warnings w WHERE w.lot_id = l.id)
+              ORDER BY customer_id
+              LIMIT ?3",
+            args![now.0, window, MEMBERS_PER_RUN],
+        )
+        .await?;
+    let mut told = 0;
+    for d in due {
+        match warn_member(db, &d.customer_id, now, window).await {
+            Ok(n) => told += n,
+            Err(e) => errors.push(format!("expiry warning of {}: {e}", d.customer_id)),
+        }
+    }
+    Ok(told)
+}
+
+async fn warn_member(db: &Db, customer_id: &str, now: Timestamp, window: i64) -> Result<usize> {
+    let (st, _) = members::load_for_expiry(db, customer_id, now).await?;
+    let lots: Vec<(i64, i64, Timestamp)> = ledger::expiring_within(&st.entries, now, window)
+        .into_iter()
+        .filter_map(|l| {
+            let at = st.entries.iter().find(|e| e.id == l.lot_id).and_then(|e| e.expires_at)?;
+            Some((l.lot_id, l.points, at))
+        })
+        .collect();
+    if lots.is_empty() {
+        return Ok(0);
+    }
+    let stmts = lots
+        .iter()
+        .map(|(lot, points, at)| {
+            db.stmt(
+                "INSERT OR IGNORE INTO lot_warnings (lot_id, customer_id, points, expires_at, warned_at) VALUES (?, ?, ?, ?, ?)",
+                args![*lot, customer_id, *points, at.0, now.0],
+            )
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let res = db.batch(stmts).await?;
+    Ok(lots.iter().enumerate().filter(|(i, (_, points, _))| *points > 0 && changes(&res, *i) > 0).count())
 }

@@ -41,9 +41,16 @@ test('the document covers every route of the contract', async () => {
     '/v1/members/{customer_id}/adjustments': ['post'], '/v1/members/{customer_id}/redemptions': ['post'],
     '/v1/events': ['post'], '/v1/orders/{order_id}/refunds': ['post'], '/v1/coupons/validate': ['post'],
     '/v1/coupons/{code}/redeem': ['post'], '/v1/health': ['get'],
+    '/v1/webhooks': ['post', 'get'], '/v1/webhooks/{webhook_id}': ['get', 'delete'],
+    '/v1/webhooks/{webhook_id}/rotate-secret': ['post'], '/v1/webhooks/{webhook_id}/deliveries': ['get'],
+    '/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/retry': ['post'],
   };
   for (const [path, methods] of Object.entries(expected)) {
     for (const m of methods) assert.ok(doc.paths[path]?.[m], `${m.toUpperCase()} ${path} is documented`);
+  }
+  // And what a store receives: every event type, with the signed body.
+  for (const t of ['member.created', 'points.earned', 'points.expired', 'reward.redeemed', 'tier.changed']) {
+    assert.ok(doc.webhooks?.[t]?.post?.requestBody, `the ${t} delivery is documented`);
   }
 });
 

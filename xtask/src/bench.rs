@@ -421,6 +421,28 @@ pub fn bench(args: &[String]) -> Result {
         }
     }
 
+    // The same writes with an endpoint subscribed to every event: each
+    // write then also writes its events and deliveries (triggers), and
+    // hands them to the Queue after the answer; the consumer's POSTs go to
+    // a receiver in this process. Reported beside the figures above, which
+    // have no endpoint.
+    let hooked = [("redeem_c10_hooked", &redeem, &insert), ("events_c10_hooked", &events, &insert)];
+    if hooked.iter().any(|(name, ..)| selected(name)) {
+        let receiver = receiver()?;
+        let sub = format!(r#"{{"url": "http://127.0.0.1:{receiver}/hooks", "events": ["*"]}}"#);
+        let created = post(p_ours, "/v1/webhooks", DEV_KEY, &sub)?;
+        for (name, ours_script, base_script) in hooked {
+            if selected(name) {
+                measure(name, &ours, ours_script, base_script, 10)?;
+            }
+        }
+        let id = serde_json::from_str::<Value>(&created).map_err(|e| e.to_string())?["webhook_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        http::request(p_ours, "DELETE", &format!("/v1/webhooks/{id}"), &auth, "").map_err(|e| e.to_string())?;
+    }
+
     // The same Worker with the demo store's `[assets]`, as `cargo xtask
     // dev` runs it: the first render needs the store's pages, and one
     // balance-read pair shows what wrangler's local asset emulation costs
@@ -468,6 +490,33 @@ pub fn bench(args: &[String]) -> Result {
         .map_err(|e| e.to_string())?;
     print_table(&results);
     Ok(())
+}
+
+/// A webhook receiver on 127.0.0.1 that answers 200 to everything, on a
+/// thread of its own for the rest of the bench; its port.
+fn receiver() -> Result<u16> {
+    use std::io::{BufRead, BufReader, Read};
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(&stream);
+                let mut length = 0usize;
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|n| n > 0) && line != "\r\n" {
+                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                    line.clear();
+                }
+                let mut body = vec![0u8; length];
+                let _ = reader.read_exact(&mut body);
+                let _ = (&stream).write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+            });
+        }
+    });
+    Ok(port)
 }
 
 fn js_now() -> u64 {
