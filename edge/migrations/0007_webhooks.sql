@@ -4,7 +4,10 @@
 -- Events are written by triggers on the tables whose changes they report,
 -- so an event is part of the very statement that makes the change: a
 -- committed change always has its event, a refused or rolled-back batch
--- has neither, whichever handler wrote it. The fan-out to deliveries is a
+-- has neither, whichever handler wrote it. Events are written while some
+-- endpoint is subscribed: an event no endpoint receives is seen by nobody
+-- (deliveries are made when it is written), and a store without webhooks
+-- then pays one lookup in an empty table per change, not a row. The fan-out to deliveries is a
 -- trigger too. The Worker hands due deliveries to a Queue after the batch
 -- (and the scheduled job sweeps up any it missed); the Queue consumer
 -- signs and sends them (`loyalty_core::webhook`).
@@ -61,6 +64,7 @@ END;
 
 -- member.created
 CREATE TRIGGER members_event AFTER INSERT ON members
+WHEN EXISTS (SELECT 1 FROM webhook_endpoints WHERE active = 1)
 BEGIN
   INSERT INTO events (event_id, type, customer_id, data, created_at)
   VALUES ('evt_' || lower(hex(randomblob(10))), 'member.created', NEW.customer_id,
@@ -73,6 +77,7 @@ END;
 -- balance were told as points.earned when the purchase was recorded.
 CREATE TRIGGER ledger_event AFTER INSERT ON ledger
 WHEN NEW.kind <> 'redeem' AND NOT (NEW.kind = 'earn' AND NEW.cause LIKE 'pending:%')
+  AND EXISTS (SELECT 1 FROM webhook_endpoints WHERE active = 1)
 BEGIN
   INSERT INTO events (event_id, type, customer_id, data, created_at)
   VALUES ('evt_' || lower(hex(randomblob(10))),
@@ -87,7 +92,7 @@ END;
 
 -- points.earned for a purchase whose points are pending.
 CREATE TRIGGER pending_points_event AFTER INSERT ON pending_points
-WHEN NEW.points > 0
+WHEN NEW.points > 0 AND EXISTS (SELECT 1 FROM webhook_endpoints WHERE active = 1)
 BEGIN
   INSERT INTO events (event_id, type, customer_id, data, created_at)
   VALUES ('evt_' || lower(hex(randomblob(10))), 'points.earned', NEW.customer_id,
@@ -98,9 +103,10 @@ BEGIN
 END;
 
 -- reward.redeemed, when the redemption's coupon is issued: a generated
--- code is inserted, a pool code is claimed.
+-- code is inserted, a pool code is claimed. Two triggers with one body: a
+-- SQLite trigger fires on one kind of statement only.
 CREATE TRIGGER coupons_issued_event AFTER INSERT ON coupons
-WHEN NEW.redemption_id IS NOT NULL
+WHEN NEW.redemption_id IS NOT NULL AND EXISTS (SELECT 1 FROM webhook_endpoints WHERE active = 1)
 BEGIN
   INSERT INTO events (event_id, type, customer_id, data, created_at)
   SELECT 'evt_' || lower(hex(randomblob(10))), 'reward.redeemed', r.customer_id,
@@ -111,7 +117,7 @@ BEGIN
     FROM redemptions r WHERE r.redemption_id = NEW.redemption_id;
 END;
 CREATE TRIGGER coupons_claimed_event AFTER UPDATE OF redemption_id ON coupons
-WHEN OLD.redemption_id IS NULL AND NEW.redemption_id IS NOT NULL
+WHEN OLD.redemption_id IS NULL AND NEW.redemption_id IS NOT NULL AND EXISTS (SELECT 1 FROM webhook_endpoints WHERE active = 1)
 BEGIN
   INSERT INTO events (event_id, type, customer_id, data, created_at)
   SELECT 'evt_' || lower(hex(randomblob(10))), 'reward.redeemed', r.customer_id,
@@ -124,7 +130,7 @@ END;
 
 -- coupon.redeemed: a code used at checkout.
 CREATE TRIGGER coupons_used_event AFTER UPDATE OF used_at ON coupons
-WHEN OLD.used_at IS NULL AND NEW.used_at IS NOT NULL
+WHEN OLD.used_at IS NULL AND NEW.used_at IS NOT NULL AND EXISTS (SELECT 1 FROM webhook_endpoints WHERE active = 1)
 BEGIN
   INSERT INTO events (event_id, type, customer_id, data, created_at)
   VALUES ('evt_' || lower(hex(randomblob(10))), 'coupon.redeemed', COALESCE(NEW.customer_id, ''),
@@ -133,13 +139,29 @@ BEGIN
           NEW.used_at);
 END;
 
--- tier.changed: the tier a member's lifetime figures reach, before and
--- after, under the stored program. This is core's `tier::tier_for` (the
--- highest tier whose threshold the progress reaches; thresholds ascend)
--- said in SQL, so the event is written in the batch that moved the member;
--- the end-to-end test checks it against the tier the API reports.
+-- tier.changed. The program's tiers are kept beside it as rows (written
+-- with the program, in one batch: `program::put`), so that the trigger's
+-- guard is an index range scan, not a parse of the program's JSON on every
+-- change of every member: a change that crosses no threshold costs almost
+-- nothing. The tier reached is core's `tier::tier_for` said in SQL (the
+-- highest tier whose threshold the progress reaches); the end-to-end test
+-- checks it against the tier the API reports.
+CREATE TABLE tiers (
+  threshold INTEGER PRIMARY KEY,
+  name      TEXT NOT NULL,
+  basis     TEXT NOT NULL CHECK (basis IN ('lifetime_points', 'lifetime_spend'))
+) STRICT;
+INSERT INTO tiers (threshold, name, basis)
+SELECT json_extract(t.value, '$.threshold'), json_extract(t.value, '$.name'),
+       COALESCE(json_extract(p.body, '$.tier_basis'), 'lifetime_points')
+  FROM program p, json_each(p.body, '$.tiers') t WHERE p.id = 1;
+
 CREATE TRIGGER members_tier_event AFTER UPDATE OF lifetime_earned, lifetime_spend_minor ON members
-WHEN (SELECT body FROM program WHERE id = 1) IS NOT NULL
+WHEN EXISTS (SELECT 1 FROM webhook_endpoints WHERE active = 1) AND EXISTS (SELECT 1 FROM tiers t
+              WHERE t.threshold > MIN(CASE t.basis WHEN 'lifetime_spend' THEN OLD.lifetime_spend_minor ELSE OLD.lifetime_earned END,
+                                      CASE t.basis WHEN 'lifetime_spend' THEN NEW.lifetime_spend_minor ELSE NEW.lifetime_earned END)
+                AND t.threshold <= MAX(CASE t.basis WHEN 'lifetime_spend' THEN OLD.lifetime_spend_minor ELSE OLD.lifetime_earned END,
+                                       CASE t.basis WHEN 'lifetime_spend' THEN NEW.lifetime_spend_minor ELSE NEW.lifetime_earned END))
 BEGIN
   INSERT INTO events (event_id, type, customer_id, data, created_at)
   SELECT 'evt_' || lower(hex(randomblob(10))), 'tier.changed', NEW.customer_id,
@@ -147,18 +169,14 @@ BEGIN
                                 'direction', CASE WHEN COALESCE(n.threshold, -1) > COALESCE(o.threshold, -1) THEN 'up' ELSE 'down' END),
                     json_object('from', o.name, 'to', n.name)),
          CAST(strftime('%s', 'now') AS INTEGER)
-    FROM (SELECT (SELECT json_extract(t.value, '$.name') FROM program p, json_each(p.body, '$.tiers') t
-                 WHERE p.id = 1 AND json_extract(t.value, '$.threshold') <= CASE json_extract(p.body, '$.tier_basis') WHEN 'lifetime_spend' THEN OLD.lifetime_spend_minor ELSE OLD.lifetime_earned END
-                 ORDER BY json_extract(t.value, '$.threshold') DESC LIMIT 1) AS name,
-                 (SELECT json_extract(t.value, '$.threshold') FROM program p, json_each(p.body, '$.tiers') t
-                 WHERE p.id = 1 AND json_extract(t.value, '$.threshold') <= CASE json_extract(p.body, '$.tier_basis') WHEN 'lifetime_spend' THEN OLD.lifetime_spend_minor ELSE OLD.lifetime_earned END
-                 ORDER BY json_extract(t.value, '$.threshold') DESC LIMIT 1) AS threshold) o,
-         (SELECT (SELECT json_extract(t.value, '$.name') FROM program p, json_each(p.body, '$.tiers') t
-                 WHERE p.id = 1 AND json_extract(t.value, '$.threshold') <= CASE json_extract(p.body, '$.tier_basis') WHEN 'lifetime_spend' THEN NEW.lifetime_spend_minor ELSE NEW.lifetime_earned END
-                 ORDER BY json_extract(t.value, '$.threshold') DESC LIMIT 1) AS name,
-                 (SELECT json_extract(t.value, '$.threshold') FROM program p, json_each(p.body, '$.tiers') t
-                 WHERE p.id = 1 AND json_extract(t.value, '$.threshold') <= CASE json_extract(p.body, '$.tier_basis') WHEN 'lifetime_spend' THEN NEW.lifetime_spend_minor ELSE NEW.lifetime_earned END
-                 ORDER BY json_extract(t.value, '$.threshold') DESC LIMIT 1) AS threshold) n
+    FROM (SELECT (SELECT name FROM tiers WHERE threshold <= CASE basis WHEN 'lifetime_spend' THEN OLD.lifetime_spend_minor ELSE OLD.lifetime_earned END
+                   ORDER BY threshold DESC LIMIT 1) AS name,
+                 (SELECT threshold FROM tiers WHERE threshold <= CASE basis WHEN 'lifetime_spend' THEN OLD.lifetime_spend_minor ELSE OLD.lifetime_earned END
+                   ORDER BY threshold DESC LIMIT 1) AS threshold) o,
+         (SELECT (SELECT name FROM tiers WHERE threshold <= CASE basis WHEN 'lifetime_spend' THEN NEW.lifetime_spend_minor ELSE NEW.lifetime_earned END
+                   ORDER BY threshold DESC LIMIT 1) AS name,
+                 (SELECT threshold FROM tiers WHERE threshold <= CASE basis WHEN 'lifetime_spend' THEN NEW.lifetime_spend_minor ELSE NEW.lifetime_earned END
+                   ORDER BY threshold DESC LIMIT 1) AS threshold) n
    WHERE o.name IS NOT n.name;
 END;
 

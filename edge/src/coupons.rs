@@ -14,11 +14,11 @@ use worker::D1PreparedStatement;
 
 use crate::args;
 use crate::auth::{client_address, with_budget, Budget, Limit};
-use crate::db::{changes, rows, Conflict, Db};
+use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::http::{parse_json, Ctx, Reply};
-use crate::idempotency::{self, Start};
 use crate::program;
+use crate::write::{Begin, Outcome, Write};
 
 #[derive(Deserialize)]
 struct CouponRow {
@@ -197,24 +197,24 @@ fn answer(row: &CouponRow) -> Result<Reply> {
 /// `POST /v1/coupons/{code}/redeem`: marks the coupon used, once.
 pub async fn redeem(ctx: &mut Ctx, code: &str) -> Result<Reply> {
     let body = ctx.body().await?;
-    let key = match idempotency::start(ctx, "server", &body).await? {
-        Start::Replay(r) => return Ok(r),
-        Start::Fresh(k) => k,
+    let mut w = match Write::begin(ctx, "server", &body).await? {
+        Begin::Replay(r) => return Ok(r),
+        Begin::Fresh(w) => w,
     };
-    redeem_body(ctx, code, &body, key).await
+    redeem_body(ctx, code, &body, &mut w).await
 }
 
 /// The body of [`redeem`], shared with the demo checkout.
-pub async fn redeem_body(ctx: &Ctx, code: &str, body: &[u8], key: Option<idempotency::Key>) -> Result<Reply> {
+pub async fn redeem_body(ctx: &Ctx, code: &str, body: &[u8], w: &mut Write) -> Result<Reply> {
     let req: CouponRedeemRequest = parse_json(body)?;
     check_id("order_id", &req.order_id)?;
     if let Some(c) = &req.customer_id {
         check_id("customer_id", c)?;
     }
     let code = coupon::normalize(code).ok_or_else(|| Error::CouponInvalid("unknown coupon code".into()))?;
-    let (db, now) = (ctx.db()?, ctx.now);
+    let (db, now) = (w.db(), ctx.now);
     // The guard is the WHERE clause of one UPDATE: unused, issued, unexpired.
-    let mut stmts = idempotency::reserve(&key, &db, now.0)?;
+    let mut stmts = Vec::new();
     stmts.push(db.stmt(
         "UPDATE coupons SET used_at = ?1, used_order_id = ?2
           WHERE code = ?3 AND redemption_id IS NOT NULL AND used_at IS NULL AND (expires_at IS NULL OR expires_at > ?1)
@@ -222,27 +222,34 @@ pub async fn redeem_body(ctx: &Ctx, code: &str, body: &[u8], key: Option<idempot
         args![now.0, &req.order_id, &code, req.customer_id.as_deref()],
     )?);
     let update = stmts.len() - 1;
-    stmts.push(find_stmt(&db, &code)?);
-    let res = match db.try_batch(stmts).await? {
-        Ok(r) => r,
-        Err(Conflict::IdempotencyKeyTaken) => return idempotency::winner(&key, &db, now.0).await,
-        Err(c) => return Err(Error::Internal(format!("coupon redeem: {c:?}"))),
+    stmts.push(find_stmt(db, &code)?);
+    let done = match w.commit(stmts).await? {
+        Outcome::Done(done) => done,
+        Outcome::Replayed(r) => return Ok(r),
+        Outcome::Refused(c) => return Err(Error::Internal(format!("coupon redeem: {c:?}"))),
     };
-    let row = rows::<CouponRow>(&res, update + 1)?.into_iter().next();
-    let reply = match row {
+    let row = done.rows::<CouponRow>(update + 1)?.into_iter().next();
+    let answered = match row {
         // Another member's code is refused as unknown: no hint that it exists.
         Some(row) if req.customer_id.as_deref().is_some_and(|c| row.customer_id.as_deref() != Some(c)) => {
-            return Err(Error::CouponInvalid("unknown coupon code".into()))
+            Err(Error::CouponInvalid("unknown coupon code".into()))
         }
-        Some(row) if changes(&res, update) == 1 || row.used_order_id.as_deref() == Some(req.order_id.as_str()) => {
-            answer(&row)?
+        Some(row) if done.changes(update) == 1 || row.used_order_id.as_deref() == Some(req.order_id.as_str()) => {
+            answer(&row)
         }
         Some(row) if row.used_at.is_some() => {
-            return Err(Error::CouponInvalid("this coupon was already used on another order".into()))
+            Err(Error::CouponInvalid("this coupon was already used on another order".into()))
         }
-        Some(_) => return Err(Error::CouponInvalid("this coupon has expired".into())),
-        None => return Err(Error::CouponInvalid("unknown coupon code".into())),
+        Some(_) => Err(Error::CouponInvalid("this coupon has expired".into())),
+        None => Err(Error::CouponInvalid("unknown coupon code".into())),
     };
-    idempotency::complete(&key, &db, &reply).await?;
-    Ok(reply)
+    match answered {
+        Ok(reply) => w.finish(reply).await,
+        // Refused after the batch reserved the key: a retry (a fixed order,
+        // say) must not wait a day for this request.
+        Err(e) => {
+            w.abandon().await?;
+            Err(e)
+        }
+    }
 }

@@ -11,6 +11,7 @@ use crate::coupons;
 use crate::error::{Error, Result};
 use crate::http::{parse_json, random_id, Ctx, Reply};
 use crate::orders;
+use crate::write::Write;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -83,7 +84,7 @@ pub async fn checkout(ctx: &mut Ctx, action: &str) -> Result<Reply> {
         "redeem" => {
             let req: RedeemRequest = parse_json(&body)?;
             let inner = serde_json::to_vec(&serde_json::json!({ "order_id": req.order_id }))?;
-            coupons::redeem_body(ctx, &req.code, &inner, None).await
+            coupons::redeem_body(ctx, &req.code, &inner, &mut Write::unkeyed(ctx)?).await
         }
         "purchase" => {
             let req: PurchaseRequest = parse_json(&body)?;

@@ -32,6 +32,7 @@ mod rewards;
 mod schedule;
 mod snapshot;
 mod webhooks;
+mod write;
 
 use web_sys::{Headers, Request, Response, ResponseInit};
 use worker::{event, Context, Env, Method, ScheduleContext, ScheduledEvent};
@@ -44,6 +45,20 @@ use crate::http::{Ctx, Reply};
 
 /// The OpenAPI document, served at `/v1/openapi.json`.
 const OPENAPI: &str = include_str!("../openapi.json");
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone.
+    Public,
+    /// The store's server, with the API key.
+    Server,
+    /// A shopper, with a customer token; the handler gets the claims and
+    /// the shopper's request budget (`auth::customer`).
+    Shopper,
+    /// Only a development Worker on a loopback host (`Config::development`).
+    Development,
+}
 
 /// Every route, by path; methods are checked in [`dispatch`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,6 +126,20 @@ impl<'a> Route<'a> {
             ["dev", "checkout", action] => Route::DevCheckout(action),
             _ => return None,
         })
+    }
+
+    /// Who may call the route with `method`: checked in [`handle`] before
+    /// any handler runs, so no handler can forget it.
+    pub fn access(self, method: &Method) -> Access {
+        match self {
+            Route::Health | Route::OpenApi => Access::Public,
+            Route::Program if *method == Method::Get => Access::Public,
+            Route::Me | Route::MeRewards | Route::MeRedemptions | Route::MeTransactions | Route::MeCoupons => {
+                Access::Shopper
+            }
+            Route::DevToken | Route::DevCheckout(_) => Access::Development,
+            _ => Access::Server,
+        }
     }
 
     /// Routes a browser calls across origins (CORS allowed).
@@ -201,7 +230,6 @@ async fn dispatch(ctx: &mut Ctx, route: Route<'_>) -> Result<Reply> {
         (Route::Member(id), Get | Patch)
         | (Route::MemberRewards(id) | Route::MemberTransactions(id), Get)
         | (Route::MemberAdjustments(id) | Route::MemberRedemptions(id), Post) => {
-            auth::server(ctx)?;
             let id = members::checked(id)?;
             ctx.member = Some(id.to_owned());
             match (route, &ctx.method) {
@@ -214,37 +242,29 @@ async fn dispatch(ctx: &mut Ctx, route: Route<'_>) -> Result<Reply> {
             }
         }
 
-        (Route::Events | Route::OrderRefunds(_) | Route::CouponsValidate | Route::CouponRedeem(_), Post) => {
-            auth::server(ctx)?;
-            match route {
-                Route::Events => orders::post_event(ctx).await,
-                Route::OrderRefunds(id) => orders::refund(ctx, id).await,
-                Route::CouponsValidate => coupons::validate(ctx).await,
-                Route::CouponRedeem(code) => coupons::redeem(ctx, code).await,
-                _ => Err(Error::MethodNotAllowed),
-            }
-        }
+        (Route::Events | Route::OrderRefunds(_) | Route::CouponsValidate | Route::CouponRedeem(_), Post) => match route
+        {
+            Route::Events => orders::post_event(ctx).await,
+            Route::OrderRefunds(id) => orders::refund(ctx, id).await,
+            Route::CouponsValidate => coupons::validate(ctx).await,
+            Route::CouponRedeem(code) => coupons::redeem(ctx, code).await,
+            _ => Err(Error::MethodNotAllowed),
+        },
 
         (Route::Webhooks, Post | Get)
         | (Route::Webhook(_), Get | Delete)
         | (Route::WebhookRotate(_) | Route::WebhookRetry(..), Post)
-        | (Route::WebhookDeliveries(_), Get) => {
-            auth::server(ctx)?;
-            match (route, &ctx.method) {
-                (Route::Webhooks, Post) => webhooks::create(ctx).await,
-                (Route::Webhooks, _) => webhooks::list(ctx).await,
-                (Route::Webhook(id), Get) => webhooks::get(ctx, id).await,
-                (Route::Webhook(id), _) => webhooks::delete(ctx, id).await,
-                (Route::WebhookRotate(id), _) => webhooks::rotate(ctx, id).await,
-                (Route::WebhookDeliveries(id), _) => webhooks::deliveries(ctx, id).await,
-                (Route::WebhookRetry(id, d), _) => webhooks::retry(ctx, id, d).await,
-                _ => Err(Error::MethodNotAllowed),
-            }
-        }
+        | (Route::WebhookDeliveries(_), Get) => match (route, &ctx.method) {
+            (Route::Webhooks, Post) => webhooks::create(ctx).await,
+            (Route::Webhooks, _) => webhooks::list(ctx).await,
+            (Route::Webhook(id), Get) => webhooks::get(ctx, id).await,
+            (Route::Webhook(id), _) => webhooks::delete(ctx, id).await,
+            (Route::WebhookRotate(id), _) => webhooks::rotate(ctx, id).await,
+            (Route::WebhookDeliveries(id), _) => webhooks::deliveries(ctx, id).await,
+            (Route::WebhookRetry(id, d), _) => webhooks::retry(ctx, id, d).await,
+            _ => Err(Error::MethodNotAllowed),
+        },
 
-        (Route::DevToken | Route::DevCheckout(_), _) if !ctx.config()?.development => {
-            Err(Error::NotFound("no such route".into()))
-        }
         // A page on another site can POST `text/plain` to a developer's
         // local server without asking; `application/json` needs a CORS
         // preflight, which these routes never allow.
@@ -279,7 +299,17 @@ async fn handle(ctx: &mut Ctx) -> (Reply, Option<String>) {
         }
         return (Reply::error(&Error::MethodNotAllowed), None);
     }
-    match dispatch(ctx, route).await {
+    let allowed = match route.access(&ctx.method) {
+        Access::Public | Access::Shopper => Ok(()),
+        Access::Server => auth::server(ctx),
+        Access::Development if ctx.config.as_ref().is_some_and(|c| c.development) => Ok(()),
+        Access::Development => Err(Error::NotFound("no such route".into())),
+    };
+    let dispatched = match allowed {
+        Ok(()) => dispatch(ctx, route).await,
+        Err(e) => Err(e),
+    };
+    match dispatched {
         Ok(r) => (r, None),
         Err(e) => {
             let e = match e.status_and_code().0 {
@@ -342,7 +372,7 @@ async fn fetch(req: Request, env: Env, worker_ctx: Context) -> worker::Result<Re
         let (env, now) = (ctx.env.clone(), ctx.now);
         worker_ctx.wait_until(async move {
             let drained = match webhooks::subscribed(&env, now).await {
-                Ok(true) => webhooks::drain(&env, now).await.map(|_| ()),
+                Ok(true) => webhooks::drain_after_write(&env, now).await,
                 Ok(false) => Ok(()),
                 Err(e) => Err(e),
             };
@@ -381,8 +411,16 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
                 Ok(n) => expired = n,
                 Err(e) => errors.push(format!("expiry: {e}")),
             }
-            if let Err(e) = schedule::warn_expiring(&db, now, &mut errors).await {
-                errors.push(format!("expiry warnings: {e}"));
+            // Warnings are only ever webhooks: with no endpoint, none is
+            // made (and no lot is marked as told).
+            match webhooks::subscribed(&env, now).await {
+                Ok(true) => {
+                    if let Err(e) = schedule::warn_expiring(&db, now, &mut errors).await {
+                        errors.push(format!("expiry warnings: {e}"));
+                    }
+                }
+                Ok(false) => {}
+                Err(e) => errors.push(format!("expiry warnings: {e}")),
             }
             if let Err(e) = idempotency::purge(&db, now.0).await {
                 errors.push(format!("idempotency purge: {e}"));

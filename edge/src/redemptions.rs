@@ -15,8 +15,8 @@ use crate::auth::{self, Budget};
 use crate::db::{rows, Conflict, Db};
 use crate::error::{Error, Result};
 use crate::http::{fill_random, random_id, Ctx, Reply};
-use crate::idempotency;
 use crate::members::{self, MemberRow};
+use crate::write::{Outcome, Write};
 use crate::{program, rewards};
 
 #[derive(Deserialize)]
@@ -50,34 +50,31 @@ struct Issued {
 pub async fn redeem(ctx: &mut Ctx, customer_id: &str, principal: &str, budget: Budget) -> Result<Reply> {
     let (req, raw): (RedeemRequest, _) = ctx.json().await?;
     check_id("reward_id", &req.reward_id)?;
-    let key = idempotency::key(ctx, principal, &raw)?;
-    let now = ctx.now;
-    let db = ctx.db()?;
+    // The key is looked up in the decision's read batch, or not at all
+    // when the write comes first (its reservation is the lookup).
+    let mut w = Write::deferred(ctx, principal, &raw)?;
 
     let mut budget = Some(budget);
-    let mut key_reserved = false;
     let snapshot = rewards::catalog(ctx).await.ok();
     if let Some(reward) = snapshot.as_ref().and_then(|c| c.iter().find(|r| r.reward_id == req.reward_id)) {
         if redemption::needs_only_balance(reward) {
             budget.take().unwrap_or_else(Budget::unlimited).check().await?;
             let expected = serde_json::to_string(reward)?;
-            let write =
-                Write { customer_id, reward, key: &key, reserve_key: true, expected_body: Some(&expected), now };
-            match write.run(ctx, &db).await? {
-                Some(reply) => return Ok(reply),
-                // The catalog changed under the snapshot. This request
-                // reserved its key in that batch, so it holds it now.
-                None => key_reserved = true,
+            let write = Redemption { customer_id, reward, expected_body: Some(&expected) };
+            // `None`: the catalog changed under the snapshot and nothing
+            // was written but the key's reservation, which `w` now holds.
+            if let Some(reply) = write.run(ctx, &mut w).await? {
+                return Ok(reply);
             }
         }
     }
 
     let budget = budget.unwrap_or_else(Budget::unlimited);
-    let result = decide_and_write(ctx, &db, customer_id, &req.reward_id, &key, key_reserved, budget).await;
-    if key_reserved && result.is_err() {
+    let result = decide_and_write(ctx, &mut w, customer_id, &req.reward_id, budget).await;
+    if result.is_err() {
         // Refused (or failed) after the snapshot's batch reserved the key:
         // give it back, or a retry would wait a day for a request that is over.
-        idempotency::release(&key, &db).await?;
+        w.abandon().await?;
     }
     result
 }
@@ -88,15 +85,14 @@ pub async fn redeem(ctx: &mut Ctx, customer_id: &str, principal: &str, budget: B
 /// checked; then decides in core and writes.
 async fn decide_and_write(
     ctx: &mut Ctx,
-    db: &Db,
+    w: &mut Write,
     customer_id: &str,
     reward_id: &str,
-    key: &Option<idempotency::Key>,
-    key_reserved: bool,
     budget: Budget,
 ) -> Result<Reply> {
     let now = ctx.now;
     let program = program::load(ctx).await.ok();
+    let db = w.db();
     let mut reads = vec![
         members::member_stmt(db, customer_id)?,
         db.stmt(
@@ -106,11 +102,11 @@ async fn decide_and_write(
             args![customer_id, reward_id],
         )?,
     ];
-    if let (Some(k), false) = (key, key_reserved) {
-        reads.push(k.lookup_stmt(db, now.0)?);
+    if let Some(lookup) = w.lookup_stmt()? {
+        reads.push(lookup);
     }
     let res = auth::with_budget(budget, db.batch(reads)).await?;
-    if let Some(earlier) = key.as_ref().filter(|_| !key_reserved).map(|k| k.replay(&res, 2)).transpose()?.flatten() {
+    if let Some(earlier) = w.replay(&res, 2)? {
         return Ok(earlier);
     }
     let member = rows::<MemberRow>(&res, 0)?.into_iter().next().unwrap_or_else(|| MemberRow::unseen(customer_id, now));
@@ -122,36 +118,33 @@ async fn decide_and_write(
     let usage = Usage { by_member: stored.by_member as u32, total: stored.total as u32 };
     redemption::decide(&reward, &member.attributes(program.as_deref()), member.balance, usage, now)
         .map_err(Error::refused)?;
-    let write = Write { customer_id, reward: &reward, key, reserve_key: !key_reserved, expected_body: None, now };
-    write.run(ctx, db).await?.ok_or_else(|| Error::Internal("redemption vanished".into()))
+    let write = Redemption { customer_id, reward: &reward, expected_body: None };
+    write.run(ctx, w).await?.ok_or_else(|| Error::Internal("redemption vanished".into()))
 }
 
-/// One redemption's write: a single D1 batch that reserves the
-/// Idempotency-Key, debits the ledger, records the redemption and issues
-/// (or claims) the coupon.
-struct Write<'a> {
+/// One redemption's write: a single D1 batch (through the write path,
+/// which reserves the Idempotency-Key in it) that debits the ledger,
+/// records the redemption and issues (or claims) the coupon.
+struct Redemption<'a> {
     customer_id: &'a str,
     reward: &'a Reward,
-    key: &'a Option<idempotency::Key>,
-    reserve_key: bool,
     /// Write only if the stored reward is still exactly this JSON.
     expected_body: Option<&'a str>,
-    now: Timestamp,
 }
 
-impl Write<'_> {
+impl Redemption<'_> {
     /// The receipt, or `None` when `expected_body` no longer matched and
     /// nothing was written but the key's reservation.
-    async fn run(&self, ctx: &Ctx, db: &Db) -> Result<Option<Reply>> {
-        let (customer_id, reward, now) = (self.customer_id, self.reward, self.now);
+    async fn run(&self, ctx: &Ctx, w: &mut Write) -> Result<Option<Reply>> {
+        let (customer_id, reward, now) = (self.customer_id, self.reward, ctx.now);
+        let db = w.db();
         // The schema re-checks what could have changed since any read: the
         // balance CHECK, the redemption triggers (active, limits, pool) and
         // UNIQUE(coupons.redemption_id).
         let redemption_id = random_id("rdm");
         let discount = serde_json::to_string(&reward.discount)?;
         let expires_at = redemption::coupon_expiry(reward, now).map(|t| t.0);
-        let mut stmts = if self.reserve_key { idempotency::reserve(self.key, db, now.0)? } else { Vec::new() };
-        stmts.push(members::ensure_member(db, customer_id, now)?);
+        let mut stmts = vec![members::ensure_member(db, customer_id, now)?];
         stmts.push(db.stmt(
             "INSERT INTO redemptions (redemption_id, customer_id, reward_id, points, created_at)
              SELECT ?1, ?2, reward_id, points_cost, ?3 FROM rewards WHERE reward_id = ?4 AND (?5 IS NULL OR body = ?5)",
@@ -195,11 +188,12 @@ impl Write<'_> {
             args![&redemption_id],
         )?);
         let last = stmts.len() - 1;
-        let res = match db.try_batch(stmts).await? {
-            Ok(r) => r,
-            Err(c) => return refusal(ctx, c, customer_id, reward.points_cost, self.key.clone(), now).await.map(Some),
+        let done = match w.commit(stmts).await? {
+            Outcome::Done(done) => done,
+            Outcome::Replayed(r) => return Ok(Some(r)),
+            Outcome::Refused(c) => return refusal(w.db(), c, customer_id, reward.points_cost, now).await.map(Some),
         };
-        let Some(issued) = rows::<Issued>(&res, last)?.into_iter().next() else {
+        let Some(issued) = done.rows::<Issued>(last)?.into_iter().next() else {
             return Ok(None);
         };
         // The program (memoised in the isolate) only when a minimum order
@@ -224,31 +218,20 @@ impl Write<'_> {
                 ctx.lang(),
             ),
         };
-        let reply = Reply::json(201, &receipt)?;
-        idempotency::complete(self.key, db, &reply).await?;
-        Ok(Some(reply))
+        w.finish(Reply::json(201, &receipt)?).await.map(Some)
     }
 }
 
 /// Turns a guard that fired into the refusal a shopper can act on.
-async fn refusal(
-    ctx: &Ctx,
-    c: Conflict,
-    customer_id: &str,
-    cost: i64,
-    key: Option<idempotency::Key>,
-    now: Timestamp,
-) -> Result<Reply> {
-    let db = ctx.db()?;
+async fn refusal(db: &Db, c: Conflict, customer_id: &str, cost: i64, now: Timestamp) -> Result<Reply> {
     Err(match c {
         Conflict::InsufficientPoints => {
-            let balance = members::load(&db, customer_id, now, members::Ledger::None).await?.row.balance;
+            let balance = members::load(db, customer_id, now, members::Ledger::None).await?.row.balance;
             Error::refused(Refusal::InsufficientPoints { needed: cost, shortfall: (cost - balance).max(1) })
         }
         Conflict::RewardInactive => Error::refused(Refusal::Inactive),
         Conflict::PoolEmpty => Error::refused(Refusal::PoolEmpty),
         Conflict::LimitReached { per_member } => Error::refused(Refusal::LimitReached { per_member }),
-        Conflict::IdempotencyKeyTaken => return idempotency::winner(&key, &db, now.0).await,
         other => Error::Internal(format!("redemption: {other:?}")),
     })
 }

@@ -10,12 +10,11 @@ use std::rc::Rc;
 use serde::Deserialize;
 
 use crate::args;
-use crate::auth;
-use crate::db::{changes, Db};
+use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::http::{Ctx, Reply};
-use crate::idempotency::{self, Start};
 use crate::snapshot;
+use crate::write::{Begin, Outcome, Write};
 
 const KV_KEY: &str = "catalog";
 
@@ -66,7 +65,6 @@ async fn refresh_snapshot(ctx: &Ctx) -> Result<Vec<Reward>> {
 
 /// `PUT /v1/rewards/{id}`.
 pub async fn put(ctx: &mut Ctx, reward_id: &str) -> Result<Reply> {
-    auth::server(ctx)?;
     let body = ctx.body().await?;
     let reward = Reward::from_json(reward_id, &body)?;
     let json = serde_json::to_string(&reward)?;
@@ -119,7 +117,6 @@ async fn pool_counts(db: &Db, reward_id: &str) -> Result<CouponsInfo> {
 
 /// `GET /v1/rewards/{id}`: the reward and its pool counts.
 pub async fn get(ctx: &mut Ctx, reward_id: &str) -> Result<Reply> {
-    auth::server(ctx)?;
     check_id("reward_id", reward_id)?;
     let db = ctx.db()?;
     let reward = find(&db, reward_id).await?.ok_or_else(|| Error::NotFound(format!("no reward {reward_id}")))?;
@@ -129,13 +126,11 @@ pub async fn get(ctx: &mut Ctx, reward_id: &str) -> Result<Reply> {
 
 /// `GET /v1/rewards`: all rewards, active and inactive.
 pub async fn list(ctx: &mut Ctx) -> Result<Reply> {
-    auth::server(ctx)?;
     Reply::json(200, &RewardList { rewards: all_from_db(&ctx.db()?).await? })
 }
 
 /// `DELETE /v1/rewards/{id}`: deactivate; history keeps it.
 pub async fn delete(ctx: &mut Ctx, reward_id: &str) -> Result<Reply> {
-    auth::server(ctx)?;
     check_id("reward_id", reward_id)?;
     let db = ctx.db()?;
     let mut reward = find(&db, reward_id).await?.ok_or_else(|| Error::NotFound(format!("no reward {reward_id}")))?;
@@ -152,12 +147,11 @@ pub async fn delete(ctx: &mut Ctx, reward_id: &str) -> Result<Reply> {
 
 /// `POST /v1/rewards/{id}/coupons`: add pre-made codes to the pool.
 pub async fn add_pool(ctx: &mut Ctx, reward_id: &str) -> Result<Reply> {
-    auth::server(ctx)?;
     check_id("reward_id", reward_id)?;
     let (req, raw): (CouponPoolRequest, _) = ctx.json().await?;
-    let key = match idempotency::start(ctx, "server", &raw).await? {
-        Start::Replay(r) => return Ok(r),
-        Start::Fresh(k) => k,
+    let mut w = match Write::begin(ctx, "server", &raw).await? {
+        Begin::Replay(r) => return Ok(r),
+        Begin::Fresh(w) => w,
     };
     if req.codes.is_empty() || req.codes.len() > 1000 {
         return Err(Error::invalid("codes", "must hold 1 to 1000 codes"));
@@ -176,26 +170,26 @@ pub async fn add_pool(ctx: &mut Ctx, reward_id: &str) -> Result<Reply> {
     if !issues.is_empty() {
         return Err(Error::Core(loyalty_core::Error::Invalid(issues)));
     }
-    let db = ctx.db()?;
-    if find(&db, reward_id).await?.is_none() {
+    if find(w.db(), reward_id).await?.is_none() {
         return Err(Error::NotFound(format!("no reward {reward_id}")));
     }
-    let mut stmts = idempotency::reserve(&key, &db, ctx.now.0)?;
-    let first = stmts.len();
-    for c in &codes {
-        stmts.push(db.stmt(
-            "INSERT INTO coupons (code, reward_id, pooled, created_at) VALUES (?, ?, 1, ?) ON CONFLICT (code) DO NOTHING",
-            args![c, reward_id, ctx.now.0],
-        )?);
-    }
-    let results = match db.try_batch(stmts).await? {
-        Ok(r) => r,
-        Err(crate::db::Conflict::IdempotencyKeyTaken) => return idempotency::winner(&key, &db, ctx.now.0).await,
-        Err(c) => return Err(Error::Internal(format!("pool insert: {c:?}"))),
+    let stmts = codes
+        .iter()
+        .map(|c| {
+            w.db().stmt(
+                "INSERT INTO coupons (code, reward_id, pooled, created_at) VALUES (?, ?, 1, ?) ON CONFLICT (code) DO NOTHING",
+                args![c, reward_id, ctx.now.0],
+            )
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let done = match w.commit(stmts).await? {
+        Outcome::Done(done) => done,
+        Outcome::Replayed(r) => return Ok(r),
+        Outcome::Refused(c) => return Err(Error::Internal(format!("pool insert: {c:?}"))),
     };
     let duplicates: Vec<String> =
-        codes.iter().enumerate().filter(|(i, _)| changes(&results, first + i) == 0).map(|(_, c)| c.clone()).collect();
-    let coupons_info = pool_counts(&db, reward_id).await?;
+        codes.iter().enumerate().filter(|(i, _)| done.changes(*i) == 0).map(|(_, c)| c.clone()).collect();
+    let coupons_info = pool_counts(w.db(), reward_id).await?;
     let reply = Reply::json(
         201,
         &PoolAdded {
@@ -205,6 +199,5 @@ pub async fn add_pool(ctx: &mut Ctx, reward_id: &str) -> Result<Reply> {
             coupons_info,
         },
     )?;
-    idempotency::complete(&key, &db, &reply).await?;
-    Ok(reply)
+    w.finish(reply).await
 }

@@ -20,7 +20,9 @@ use loyalty_core::wire::{
 };
 use loyalty_core::Timestamp;
 use serde::{Deserialize, Serialize};
-use worker::{Env, Fetch, Headers, MessageBuilder, Method, Queue, Request, RequestInit};
+use worker::{
+    BatchMessageBuilder, D1PreparedStatement, Env, Fetch, Headers, MessageBuilder, Method, Queue, Request, RequestInit,
+};
 
 use crate::args;
 use crate::db::{changes, Db};
@@ -309,7 +311,6 @@ pub async fn drain(env: &Env, now: Timestamp) -> Result<usize> {
 #[derive(Deserialize)]
 struct Due {
     delivery_id: String,
-    status: String,
     attempts: u32,
     first_attempt_at: Option<i64>,
     event_id: String,
@@ -324,37 +325,36 @@ struct Due {
     previous_until: Option<i64>,
 }
 
-/// The Queue consumer: one try of each delivery in the batch, at once.
+/// The Queue consumer: one try of each delivery in the batch, at once, in
+/// two D1 round trips whatever the batch's size: one statement takes every
+/// try, one batch records every answer.
 pub async fn consume(batch: worker::MessageBatch<Try>, env: Env) -> Result<()> {
     let development = env.var("LOYALTY_ENV").map(|v| v.to_string() == "development").unwrap_or(false);
-    let messages = batch.messages()?;
-    let tries = messages.iter().map(|m| try_once(&env, m.body().clone(), development));
-    let results = futures_util::future::join_all(tries).await;
-    for (m, r) in messages.iter().zip(results) {
-        use worker::MessageExt;
-        // A try that could not even be recorded is the Queue's to repeat;
-        // the attempt count keeps it from being sent twice.
-        match r {
-            Ok(()) => m.ack(),
-            Err(e) => {
-                log::webhook_error(&m.body().delivery_id, &e.to_string());
-                m.retry();
-            }
+    let tries: Vec<Try> = batch.messages()?.into_iter().map(|m| m.into_body()).collect();
+    match deliver(&env, &tries, development).await {
+        Ok(()) => batch.ack_all(),
+        // Nothing could be recorded: the Queue repeats the batch, and the
+        // attempt counts keep a try that did go out from going out twice.
+        Err(e) => {
+            log::webhook_error("batch", &e.to_string());
+            batch.retry_all();
         }
     }
     Ok(())
 }
 
-async fn try_once(env: &Env, t: Try, development: bool) -> Result<()> {
+async fn deliver(env: &Env, tries: &[Try], development: bool) -> Result<()> {
     let db = Db(env.d1("DB")?);
     let now = crate::http::now();
-    // Take this try: the attempt count moves on only for the first message
-    // that names it.
-    let due: Option<Due> = db
-        .first(
+    // Take the tries still to make: a message whose attempt count has moved
+    // on (a duplicate, or a try already made) takes nothing.
+    let due: Vec<Due> = db
+        .all(
             "UPDATE deliveries SET attempts = attempts + 1, first_attempt_at = COALESCE(first_attempt_at, ?1)
-              WHERE delivery_id = ?2 AND attempts = ?3 AND status = 'pending'
-             RETURNING delivery_id, status, attempts, first_attempt_at,
+              WHERE status = 'pending'
+                AND (delivery_id, attempts) IN (SELECT json_extract(value, '$.delivery_id'), json_extract(value, '$.attempt')
+                                                  FROM json_each(?2))
+             RETURNING delivery_id, attempts, first_attempt_at,
                        (SELECT event_id FROM events WHERE seq = event_seq) AS event_id,
                        (SELECT type FROM events WHERE seq = event_seq) AS type,
                        (SELECT data FROM events WHERE seq = event_seq) AS data,
@@ -364,31 +364,51 @@ async fn try_once(env: &Env, t: Try, development: bool) -> Result<()> {
                        (SELECT secret FROM webhook_endpoints w WHERE w.webhook_id = deliveries.webhook_id) AS secret,
                        (SELECT previous_secret FROM webhook_endpoints w WHERE w.webhook_id = deliveries.webhook_id) AS previous_secret,
                        (SELECT previous_until FROM webhook_endpoints w WHERE w.webhook_id = deliveries.webhook_id) AS previous_until",
-            args![now.0, &t.delivery_id, t.attempt],
+            args![now.0, serde_json::to_string(tries)?],
         )
         .await?;
-    let Some(due) = due else { return Ok(()) };
-    debug_assert_eq!(due.status, "pending");
-    if due.active != 1 {
-        return record(env, &db, &due, now, Err("the endpoint is inactive"), None, development).await;
+    if due.is_empty() {
+        return Ok(());
     }
-    let kind = EventType::parse(&due.kind).ok_or_else(|| Error::Internal(format!("event type {}", due.kind)))?;
+    let answers = futures_util::future::join_all(due.iter().map(|d| attempt(d, now))).await;
+    let mut stmts = Vec::with_capacity(due.len());
+    let mut next = Vec::new();
+    for (d, answer) in due.iter().zip(answers) {
+        stmts.extend(record(&db, d, now, answer, development, &mut next)?);
+    }
+    db.batch(stmts).await?;
+    // If this send is lost, the sweep queues the tries again once they are
+    // overdue.
+    if !next.is_empty() {
+        let mut builder = BatchMessageBuilder::new();
+        for (t, delay) in next {
+            builder = builder.message(MessageBuilder::new(t).delay_seconds(delay).build());
+        }
+        queue(env)?.send_batch(builder.build()).await?;
+    }
+    Ok(())
+}
+
+/// One try: the endpoint's status, or why there was none.
+async fn attempt(due: &Due, now: Timestamp) -> std::result::Result<u16, String> {
+    if due.active != 1 {
+        return Err("the endpoint is inactive".into());
+    }
+    let kind = EventType::parse(&due.kind).ok_or_else(|| format!("an event of unknown type {}", due.kind))?;
     // The trigger's JSON is read as core's type: a field the schema writes
-    // and core does not know fails here, in tests, not at the store.
-    let data: EventData = serde_json::from_str(&due.data)
-        .map_err(|e| Error::Internal(format!("event {} does not match EventData: {e}", due.event_id)))?;
-    let body = serde_json::to_string(&Payload { kind, timestamp: Timestamp(due.event_at), data })?;
+    // and core does not know fails here (and in the tests), not at the store.
+    let data: EventData =
+        serde_json::from_str(&due.data).map_err(|e| format!("the event does not match EventData: {e}"))?;
+    let body = serde_json::to_string(&Payload { kind, timestamp: Timestamp(due.event_at), data })
+        .map_err(|e| e.to_string())?;
     let mut secrets = vec![due.secret.as_str()];
     if let (Some(old), Some(until)) = (due.previous_secret.as_deref(), due.previous_until) {
         if now.0 < until {
             secrets.push(old);
         }
     }
-    let signature = webhook::signature_header(&secrets, &due.event_id, now, &body)?;
-    let answer = post(&due.url, &due.event_id, now, &signature, &body).await;
-    let status = answer.as_ref().ok().copied();
-    let outcome = answer.map(Outcome::of_status);
-    record(env, &db, &due, now, outcome.as_ref().copied().map_err(|e| e.as_str()), status, development).await
+    let signature = webhook::signature_header(&secrets, &due.event_id, now, &body).map_err(|e| e.to_string())?;
+    post(&due.url, &due.event_id, now, &signature, &body).await
 }
 
 /// Sends one delivery; the endpoint's status, or why there was none.
@@ -419,75 +439,104 @@ async fn post(url: &str, id: &str, at: Timestamp, signature: &str, body: &str) -
     }
 }
 
-/// Records a try and queues the next one, or ends the delivery.
-async fn record(
-    env: &Env,
+/// The statements that record a try, and the next try to queue (with its
+/// delay) when there is one.
+fn record(
     db: &Db,
     due: &Due,
     now: Timestamp,
-    outcome: std::result::Result<Outcome, &str>,
-    status: Option<u16>,
+    answer: std::result::Result<u16, String>,
     development: bool,
-) -> Result<()> {
-    let code = status.map(i64::from);
-    match outcome {
-        Ok(Outcome::Delivered) => {
+    next: &mut Vec<(Try, u32)>,
+) -> Result<Vec<D1PreparedStatement>> {
+    let code = answer.as_ref().ok().map(|s| i64::from(*s));
+    Ok(match answer.as_ref().map(|s| Outcome::of_status(*s)) {
+        Ok(Outcome::Delivered) => vec![db.stmt(
+            "UPDATE deliveries SET status = 'delivered', delivered_at = ?, last_status_code = ?, last_error = NULL
+              WHERE delivery_id = ?",
+            args![now.0, code, &due.delivery_id],
+        )?],
+        Ok(Outcome::Gone) => vec![
             db.stmt(
-                "UPDATE deliveries SET status = 'delivered', delivered_at = ?, last_status_code = ?, last_error = NULL
+                "UPDATE deliveries SET status = 'failed', last_status_code = ?, last_error = 'the endpoint answered 410 Gone'
                   WHERE delivery_id = ?",
-                args![now.0, code, &due.delivery_id],
-            )?
-            .run()
-            .await?;
-        }
-        Ok(Outcome::Gone) => {
-            db.batch(vec![
-                db.stmt(
-                    "UPDATE deliveries SET status = 'failed', last_status_code = ?, last_error = 'the endpoint answered 410 Gone'
-                      WHERE delivery_id = ?",
-                    args![code, &due.delivery_id],
-                )?,
-                db.stmt(
-                    "UPDATE webhook_endpoints SET active = 0
-                      WHERE webhook_id = (SELECT webhook_id FROM deliveries WHERE delivery_id = ?)",
-                    args![&due.delivery_id],
-                )?,
-            ])
-            .await?;
-        }
+                args![code, &due.delivery_id],
+            )?,
+            db.stmt(
+                "UPDATE webhook_endpoints SET active = 0
+                  WHERE webhook_id = (SELECT webhook_id FROM deliveries WHERE delivery_id = ?)",
+                args![&due.delivery_id],
+            )?,
+        ],
         Ok(Outcome::Retry) | Err(_) => {
-            let error = match outcome {
-                Err(e) => e.to_owned(),
-                _ => format!("the endpoint answered {}", status.unwrap_or_default()),
+            let error = match &answer {
+                Err(e) => e.clone(),
+                Ok(status) => format!("the endpoint answered {status}"),
             };
             let first = Timestamp(due.first_attempt_at.unwrap_or(now.0));
             match webhook::next_attempt(first, due.attempts, now, development) {
-                Some(next) => {
-                    db.stmt(
+                Some(at) => {
+                    let delay = u32::try_from(at.0 - now.0).unwrap_or(0);
+                    next.push((Try { delivery_id: due.delivery_id.clone(), attempt: due.attempts }, delay));
+                    vec![db.stmt(
                         "UPDATE deliveries SET next_attempt_at = ?, queued_at = ?, last_status_code = ?, last_error = ?
                           WHERE delivery_id = ?",
-                        args![next.0, now.0, code, &error, &due.delivery_id],
-                    )?
-                    .run()
-                    .await?;
-                    // If this send is lost, the sweep queues the try
-                    // again once it is overdue.
-                    let delay = u32::try_from(next.0 - now.0).unwrap_or(0);
-                    let next_try = Try { delivery_id: due.delivery_id.clone(), attempt: due.attempts };
-                    queue(env)?.send(MessageBuilder::new(next_try).delay_seconds(delay).build()).await?;
+                        args![at.0, now.0, code, &error, &due.delivery_id],
+                    )?]
                 }
-                None => {
-                    db.stmt(
-                        "UPDATE deliveries SET status = 'failed', last_status_code = ?, last_error = ? WHERE delivery_id = ?",
-                        args![code, &error, &due.delivery_id],
-                    )?
-                    .run()
-                    .await?;
-                }
+                None => vec![db.stmt(
+                    "UPDATE deliveries SET status = 'failed', last_status_code = ?, last_error = ? WHERE delivery_id = ?",
+                    args![code, &error, &due.delivery_id],
+                )?],
             }
         }
+    })
+}
+
+thread_local! {
+    /// This isolate's drain after writes: when it started, and whether a
+    /// write asked for another round while it ran.
+    static DRAINING: std::cell::Cell<Option<(i64, bool)>> = const { std::cell::Cell::new(None) };
+}
+
+/// A drain that has run this long is taken for lost (its isolate's request
+/// ended under it), and a new one may start.
+const DRAIN_STALE_SECS: i64 = 30;
+
+/// After a write: drains the outbox, unless this isolate is draining
+/// already, in which case that drain runs once more when it is done. Under
+/// load this is one claim at a time per isolate rather than one per write.
+pub async fn drain_after_write(env: &Env, now: Timestamp) -> Result<()> {
+    let start = DRAINING.with(|d| match d.get() {
+        Some((started, _)) if now.0 - started < DRAIN_STALE_SECS => {
+            d.set(Some((started, true)));
+            false
+        }
+        _ => {
+            d.set(Some((now.0, false)));
+            true
+        }
+    });
+    if !start {
+        return Ok(());
     }
-    Ok(())
+    loop {
+        let drained = drain(env, crate::http::now()).await;
+        let again = DRAINING.with(|d| match d.get() {
+            Some((started, true)) if drained.is_ok() => {
+                d.set(Some((started, false)));
+                true
+            }
+            _ => {
+                d.set(None);
+                false
+            }
+        });
+        drained?;
+        if !again {
+            return Ok(());
+        }
+    }
 }
 
 /// How long events are kept once every delivery of theirs has ended.
