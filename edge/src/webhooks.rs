@@ -38,8 +38,22 @@ const QUEUE: &str = "WEBHOOKS";
 const CLAIM: i64 = 100;
 
 /// A queued delivery not taken up this long after it was due is queued
-/// again (the Worker restarted, or the send to the Queue failed).
-const OVERDUE_SECS: i64 = 120;
+/// again (the Worker restarted, or the send to the Queue failed); in
+/// development a few seconds, so a local test sees the sweep at work.
+fn overdue_secs(env: &Env) -> i64 {
+    if development(env) {
+        5
+    } else {
+        120
+    }
+}
+
+/// `LOYALTY_ENV=development`: shorter retry delays and sweeps. The Queue
+/// consumer and the cron have no request host to check, and these only
+/// make deliveries come sooner, so the setting alone decides.
+fn development(env: &Env) -> bool {
+    env.var("LOYALTY_ENV").map(|v| v.to_string() == "development").unwrap_or(false)
+}
 
 /// What a Queue message carries: one try of one delivery. `attempt` is the
 /// number of tries before this one; a duplicate message for a try already
@@ -291,7 +305,7 @@ pub async fn drain(env: &Env, now: Timestamp) -> Result<usize> {
                                    AND ((queued_at IS NULL AND next_attempt_at <= ?1) OR next_attempt_at <= ?1 - ?2)
                                  ORDER BY seq LIMIT ?3)
                  RETURNING delivery_id, attempts",
-                args![now.0, OVERDUE_SECS, CLAIM],
+                args![now.0, overdue_secs(env), CLAIM],
             )
             .await?;
         if claimed.is_empty() {
@@ -329,7 +343,7 @@ struct Due {
 /// two D1 round trips whatever the batch's size: one statement takes every
 /// try, one batch records every answer.
 pub async fn consume(batch: worker::MessageBatch<Try>, env: Env) -> Result<()> {
-    let development = env.var("LOYALTY_ENV").map(|v| v.to_string() == "development").unwrap_or(false);
+    let development = development(&env);
     let tries: Vec<Try> = batch.messages()?.into_iter().map(|m| m.into_body()).collect();
     match deliver(&env, &tries, development).await {
         Ok(()) => batch.ack_all(),

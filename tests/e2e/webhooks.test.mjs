@@ -233,6 +233,40 @@ describe('webhooks', () => {
     }
   });
 
+  test('a Worker restarted between two tries of a delivery still delivers it, once', async () => {
+    let up = false;
+    const rx = await receiver({ answer: () => (up ? 200 : 500) });
+    const hook = await subscribe(rx.url, ['points.adjusted']);
+    try {
+      const c = uid('restarted');
+      assert.equal((await api(w.base, 'POST', `/v1/members/${c}/adjustments`, { body: { points: 9, reason: 'x' } })).status, 201);
+      await until(() => rx.got.length >= 1, 20_000, 'the first try');
+      // The next try is due in about a second, in the Queue of the
+      // wrangler that now stops; D1 keeps the delivery and its schedule.
+      await w.restart();
+      up = true;
+      const restarted = Date.now();
+      const deadline = restarted + 60_000;
+      let sweeps = 0;
+      while (rx.got.length < 2 && Date.now() < deadline) {
+        // The sweep: the scheduled job queues tries that are overdue.
+        assert.equal(await fireCron(w.base), 200);
+        sweeps++;
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+      assert.ok(rx.got.length >= 2, `tries seen: ${rx.got.length}`);
+      console.log(`# delivered ${rx.got[1].at - restarted} ms after the restart, after ${sweeps} sweep(s)`);
+      await new Promise((r) => setTimeout(r, 2_000));
+      assert.equal(new Set(rx.got.map((h) => h.headers['webhook-id'])).size, 1, 'the same event throughout');
+      const [delivery] = (await api(w.base, 'GET', `/v1/webhooks/${hook.webhook_id}/deliveries`)).json.deliveries;
+      assert.equal(delivery.status, 'delivered', JSON.stringify(delivery));
+      assert.equal(rx.got.length, delivery.attempts, 'every try recorded, none sent twice');
+    } finally {
+      await api(w.base, 'DELETE', `/v1/webhooks/${hook.webhook_id}`);
+      await rx.close();
+    }
+  });
+
   test('a burst of 500 purchases: 500 points.earned events, none lost, none doubled', async () => {
     const rx = await receiver();
     const hook = await subscribe(rx.url, ['points.earned']);
