@@ -450,9 +450,9 @@ impl TransactionRow {
 impl TransactionRow {
     /// What the row is about, from the columns each writer fills: a bonus
     /// names its event in `cause` (`bonus:EVENT:…`, orders.rs), a purchase
-    /// or refund its order, a redemption its reward in `reason` (written
-    /// by the trigger of migration 0002), an adjustment the merchant's
-    /// reason.
+    /// or refund its order, a redemption its reward's name in `reason`
+    /// (the trigger of migration 0008; "Redeemed: NAME" in entries written
+    /// before it), an adjustment the merchant's reason.
     fn line(&self, kind: EntryKind) -> Line<'_> {
         let reason = self.reason.as_deref().unwrap_or(kind.as_str());
         let order = self.order_id.as_deref();
@@ -467,7 +467,8 @@ impl TransactionRow {
                 }
             }
             EntryKind::Redeem => {
-                Line::Redemption(reason.strip_prefix("Redeemed: ").or(self.reward_id.as_deref()).unwrap_or(reason))
+                let name = self.reason.as_deref().map(|r| r.strip_prefix("Redeemed: ").unwrap_or(r));
+                Line::Redemption(name.or(self.reward_id.as_deref()).unwrap_or(reason))
             }
             EntryKind::Refund => order.map_or(Line::Adjustment(reason), Line::Refund),
             EntryKind::Expire => Line::Expiry,
@@ -550,4 +551,40 @@ pub async fn adjust(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
 pub fn checked(customer_id: &str) -> Result<&str> {
     check_id("customer_id", customer_id)?;
     Ok(customer_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(kind: &str, reason: Option<&str>, order_id: Option<&str>, cause: &str) -> TransactionRow {
+        TransactionRow {
+            id: 1,
+            kind: kind.into(),
+            points: -10,
+            created_at: 0,
+            expires_at: None,
+            order_id: order_id.map(Into::into),
+            reward_id: Some("5_OFF".into()),
+            redemption_id: None,
+            reason: reason.map(Into::into),
+            cause: cause.into(),
+        }
+    }
+
+    /// Lines are worded at read time from the columns, whichever way the
+    /// entry was written: before migration 0008 (English reasons) or after
+    /// (the reward's name, no reason at all for the others).
+    #[test]
+    fn history_lines_read_old_and_new_entries_alike() {
+        let words = |r: TransactionRow| r.transaction(Lang::Fr).description;
+        assert_eq!(words(row("redeem", Some("Redeemed: $5 off"), None, "redeem:r1")), "Échange\u{a0}: $5 off");
+        assert_eq!(words(row("redeem", Some("$5 off"), None, "redeem:r2")), "Échange\u{a0}: $5 off");
+        assert_eq!(words(row("redeem", None, None, "redeem:r3")), "Échange\u{a0}: 5_OFF");
+        assert_eq!(words(row("earn", Some("Purchase 1001"), Some("1001"), "order:1001")), "Achat 1001");
+        assert_eq!(words(row("earn", None, Some("1001"), "order:1001")), "Achat 1001");
+        assert_eq!(words(row("refund", None, Some("1001"), "refund:1001:1")), "Remboursement de la commande 1001");
+        assert_eq!(words(row("expire", None, None, "expire:4")), "Points expirés");
+        assert_eq!(words(row("earn", None, None, "bonus:signup:c:1")), "Bonus d'inscription");
+    }
 }

@@ -101,17 +101,9 @@ async fn purchase(ctx: &Ctx, program: &Program, ev: &EventRequest, w: &mut Write
         )?);
     } else if e.points > 0 {
         stmts.push(db.stmt(
-            "INSERT INTO ledger (customer_id, kind, points, created_at, expires_at, order_id, reason, cause)
-             VALUES (?, 'earn', ?, ?, ?, ?, ?, ?)",
-            args![
-                &ev.customer_id,
-                e.points,
-                now.0,
-                e.expires_at.map(|t| t.0),
-                order_id,
-                format!("Purchase {order_id}"),
-                &cause
-            ],
+            "INSERT INTO ledger (customer_id, kind, points, created_at, expires_at, order_id, cause)
+             VALUES (?, 'earn', ?, ?, ?, ?, ?)",
+            args![&ev.customer_id, e.points, now.0, e.expires_at.map(|t| t.0), order_id, &cause],
         )?);
     }
     stmts.push(db.stmt(&format!("SELECT {TRANSACTION_COLUMNS} FROM ledger WHERE cause = ?"), args![&cause])?);
@@ -195,8 +187,8 @@ async fn bonus(ctx: &Ctx, program: &Program, ev: &EventRequest, event: BonusEven
             args![&ev.customer_id, event.as_str(), seq, event_key.clone(), year, now.0],
         )?);
         stmts.push(db.stmt(
-            "INSERT INTO ledger (customer_id, kind, points, created_at, expires_at, reason, cause) VALUES (?, 'earn', ?, ?, ?, ?, ?)",
-            args![&ev.customer_id, points, now.0, expires_at, format!("Bonus: {}", event.as_str()), &cause],
+            "INSERT INTO ledger (customer_id, kind, points, created_at, expires_at, cause) VALUES (?, 'earn', ?, ?, ?, ?)",
+            args![&ev.customer_id, points, now.0, expires_at, &cause],
         )?);
         stmts.push(db.stmt(&format!("SELECT {TRANSACTION_COLUMNS} FROM ledger WHERE cause = ?"), args![&cause])?);
         let last = stmts.len() - 1;
@@ -284,33 +276,31 @@ pub async fn refund(ctx: &mut Ctx, order_id: &str) -> Result<Reply> {
         let due = reversal_due(o.points_earned, o.amount_minor, o.refunded_minor, req.amount_minor)?;
         let seq = o.refunds + 1;
         let cause = format!("refund:{order_id}:{seq}");
-        let mut stmts = Vec::new();
-        stmts.push(db.stmt(
-            "INSERT INTO refunds (order_id, seq, amount_minor, points_due, created_at) VALUES (?, ?, ?, ?, ?)",
-            args![order_id, seq, req.amount_minor, due, now.0],
-        )?);
-        stmts.push(db.stmt(
-            "UPDATE orders SET refunded_minor = refunded_minor + ?, points_reversed_due = points_reversed_due + ? WHERE order_id = ?",
-            args![req.amount_minor, due, order_id],
-        )?);
-        stmts.push(db.stmt(
-            "UPDATE members SET lifetime_spend_minor = MAX(0, lifetime_spend_minor - ?) WHERE customer_id = ?",
-            args![req.amount_minor, &o.customer_id],
-        )?);
-        // Points still pending are reduced where they are; points in the
-        // ledger are taken back by a new entry, never past a zero balance.
-        stmts.push(db.stmt(
-            "UPDATE pending_points SET points = points - MIN(?, points) WHERE order_id = ?",
-            args![due, order_id],
-        )?);
-        stmts.push(db.stmt(
-            "INSERT INTO ledger (customer_id, kind, points, created_at, order_id, reason, cause)
-             SELECT customer_id, 'refund', -MIN(?1, balance), ?2, ?3, ?4, ?5 FROM members
-              WHERE customer_id = ?6 AND MIN(?1, balance) > 0
-                AND NOT EXISTS (SELECT 1 FROM pending_points WHERE order_id = ?3)",
-            args![due, now.0, order_id, format!("Refund of order {order_id}"), &cause, &o.customer_id],
-        )?);
-        stmts.push(db.stmt("SELECT -points AS points FROM ledger WHERE cause = ?", args![&cause])?);
+        let stmts = vec![
+            db.stmt(
+                "INSERT INTO refunds (order_id, seq, amount_minor, points_due, created_at) VALUES (?, ?, ?, ?, ?)",
+                args![order_id, seq, req.amount_minor, due, now.0],
+            )?,
+            db.stmt(
+                "UPDATE orders SET refunded_minor = refunded_minor + ?, points_reversed_due = points_reversed_due + ? WHERE order_id = ?",
+                args![req.amount_minor, due, order_id],
+            )?,
+            db.stmt(
+                "UPDATE members SET lifetime_spend_minor = MAX(0, lifetime_spend_minor - ?) WHERE customer_id = ?",
+                args![req.amount_minor, &o.customer_id],
+            )?,
+            // Points still pending are reduced where they are; points in the
+            // ledger are taken back by a new entry, never past a zero balance.
+            db.stmt("UPDATE pending_points SET points = points - MIN(?, points) WHERE order_id = ?", args![due, order_id])?,
+            db.stmt(
+                "INSERT INTO ledger (customer_id, kind, points, created_at, order_id, cause)
+                 SELECT customer_id, 'refund', -MIN(?1, balance), ?2, ?3, ?4 FROM members
+                  WHERE customer_id = ?5 AND MIN(?1, balance) > 0
+                    AND NOT EXISTS (SELECT 1 FROM pending_points WHERE order_id = ?3)",
+                args![due, now.0, order_id, &cause, &o.customer_id],
+            )?,
+            db.stmt("SELECT -points AS points FROM ledger WHERE cause = ?", args![&cause])?,
+        ];
         let last = stmts.len() - 1;
         match w.commit(stmts).await? {
             Outcome::Done(done) => {

@@ -23,9 +23,8 @@ pub async fn activate_pending(db: &Db, now: Timestamp) -> Result<usize> {
     let res = db
         .batch(vec![
             db.stmt(
-                "INSERT INTO ledger (customer_id, kind, points, created_at, expires_at, order_id, reason, cause)
-                 SELECT customer_id, 'earn', points, ?1, expires_at, order_id,
-                        'Purchase ' || COALESCE(order_id, ''), 'pending:' || id
+                "INSERT INTO ledger (customer_id, kind, points, created_at, expires_at, order_id, cause)
+                 SELECT customer_id, 'earn', points, ?1, expires_at, order_id, 'pending:' || id
                    FROM pending_points p
                   WHERE available_at <= ?1 AND points > 0
                     AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.cause = 'pending:' || p.id)
@@ -92,8 +91,8 @@ async fn expire_member(db: &Db, customer_id: &str, now: Timestamp) -> Result<boo
     }
     for e in expiring.iter().filter(|e| e.points > 0 && lot_ids.contains(&e.lot_id)) {
         stmts.push(db.stmt(
-            "INSERT INTO ledger (customer_id, kind, points, created_at, lot_id, reason, cause) VALUES (?, 'expire', ?, ?, ?, ?, ?)",
-            args![customer_id, -e.points, now.0, e.lot_id, "Points expired", format!("expire:{}", e.lot_id)],
+            "INSERT INTO ledger (customer_id, kind, points, created_at, lot_id, cause) VALUES (?, 'expire', ?, ?, ?, ?)",
+            args![customer_id, -e.points, now.0, e.lot_id, format!("expire:{}", e.lot_id)],
         )?);
     }
     if stmts.is_empty() {
