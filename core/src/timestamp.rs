@@ -27,7 +27,9 @@ impl Timestamp {
     }
 
     /// Parses an RFC 3339 date-time (any offset, fractional seconds
-    /// dropped; normalised to UTC). A leap second (`:60`) is refused.
+    /// dropped; normalised to UTC). A leap second (`:60`) is refused. The
+    /// date and the time may be separated by `T`, `t` or a space, as RFC
+    /// 3339 allows (§5.6) and `time` accepts.
     ///
     /// By hand rather than with `time`'s parser, which the widget would
     /// otherwise link (every shopper downloads it) for the one format the
@@ -40,7 +42,7 @@ impl Timestamp {
             digits.iter().try_fold(0i64, |n, d| d.is_ascii_digit().then(|| n * 10 + i64::from(d - b'0')))
         };
         let at = |i: usize, c: &[u8]| b.get(i).is_some_and(|x| c.contains(x));
-        if !(at(4, b"-") && at(7, b"-") && at(10, b"Tt") && at(13, b":") && at(16, b":")) {
+        if !(at(4, b"-") && at(7, b"-") && at(10, b"Tt ") && at(13, b":") && at(16, b":")) {
             return None;
         }
         let (year, month, day) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
@@ -202,6 +204,11 @@ mod tests {
 
     #[test]
     fn rfc3339_round_trip_in_utc() {
+        assert_eq!(
+            Timestamp::parse_rfc3339("0000-01-01 00:00:00z"),
+            Some(Timestamp(-62_167_219_200)),
+            "a space for the T, as RFC 3339 allows: found by `refuses_what_time_refuses`"
+        );
         let t = Timestamp::parse_rfc3339("2026-11-22T10:00:00+01:00").unwrap();
         assert_eq!(t.to_rfc3339(), "2026-11-22T09:00:00Z");
         assert_eq!(Timestamp::parse_rfc3339(&t.to_rfc3339()), Some(t));
