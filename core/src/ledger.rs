@@ -192,14 +192,11 @@ pub struct DueExpiration {
 }
 
 /// Lots that expire after `now` but within `window_secs` of it, with what
-/// is left of each (0 when spent: the edge records that it looked, so the
-/// lot is not looked at again): what the store is told is about to expire.
-pub fn expiring_within(entries: &[Entry], now: Timestamp, window_secs: i64) -> Vec<DueExpiration> {
-    lots(entries)
-        .into_iter()
-        .filter(|l| l.expires_at.is_some_and(|x| x > now && x.0 - now.0 <= window_secs))
-        .map(|l| DueExpiration { lot_id: l.entry_id, points: l.remaining })
-        .collect()
+/// is left of each (`remaining` 0 when spent: the edge records that it
+/// looked, so the lot is not looked at again): what the store is told is
+/// about to expire.
+pub fn expiring_within(entries: &[Entry], now: Timestamp, window_secs: i64) -> Vec<Lot> {
+    lots(entries).into_iter().filter(|l| l.expires_at.is_some_and(|x| x > now && x.0 - now.0 <= window_secs)).collect()
 }
 
 /// Lots whose expiry is at or before `now` that still hold points. Lots
@@ -402,11 +399,14 @@ mod tests {
         ];
         // The oldest lot is spent whole, 20 of the second are spent.
         assert_eq!(
-            expiring_within(&entries, Timestamp(900), 1_200),
-            [DueExpiration { lot_id: 1, points: 0 }, DueExpiration { lot_id: 3, points: 70 }],
+            expiring_within(&entries, Timestamp(900), 1_200)
+                .iter()
+                .map(|l| (l.entry_id, l.remaining))
+                .collect::<Vec<_>>(),
+            [(1, 0), (3, 70)],
             "lot 1 is spent; lot 2 is outside the window"
         );
-        assert_eq!(expiring_within(&entries, Timestamp(900), 10_000).iter().map(|d| d.points).sum::<i64>(), 100);
+        assert_eq!(expiring_within(&entries, Timestamp(900), 10_000).iter().map(|l| l.remaining).sum::<i64>(), 100);
         assert!(expiring_within(&entries, Timestamp(2_000), 100).is_empty(), "an expiry at `now` is due, not coming");
     }
 

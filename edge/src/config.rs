@@ -41,6 +41,16 @@ fn read(env: &Env, name: &str) -> Option<String> {
     env.secret(name).map(|s| s.to_string()).or_else(|_| env.var(name).map(|v| v.to_string())).ok()
 }
 
+/// Whether the deployment says `LOYALTY_ENV=development`. For a request,
+/// [`Config::development`] adds the loopback check; work without a request
+/// (the Queue consumer, the cron) reads the setting alone.
+pub fn asks_development(env: &Env) -> bool {
+    read(env, "LOYALTY_ENV").as_deref() == Some(DEVELOPMENT)
+}
+
+/// The value of `LOYALTY_ENV` that asks for development mode.
+const DEVELOPMENT: &str = "development";
+
 impl Config {
     /// Reads and checks the settings for a request to `host`.
     pub fn load(env: &Env, host: &str) -> Result<Config> {
@@ -67,7 +77,7 @@ impl Config {
         origins: Option<String>,
         loopback: bool,
     ) -> Result<Config> {
-        let asks_development = env.as_deref() == Some("development");
+        let asks_development = env.as_deref() == Some(DEVELOPMENT);
         let development = asks_development && loopback;
         // Said when the dev secrets are refused because of where the
         // request came in, not because development mode is off.

@@ -151,10 +151,7 @@ async fn warn_member(db: &Db, customer_id: &str, now: Timestamp, window: i64) ->
     let (st, _) = members::load_for_expiry(db, customer_id, now).await?;
     let lots: Vec<(i64, i64, Timestamp)> = ledger::expiring_within(&st.entries, now, window)
         .into_iter()
-        .filter_map(|l| {
-            let at = st.entries.iter().find(|e| e.id == l.lot_id).and_then(|e| e.expires_at)?;
-            Some((l.lot_id, l.points, at))
-        })
+        .filter_map(|l| Some((l.entry_id, l.remaining, l.expires_at?)))
         .collect();
     if lots.is_empty() {
         return Ok(0);

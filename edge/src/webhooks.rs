@@ -52,7 +52,7 @@ fn overdue_secs(env: &Env) -> i64 {
 /// consumer and the cron have no request host to check, and these only
 /// make deliveries come sooner, so the setting alone decides.
 fn development(env: &Env) -> bool {
-    env.var("LOYALTY_ENV").map(|v| v.to_string() == "development").unwrap_or(false)
+    crate::config::asks_development(env)
 }
 
 /// What a Queue message carries: one try of one delivery. `attempt` is the
@@ -237,13 +237,21 @@ pub async fn retry(ctx: &mut Ctx, webhook_id: &str, delivery_id: &str) -> Result
     let now = ctx.now.0;
     let db = ctx.db()?;
     let res = db
-        .batch(vec![db.stmt(
-            "UPDATE deliveries SET status = 'pending', next_attempt_at = ?1, queued_at = ?1,
-                    first_attempt_at = CASE WHEN status = 'failed' THEN NULL ELSE first_attempt_at END
-              WHERE delivery_id = ?2 AND webhook_id = ?3
-             RETURNING attempts",
-            args![now, delivery_id, webhook_id],
-        )?])
+        .batch(vec![
+            db.stmt(
+                "UPDATE deliveries SET status = 'pending', next_attempt_at = ?1, queued_at = ?1,
+                        first_attempt_at = CASE WHEN status = 'failed' THEN NULL ELSE first_attempt_at END
+                  WHERE delivery_id = ?2 AND webhook_id = ?3
+                 RETURNING attempts",
+                args![now, delivery_id, webhook_id],
+            )?,
+            // A store retrying by hand means the endpoint is back.
+            db.stmt(
+                "UPDATE webhook_endpoints SET active = 1
+                  WHERE webhook_id = ?1 AND EXISTS (SELECT 1 FROM deliveries WHERE delivery_id = ?2 AND webhook_id = ?1)",
+                args![webhook_id, delivery_id],
+            )?,
+        ])
         .await?;
     #[derive(Deserialize)]
     struct Attempts {
@@ -252,7 +260,6 @@ pub async fn retry(ctx: &mut Ctx, webhook_id: &str, delivery_id: &str) -> Result
     let Some(a) = crate::db::rows::<Attempts>(&res, 0)?.into_iter().next() else {
         return Err(Error::NotFound(format!("no delivery {delivery_id} of webhook {webhook_id}")));
     };
-    db.stmt("UPDATE webhook_endpoints SET active = 1 WHERE webhook_id = ?", args![webhook_id])?.run().await?;
     queue(&ctx.env)?.send(Try { delivery_id: delivery_id.to_owned(), attempt: a.attempts }).await?;
     Reply::json(202, &RetryAccepted { delivery_id: delivery_id.to_owned(), status: DeliveryStatus::Pending })
 }
@@ -285,8 +292,9 @@ fn queue(env: &Env) -> Result<Queue> {
 }
 
 /// Hands due deliveries to the Queue: those never queued, and those queued
-/// but not taken up long after they were due. Claiming is one UPDATE, so
-/// two drains running at once never queue the same delivery twice.
+/// but not taken up long after they were due (once per window, not on
+/// every drain while they stay overdue). Claiming is one UPDATE, so two
+/// drains running at once never queue the same delivery twice.
 /// Returns how many it queued.
 pub async fn drain(env: &Env, now: Timestamp) -> Result<usize> {
     let db = Db(env.d1("DB")?);
@@ -302,7 +310,8 @@ pub async fn drain(env: &Env, now: Timestamp) -> Result<usize> {
                 "UPDATE deliveries SET queued_at = ?1
                   WHERE seq IN (SELECT seq FROM deliveries
                                  WHERE status = 'pending'
-                                   AND ((queued_at IS NULL AND next_attempt_at <= ?1) OR next_attempt_at <= ?1 - ?2)
+                                   AND ((queued_at IS NULL AND next_attempt_at <= ?1)
+                                        OR (next_attempt_at <= ?1 - ?2 AND queued_at <= ?1 - ?2))
                                  ORDER BY seq LIMIT ?3)
                  RETURNING delivery_id, attempts",
                 args![now.0, overdue_secs(env), CLAIM],
