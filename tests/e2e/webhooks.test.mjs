@@ -47,6 +47,18 @@ async function subscribe(url, events = ['*']) {
   return r.json;
 }
 
+/** A receiver subscribed to `events`; both removed once `body` is done. */
+async function withReceiver({ answer, events = ['*'] }, body) {
+  const rx = await receiver({ answer });
+  const hook = await subscribe(rx.url, events);
+  try {
+    await body(rx, hook);
+  } finally {
+    await api(w.base, 'DELETE', `/v1/webhooks/${hook.webhook_id}`);
+    await rx.close();
+  }
+}
+
 /** Waits until `check()` is truthy (polled), at most `ms`. */
 async function until(check, ms, what) {
   const deadline = Date.now() + ms;
@@ -94,9 +106,7 @@ describe('webhooks', () => {
   });
 
   test('a purchase, an adjustment, a redemption, a coupon used, a refund, an expiry and tier changes each reach the receiver once, signed', async () => {
-    const rx = await receiver();
-    const hook = await subscribe(rx.url);
-    try {
+    await withReceiver({}, async (rx, hook) => {
       const c = uid('hooked');
       const day = 86_400_000;
       const order = uid('o');
@@ -151,16 +161,11 @@ describe('webhooks', () => {
       const delivered = d.json.deliveries.filter((x) => hits.some((h) => h.headers['webhook-id'] === x.event_id));
       assert.equal(delivered.length, hits.length);
       assert.ok(delivered.every((x) => x.status === 'delivered' && x.attempts === 1 && x.last_status_code === 200), JSON.stringify(delivered[0]));
-    } finally {
-      await api(w.base, 'DELETE', `/v1/webhooks/${hook.webhook_id}`);
-      await rx.close();
-    }
+    });
   });
 
   test('points about to expire are told once per lot, by the scheduled job', async () => {
-    const rx = await receiver();
-    const hook = await subscribe(rx.url, ['points.expiring_soon']);
-    try {
+    await withReceiver({ events: ['points.expiring_soon'] }, async (rx, hook) => {
       const c = uid('soon');
       // The program's points expire after a day, well within the default
       // 14 days of warning.
@@ -175,16 +180,11 @@ describe('webhooks', () => {
       const { data } = verified(hook.secret, told[0]);
       assert.equal(data.points, bought.json.points_earned);
       assert.equal(data.expires_at, bought.json.transaction.expires_at);
-    } finally {
-      await api(w.base, 'DELETE', `/v1/webhooks/${hook.webhook_id}`);
-      await rx.close();
-    }
+    });
   });
 
   test('a receiver answering 500 three times, then 200: tried again with growing delays, then delivered', async () => {
-    const rx = await receiver({ answer: (hit, got) => (got.filter((g) => g.headers['webhook-id'] === hit.headers['webhook-id']).length <= 3 ? 500 : 200) });
-    const hook = await subscribe(rx.url, ['points.adjusted']);
-    try {
+    await withReceiver({ answer: (hit, got) => (got.filter((g) => g.headers['webhook-id'] === hit.headers['webhook-id']).length <= 3 ? 500 : 200), events: ['points.adjusted'] }, async (rx, hook) => {
       const c = uid('flaky');
       assert.equal((await api(w.base, 'POST', `/v1/members/${c}/adjustments`, { body: { points: 5, reason: 'x' } })).status, 201);
       await until(() => rx.got.length >= 4, 60_000, 'four tries');
@@ -207,10 +207,7 @@ describe('webhooks', () => {
       await until(() => rx.got.length >= 5, 20_000, 'the retry by hand');
       assert.equal(rx.got[4].headers['webhook-id'], rx.got[0].headers['webhook-id']);
       console.log(`# retry gaps (ms): ${gaps.join(', ')}`);
-    } finally {
-      await api(w.base, 'DELETE', `/v1/webhooks/${hook.webhook_id}`);
-      await rx.close();
-    }
+    });
   });
 
   test('a receiver down, then up: everything arrives, one webhook-id per event', async () => {
@@ -235,9 +232,7 @@ describe('webhooks', () => {
 
   test('a Worker restarted between two tries of a delivery still delivers it, once', async () => {
     let up = false;
-    const rx = await receiver({ answer: () => (up ? 200 : 500) });
-    const hook = await subscribe(rx.url, ['points.adjusted']);
-    try {
+    await withReceiver({ answer: () => (up ? 200 : 500), events: ['points.adjusted'] }, async (rx, hook) => {
       const c = uid('restarted');
       assert.equal((await api(w.base, 'POST', `/v1/members/${c}/adjustments`, { body: { points: 9, reason: 'x' } })).status, 201);
       await until(() => rx.got.length >= 1, 20_000, 'the first try');
@@ -261,16 +256,11 @@ describe('webhooks', () => {
       const [delivery] = (await api(w.base, 'GET', `/v1/webhooks/${hook.webhook_id}/deliveries`)).json.deliveries;
       assert.equal(delivery.status, 'delivered', JSON.stringify(delivery));
       assert.equal(rx.got.length, delivery.attempts, 'every try recorded, none sent twice');
-    } finally {
-      await api(w.base, 'DELETE', `/v1/webhooks/${hook.webhook_id}`);
-      await rx.close();
-    }
+    });
   });
 
   test('a burst of 500 purchases: 500 points.earned events, none lost, none doubled', async () => {
-    const rx = await receiver();
-    const hook = await subscribe(rx.url, ['points.earned']);
-    try {
+    await withReceiver({ events: ['points.earned'] }, async (rx, hook) => {
       const c = uid('burst');
       const n = 500;
       for (let i = 0; i < n; i += 20) {
@@ -283,17 +273,12 @@ describe('webhooks', () => {
       const ids = ours().map((h) => h.headers['webhook-id']);
       assert.equal(new Set(ids).size, n);
       console.log(`# burst: ${ids.length} deliveries for ${n} events`);
-    } finally {
-      await api(w.base, 'DELETE', `/v1/webhooks/${hook.webhook_id}`);
-      await rx.close();
-    }
+    });
   });
 
   test('during a secret rotation deliveries verify with the old and the new secret; a 410 deactivates the endpoint', async () => {
     let gone = false;
-    const rx = await receiver({ answer: () => (gone ? 410 : 200) });
-    const hook = await subscribe(rx.url, ['points.adjusted']);
-    try {
+    await withReceiver({ answer: () => (gone ? 410 : 200), events: ['points.adjusted'] }, async (rx, hook) => {
       const rotated = await api(w.base, 'POST', `/v1/webhooks/${hook.webhook_id}/rotate-secret`);
       assert.equal(rotated.status, 200, rotated.text);
       assert.notEqual(rotated.json.secret, hook.secret);
@@ -312,9 +297,6 @@ describe('webhooks', () => {
       assert.equal((await api(w.base, 'POST', `/v1/members/${c}/adjustments`, { body: { points: 5, reason: 'z' } })).status, 201);
       await new Promise((r) => setTimeout(r, 2_500));
       assert.equal(rx.got.length, 2, 'nothing more is sent to an endpoint that is gone');
-    } finally {
-      await api(w.base, 'DELETE', `/v1/webhooks/${hook.webhook_id}`);
-      await rx.close();
-    }
+    });
   });
 });
