@@ -3,6 +3,9 @@
 //! Handlers return a [`Reply`] (status + JSON text) rather than a worker
 //! `Response`, so idempotent replays can store and return it byte for byte.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use js_sys::futures::JsFuture;
 use loyalty_core::wire::{ErrorBody, ErrorDetail};
 use loyalty_core::{Lang, Timestamp};
@@ -65,6 +68,9 @@ pub struct Ctx {
     pub browser: bool,
     /// Member the request concerned, for the log line.
     pub member: Option<String>,
+    /// Webhook deliveries this request's writes took for the Queue, sent
+    /// once the answer is (`webhooks::send`).
+    pub to_queue: Rc<RefCell<Vec<crate::webhooks::Try>>>,
 }
 
 /// Splits a request URL into host, path and query without the `url` crate
@@ -100,6 +106,7 @@ impl Ctx {
             route: "unmatched",
             browser: false,
             member: None,
+            to_queue: Rc::default(),
         }
     }
 

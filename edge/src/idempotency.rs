@@ -163,14 +163,11 @@ impl Key {
     }
 
     /// Stores the answer after the batch committed.
-    pub async fn complete(&self, db: &Db, reply: &Reply) -> Result<()> {
+    pub fn complete_stmt(&self, db: &Db, reply: &Reply) -> Result<D1PreparedStatement> {
         db.stmt(
             "UPDATE idempotency SET status = ?, response = ? WHERE scope = ? AND key = ?",
             args![i64::from(reply.status), &reply.body, &self.scope, &self.key],
-        )?
-        .run()
-        .await?;
-        Ok(())
+        )
     }
 
     /// The batch lost the race for this key: wait for the winner's answer.
@@ -201,13 +198,6 @@ pub async fn winner(key: &Option<Key>, db: &Db, now: i64) -> Result<Reply> {
 }
 
 /// Stores the answer, if there was a key.
-pub async fn complete(key: &Option<Key>, db: &Db, reply: &Reply) -> Result<()> {
-    match key {
-        Some(k) if (200..300).contains(&reply.status) => k.complete(db, reply).await,
-        _ => Ok(()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::scope;

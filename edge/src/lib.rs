@@ -366,18 +366,15 @@ async fn fetch(req: Request, env: Env, worker_ctx: Context) -> worker::Result<Re
     let mut ctx = Ctx::new(req, env, http::now());
     let (reply, error) = handle(&mut ctx).await;
     let status = reply.status;
-    // A change may have written events (the schema writes them in its
-    // batch): hand their deliveries to the Queue after the answer is sent.
-    if (200..300).contains(&status) && ctx.method != Method::Get && ctx.method != Method::Options {
-        let (env, now) = (ctx.env.clone(), ctx.now);
+    // The deliveries of the events this request's writes made, claimed in
+    // their batch: to the Queue once the answer is on its way (whatever the
+    // answer: what was committed is told).
+    let to_queue = std::mem::take(&mut *ctx.to_queue.borrow_mut());
+    if !to_queue.is_empty() {
+        let env = ctx.env.clone();
         worker_ctx.wait_until(async move {
-            let drained = match webhooks::subscribed(&env, now).await {
-                Ok(true) => webhooks::drain_after_write(&env, now).await,
-                Ok(false) => Ok(()),
-                Err(e) => Err(e),
-            };
-            if let Err(e) = drained {
-                log::webhook_error("drain", &e.to_string());
+            if let Err(e) = webhooks::send(&env, to_queue).await {
+                log::webhook_error("send", &e.to_string());
             }
         });
     }
@@ -413,7 +410,7 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
             }
             // Warnings are only ever webhooks: with no endpoint, none is
             // made (and no lot is marked as told).
-            match webhooks::subscribed(&env, now).await {
+            match webhooks::subscribed(&db).await {
                 Ok(true) => {
                     if let Err(e) = schedule::warn_expiring(&db, now, &mut errors).await {
                         errors.push(format!("expiry warnings: {e}"));

@@ -321,9 +321,11 @@ pub async fn patch(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
         t.dedup();
         serde_json::to_string(&t).unwrap_or_else(|_| "[]".into())
     });
-    let db = ctx.db()?;
-    db.batch(vec![
-        ensure_member(&db, customer_id, ctx.now)?,
+    // A PATCH repeats safely without a key: it sets, it does not add.
+    let mut w = Write::unkeyed(ctx)?;
+    let db = w.db();
+    let stmts = vec![
+        ensure_member(db, customer_id, ctx.now)?,
         db.stmt(
             "UPDATE members SET
                tags = CASE WHEN ?1 THEN ?2 ELSE tags END,
@@ -343,9 +345,12 @@ pub async fn patch(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
                 customer_id
             ],
         )?,
-    ])
-    .await?;
-    get(ctx, customer_id).await
+    ];
+    match w.commit(stmts).await? {
+        Outcome::Done(_) => get(ctx, customer_id).await,
+        Outcome::Refused(c) => Err(Error::Internal(format!("member update: {c:?}"))),
+        Outcome::Replayed(r) => Ok(r),
+    }
 }
 
 /// `GET /v1/me/rewards`: every active reward labelled for the shopper, as

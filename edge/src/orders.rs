@@ -1,7 +1,5 @@
 //! Earning: purchase and bonus events, and refunds that take points back.
 
-use std::time::Duration;
-
 use loyalty_core::earn;
 use loyalty_core::ids::check_id;
 use loyalty_core::ledger::reversal_due;
@@ -11,12 +9,12 @@ use loyalty_core::wire::{EventReceipt, EventRequest, EventType, RefundReceipt, R
 use serde::Deserialize;
 
 use crate::args;
-use crate::db::{rows, Conflict, Db};
+use crate::db::{rows, Conflict};
 use crate::error::{Error, Result};
 use crate::http::{Ctx, Reply};
 use crate::members::{self, MemberRow, TransactionRow, TRANSACTION_COLUMNS};
 use crate::program;
-use crate::write::{Begin, Outcome, Write};
+use crate::write::{Begin, Natural, Outcome, Write};
 
 /// `POST /v1/events`.
 pub async fn post_event(ctx: &mut Ctx) -> Result<Reply> {
@@ -37,25 +35,6 @@ pub async fn post_event(ctx: &mut Ctx) -> Result<Reply> {
     w.finish(reply).await
 }
 
-#[derive(Deserialize)]
-struct Stored {
-    response: Option<String>,
-}
-
-/// The first answer for an order (or bonus event), as a 200. Waits briefly
-/// if the first request is still finishing.
-async fn first_answer(db: &Db, sql: &str, id: &str) -> Result<Option<Reply>> {
-    for attempt in 0..40 {
-        let row: Option<Stored> = db.first(sql, args![id]).await?;
-        match row {
-            None if attempt == 0 => return Ok(None),
-            Some(Stored { response: Some(body) }) => return Ok(Some(Reply { status: 200, body })),
-            _ => worker::Delay::from(Duration::from_millis(50)).await,
-        }
-    }
-    Err(Error::Conflict("the first request for this id is still in progress".into()))
-}
-
 async fn purchase(ctx: &Ctx, program: &Program, ev: &EventRequest, w: &mut Write) -> Result<Reply> {
     let order_id = ev.order_id.as_deref().ok_or_else(|| Error::invalid("order_id", "is required for a purchase"))?;
     check_id("order_id", order_id)?;
@@ -66,15 +45,11 @@ async fn purchase(ctx: &Ctx, program: &Program, ev: &EventRequest, w: &mut Write
     }
     let now = ctx.now;
     let db = w.db();
-    const FIRST: &str = "SELECT response FROM orders WHERE order_id = ?";
+    let order = Natural::Order(order_id.to_owned());
     // One round trip: has this order been seen, and the member's standing.
-    let seen = db.batch(vec![db.stmt(FIRST, args![order_id])?, members::member_stmt(db, &ev.customer_id)?]).await?;
-    match rows::<Stored>(&seen, 0)?.into_iter().next() {
-        Some(Stored { response: Some(body) }) => return Ok(Reply { status: 200, body }),
-        Some(_) => {
-            return first_answer(db, FIRST, order_id).await?.ok_or_else(|| Error::Internal("order vanished".into()))
-        }
-        None => {}
+    let seen = db.batch(vec![order.lookup_stmt(db)?, members::member_stmt(db, &ev.customer_id)?]).await?;
+    if let Some(first) = w.natural_answer(&order, &seen, 0).await? {
+        return Ok(first);
     }
     let member = rows::<MemberRow>(&seen, 1)?.into_iter().next();
     let member = member.unwrap_or_else(|| MemberRow::unseen(&ev.customer_id, now));
@@ -111,9 +86,7 @@ async fn purchase(ctx: &Ctx, program: &Program, ev: &EventRequest, w: &mut Write
     let done = match w.commit(stmts).await? {
         Outcome::Done(done) => done,
         Outcome::Refused(Conflict::Duplicate { table }) if table == "orders" => {
-            return first_answer(w.db(), FIRST, order_id)
-                .await?
-                .ok_or_else(|| Error::Internal("order vanished".into()));
+            return w.first_answer(&order).await?.ok_or_else(|| Error::Internal("order vanished".into()));
         }
         Outcome::Replayed(r) => return Ok(r),
         Outcome::Refused(c) => return Err(Error::Internal(format!("purchase: {c:?}"))),
@@ -127,9 +100,9 @@ async fn purchase(ctx: &Ctx, program: &Program, ev: &EventRequest, w: &mut Write
         available_at: if pending { e.available_at } else { now },
         transaction: done.rows::<TransactionRow>(last)?.into_iter().next().map(|t| t.transaction(ctx.lang())),
     };
-    let reply = Reply::json(201, &receipt)?;
-    w.db().stmt("UPDATE orders SET response = ? WHERE order_id = ?", args![&reply.body, order_id])?.run().await?;
-    Ok(reply)
+    // The answer is kept with the order, for good (`Write::finish`).
+    w.names(order);
+    Reply::json(201, &receipt)
 }
 
 #[derive(Deserialize)]
@@ -146,10 +119,10 @@ async fn bonus(ctx: &Ctx, program: &Program, ev: &EventRequest, event: BonusEven
         check_id("event_id", id)?;
     }
     let now = ctx.now;
-    const FIRST: &str = "SELECT response FROM bonus_claims WHERE event_id = ?";
-    if let Some(id) = &ev.event_id {
-        if let Some(reply) = first_answer(w.db(), FIRST, &format!("{}:{id}", event.as_str())).await? {
-            return Ok(reply);
+    let named = ev.event_id.as_ref().map(|id| Natural::Bonus(format!("{}:{id}", event.as_str())));
+    if let Some(n) = &named {
+        if let Some(first) = w.first_answer(n).await? {
+            return Ok(first);
         }
     }
     let year = i64::from(now.date().year());
@@ -207,21 +180,16 @@ async fn bonus(ctx: &Ctx, program: &Program, ev: &EventRequest, event: BonusEven
                         .next()
                         .map(|t| t.transaction(ctx.lang())),
                 };
-                let reply = Reply::json(201, &receipt)?;
-                w.db()
-                    .stmt(
-                        "UPDATE bonus_claims SET response = ? WHERE customer_id = ? AND event = ? AND seq = ?",
-                        args![&reply.body, &ev.customer_id, event.as_str(), seq],
-                    )?
-                    .run()
-                    .await?;
-                return Ok(reply);
+                if let Some(n) = named {
+                    w.names(n);
+                }
+                return Reply::json(201, &receipt);
             }
             Outcome::Replayed(r) => return Ok(r),
             Outcome::Refused(Conflict::Duplicate { .. }) => {
-                if let Some(k) = &event_key {
-                    if let Some(reply) = first_answer(w.db(), FIRST, k).await? {
-                        return Ok(reply);
+                if let Some(n) = &named {
+                    if let Some(first) = w.first_answer(n).await? {
+                        return Ok(first);
                     }
                 }
                 continue;
@@ -339,5 +307,6 @@ pub async fn purchase_for_demo(ctx: &mut Ctx, customer_id: &str, amount_minor: i
     };
     check_id("customer_id", customer_id)?;
     let mut w = Write::unkeyed(ctx)?;
-    purchase(ctx, &program, &ev, &mut w).await
+    let reply = purchase(ctx, &program, &ev, &mut w).await?;
+    w.finish(reply).await
 }

@@ -12,6 +12,7 @@
 use std::time::Duration;
 
 use futures_util::future::{select, Either};
+use futures_util::StreamExt;
 use loyalty_core::ids::check_id;
 use loyalty_core::webhook::{self, EventData, EventType, Outcome, Payload, Subscription};
 use loyalty_core::wire::{
@@ -21,21 +22,26 @@ use loyalty_core::wire::{
 use loyalty_core::Timestamp;
 use serde::{Deserialize, Serialize};
 use worker::{
-    BatchMessageBuilder, D1PreparedStatement, Env, Fetch, Headers, MessageBuilder, Method, Queue, Request, RequestInit,
+    BatchMessageBuilder, D1PreparedStatement, D1Result, Env, Fetch, Headers, MessageBuilder, Method, Queue, Request,
+    RequestInit,
 };
 
 use crate::args;
-use crate::db::{changes, Db};
+use crate::db::{self, changes, Db};
 use crate::error::{Error, Result};
 use crate::http::{fill_random, int_param, parse_json, random_id, Ctx, Reply};
 use crate::log;
-use crate::snapshot;
 
 /// The Queue binding (producer and consumer: the same Worker).
 const QUEUE: &str = "WEBHOOKS";
 
 /// Deliveries handed to the Queue per claim.
 const CLAIM: i64 = 100;
+
+/// The simultaneous open connections a Worker invocation may have
+/// (Cloudflare's limit): the consumer's POSTs of a batch go this many at a
+/// time, so each one's timeout measures the endpoint, not the wait.
+const OPEN_CONNECTIONS: usize = 6;
 
 /// A queued delivery not taken up this long after it was due is queued
 /// again (the Worker restarted, or the send to the Queue failed); in
@@ -114,7 +120,6 @@ pub async fn create(ctx: &mut Ctx) -> Result<Reply> {
     )?
     .run()
     .await?;
-    snapshot::put(&SUBSCRIBED, ctx.now.0, true);
     let webhook =
         Webhook { webhook_id, url: req.url, events, description: req.description, active: true, created_at: ctx.now };
     Reply::json(201, &WebhookCreated { webhook, secret })
@@ -144,7 +149,6 @@ pub async fn delete(ctx: &mut Ctx, webhook_id: &str) -> Result<Reply> {
     if changes(&res, 0) == 0 {
         return Err(Error::NotFound(format!("no webhook {webhook_id}")));
     }
-    snapshot::clear(&SUBSCRIBED);
     Reply::json(200, &WebhookDeleted { webhook_id: webhook_id.to_owned(), deleted: true })
 }
 
@@ -264,26 +268,16 @@ pub async fn retry(ctx: &mut Ctx, webhook_id: &str, delivery_id: &str) -> Result
     Reply::json(202, &RetryAccepted { delivery_id: delivery_id.to_owned(), status: DeliveryStatus::Pending })
 }
 
-thread_local! {
-    static SUBSCRIBED: snapshot::Slot<bool> = const { std::cell::RefCell::new(None) };
-}
-
-/// Whether any endpoint is subscribed (memoised in the isolate like the
-/// KV snapshots): a write drains the outbox only then, so a store without
-/// webhooks pays nothing for them. Another isolate's new endpoint is seen
-/// within the memo's lifetime; the scheduled sweep covers the gap.
-pub async fn subscribed(env: &Env, now: Timestamp) -> Result<bool> {
-    if let Some(s) = snapshot::get(&SUBSCRIBED, now.0) {
-        return Ok(*s);
-    }
+/// Whether any endpoint is subscribed: the scheduled job looks for
+/// expiring lots only then (a warning is only ever a webhook).
+pub async fn subscribed(db: &Db) -> Result<bool> {
     #[derive(Deserialize)]
     struct Any {
         any: i64,
     }
-    let db = Db(env.d1("DB")?);
     let any: Option<Any> =
         db.first("SELECT EXISTS (SELECT 1 FROM webhook_endpoints WHERE active = 1) AS any", args![]).await?;
-    Ok(*snapshot::put(&SUBSCRIBED, now.0, any.is_some_and(|a| a.any == 1)))
+    Ok(any.is_some_and(|a| a.any == 1))
 }
 
 fn queue(env: &Env) -> Result<Queue> {
@@ -291,20 +285,59 @@ fn queue(env: &Env) -> Result<Queue> {
         .map_err(|_| Error::Unavailable(format!("the {QUEUE} queue binding is missing: webhooks cannot be delivered")))
 }
 
-/// Hands due deliveries to the Queue: those never queued, and those queued
-/// but not taken up long after they were due (once per window, not on
-/// every drain while they stay overdue). Claiming is one UPDATE, so two
-/// drains running at once never queue the same delivery twice.
-/// Returns how many it queued.
+/// The statement every write batch ends with: it takes the deliveries of
+/// the events just written (and any others never queued) for this request
+/// to hand to the Queue once its answer is sent ([`send`]). Being part of
+/// the batch, it costs no round trip of its own, and a refused batch takes
+/// nothing; with no endpoint it finds nothing in an empty index.
+pub fn claim_stmt(db: &Db, now: Timestamp) -> Result<D1PreparedStatement> {
+    db.stmt(
+        "UPDATE deliveries SET queued_at = ?1
+          WHERE seq IN (SELECT seq FROM deliveries
+                         WHERE status = 'pending' AND queued_at IS NULL AND next_attempt_at <= ?1
+                         ORDER BY seq LIMIT ?2)
+         RETURNING delivery_id, attempts",
+        args![now.0, CLAIM],
+    )
+}
+
+/// The tries a [`claim_stmt`] took, read from its results.
+pub fn claimed(results: &[D1Result], index: usize) -> Result<Vec<Try>> {
+    Ok(db::rows::<Claimed>(results, index)?.into_iter().map(Try::from).collect())
+}
+
+/// Hands tries to the Queue. If this send is lost (the isolate ends first,
+/// or the Queue refuses), the deliveries stay marked as queued and the
+/// scheduled sweep queues them again once they are overdue.
+pub async fn send(env: &Env, tries: Vec<Try>) -> Result<()> {
+    if !tries.is_empty() {
+        queue(env)?.send_batch(tries).await?;
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct Claimed {
+    delivery_id: String,
+    attempts: u32,
+}
+
+impl From<Claimed> for Try {
+    fn from(c: Claimed) -> Try {
+        Try { delivery_id: c.delivery_id, attempt: c.attempts }
+    }
+}
+
+/// Hands due deliveries to the Queue: those never queued (a request's
+/// write claims its own, so these are the scheduled job's and those past a
+/// claim's limit), and those queued but not taken up long after they were due
+/// (once per window, not on every sweep while they stay overdue). Claiming
+/// is one UPDATE, so two drains running at once never queue the same
+/// delivery twice. Returns how many it queued.
 pub async fn drain(env: &Env, now: Timestamp) -> Result<usize> {
     let db = Db(env.d1("DB")?);
     let mut queued = 0;
     loop {
-        #[derive(Deserialize)]
-        struct Claimed {
-            delivery_id: String,
-            attempts: u32,
-        }
         let claimed: Vec<Claimed> = db
             .all(
                 "UPDATE deliveries SET queued_at = ?1
@@ -321,9 +354,7 @@ pub async fn drain(env: &Env, now: Timestamp) -> Result<usize> {
             return Ok(queued);
         }
         let n = claimed.len();
-        let messages: Vec<Try> =
-            claimed.into_iter().map(|c| Try { delivery_id: c.delivery_id, attempt: c.attempts }).collect();
-        queue(env)?.send_batch(messages).await?;
+        send(env, claimed.into_iter().map(Try::from).collect()).await?;
         queued += n;
         if (n as i64) < CLAIM {
             return Ok(queued);
@@ -393,7 +424,10 @@ async fn deliver(env: &Env, tries: &[Try], development: bool) -> Result<()> {
     if due.is_empty() {
         return Ok(());
     }
-    let answers = futures_util::future::join_all(due.iter().map(|d| attempt(d, now))).await;
+    // A Worker invocation keeps at most six connections open at once; more
+    // would wait for one inside `fetch`, with their 10 s already running.
+    let answers: Vec<_> =
+        futures_util::stream::iter(due.iter().map(|d| attempt(d, now))).buffered(OPEN_CONNECTIONS).collect().await;
     let mut stmts = Vec::with_capacity(due.len());
     let mut next = Vec::new();
     for (d, answer) in due.iter().zip(answers) {
@@ -514,52 +548,6 @@ fn record(
             }
         }
     })
-}
-
-thread_local! {
-    /// This isolate's drain after writes: when it started, and whether a
-    /// write asked for another round while it ran.
-    static DRAINING: std::cell::Cell<Option<(i64, bool)>> = const { std::cell::Cell::new(None) };
-}
-
-/// A drain that has run this long is taken for lost (its isolate's request
-/// ended under it), and a new one may start.
-const DRAIN_STALE_SECS: i64 = 30;
-
-/// After a write: drains the outbox, unless this isolate is draining
-/// already, in which case that drain runs once more when it is done. Under
-/// load this is one claim at a time per isolate rather than one per write.
-pub async fn drain_after_write(env: &Env, now: Timestamp) -> Result<()> {
-    let start = DRAINING.with(|d| match d.get() {
-        Some((started, _)) if now.0 - started < DRAIN_STALE_SECS => {
-            d.set(Some((started, true)));
-            false
-        }
-        _ => {
-            d.set(Some((now.0, false)));
-            true
-        }
-    });
-    if !start {
-        return Ok(());
-    }
-    loop {
-        let drained = drain(env, crate::http::now()).await;
-        let again = DRAINING.with(|d| match d.get() {
-            Some((started, true)) if drained.is_ok() => {
-                d.set(Some((started, false)));
-                true
-            }
-            _ => {
-                d.set(None);
-                false
-            }
-        });
-        drained?;
-        if !again {
-            return Ok(());
-        }
-    }
 }
 
 /// How long events are kept once every delivery of theirs has ended.

@@ -5,19 +5,72 @@
 //! key first, stores the answer, and gives the key back when the request is
 //! refused after its reservation.
 //!
+//! A request that names itself (an order id, a bonus event's id: a
+//! [`Natural`] key) is also answered again from its own record for as long
+//! as that record lives, where an `Idempotency-Key` is kept a day; the write
+//! path reads and stores that answer too, with the key's, in one batch.
+//!
 //! The events a change reports are written by the schema in that same batch
 //! (triggers, migration 0007), so no handler can forget them or write them
-//! apart from their change; after a successful write `fetch` hands their
-//! deliveries to the Queue (`webhooks::drain`).
+//! apart from their change. The batch ends with a claim of the deliveries
+//! not yet queued (`webhooks::claim_stmt`); `fetch` hands what it took to
+//! the Queue once the answer is sent.
+
+use std::cell::RefCell;
+use std::rc::Rc;
 
 use serde::de::DeserializeOwned;
 use worker::{D1PreparedStatement, D1Result};
 
+use std::time::Duration;
+
+use crate::args;
 use crate::db::{self, Conflict, Db};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::http::{Ctx, Reply};
 use crate::idempotency::{self, Key};
+use crate::webhooks::{self, Try};
 use loyalty_core::Timestamp;
+
+/// What a request is, when it says so itself: its record (the order, the
+/// bonus claim) makes a second one a duplicate for good, and keeps the
+/// first answer to give it.
+#[derive(Debug, Clone)]
+pub enum Natural {
+    /// A purchase, by `order_id`.
+    Order(String),
+    /// A bonus event with an `event_id`, as `{event}:{event_id}`.
+    Bonus(String),
+}
+
+impl Natural {
+    fn parts(&self) -> (&'static str, &'static str, &str) {
+        match self {
+            Natural::Order(id) => (
+                "SELECT response FROM orders WHERE order_id = ?",
+                "UPDATE orders SET response = ? WHERE order_id = ?",
+                id,
+            ),
+            Natural::Bonus(id) => (
+                "SELECT response FROM bonus_claims WHERE event_id = ?",
+                "UPDATE bonus_claims SET response = ? WHERE event_id = ?",
+                id,
+            ),
+        }
+    }
+
+    /// The statement that reads the record's answer, for a handler's own
+    /// read batch ([`Write::natural_answer`]).
+    pub fn lookup_stmt(&self, db: &Db) -> Result<D1PreparedStatement> {
+        let (lookup, _, id) = self.parts();
+        db.stmt(lookup, args![id])
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct Stored {
+    response: Option<String>,
+}
 
 /// A write under way.
 pub struct Write {
@@ -26,6 +79,10 @@ pub struct Write {
     now: Timestamp,
     /// Whether this request's reservation of the key is committed.
     holds_key: bool,
+    /// Where the deliveries a batch claims go: the request's `to_queue`.
+    to_queue: Rc<RefCell<Vec<Try>>>,
+    /// The record that keeps this request's answer beside the key's.
+    natural: Option<Natural>,
 }
 
 /// How a write starts.
@@ -70,9 +127,7 @@ impl Write {
     pub async fn begin(ctx: &Ctx, principal: &str, body: &[u8]) -> Result<Begin> {
         match idempotency::start(ctx, principal, body).await? {
             idempotency::Start::Replay(r) => Ok(Begin::Replay(r)),
-            idempotency::Start::Fresh(key) => {
-                Ok(Begin::Fresh(Write { db: ctx.db()?, key, now: ctx.now, holds_key: false }))
-            }
+            idempotency::Start::Fresh(key) => Ok(Begin::Fresh(Write::new(ctx, key)?)),
         }
     }
 
@@ -80,13 +135,24 @@ impl Write {
     /// batch of its own ([`Write::lookup_stmt`], [`Write::replay`]), or
     /// writes first and looks later.
     pub fn deferred(ctx: &Ctx, principal: &str, body: &[u8]) -> Result<Write> {
-        Ok(Write { db: ctx.db()?, key: idempotency::key(ctx, principal, body)?, now: ctx.now, holds_key: false })
+        Write::new(ctx, idempotency::key(ctx, principal, body)?)
     }
 
     /// Starts a write without an Idempotency-Key: the demo store's
     /// checkout, whose requests carry none.
     pub fn unkeyed(ctx: &Ctx) -> Result<Write> {
-        Ok(Write { db: ctx.db()?, key: None, now: ctx.now, holds_key: false })
+        Write::new(ctx, None)
+    }
+
+    fn new(ctx: &Ctx, key: Option<Key>) -> Result<Write> {
+        Ok(Write {
+            db: ctx.db()?,
+            key,
+            now: ctx.now,
+            holds_key: false,
+            to_queue: Rc::clone(&ctx.to_queue),
+            natural: None,
+        })
     }
 
     /// The database.
@@ -111,15 +177,52 @@ impl Write {
         }
     }
 
+    /// The first answer to the request `natural` names, if its record
+    /// exists, from `res[index]` (the result of its
+    /// [`Natural::lookup_stmt`]); waits briefly while the first request is
+    /// still finishing.
+    pub async fn natural_answer(&self, natural: &Natural, res: &[D1Result], index: usize) -> Result<Option<Reply>> {
+        match db::rows::<Stored>(res, index)?.into_iter().next() {
+            None => Ok(None),
+            Some(Stored { response: Some(body) }) => Ok(Some(Reply { status: 200, body })),
+            Some(Stored { response: None }) => self.first_answer(natural).await,
+        }
+    }
+
+    /// The first answer to the request `natural` names, read now (after
+    /// the record refused this request as a duplicate, say).
+    pub async fn first_answer(&self, natural: &Natural) -> Result<Option<Reply>> {
+        let (lookup, _, id) = natural.parts();
+        for attempt in 0..40 {
+            let row: Option<Stored> = self.db.first(lookup, args![id]).await?;
+            match row {
+                None if attempt == 0 => return Ok(None),
+                Some(Stored { response: Some(body) }) => return Ok(Some(Reply { status: 200, body })),
+                _ => worker::Delay::from(Duration::from_millis(50)).await,
+            }
+        }
+        Err(Error::Conflict("the first request for this id is still in progress".into()))
+    }
+
+    /// Says that this request is the first for `natural`: [`Write::finish`]
+    /// keeps its answer in the record.
+    pub fn names(&mut self, natural: Natural) {
+        self.natural = Some(natural);
+    }
+
     /// Runs `stmts` as one batch, after the key's reservation (unless this
-    /// request holds it already).
+    /// request holds it already) and before the claim of the deliveries of
+    /// the events it wrote.
     pub async fn commit(&mut self, stmts: Vec<D1PreparedStatement>) -> Result<Outcome> {
         let mut all = if self.holds_key { Vec::new() } else { idempotency::reserve(&self.key, &self.db, self.now.0)? };
         let offset = all.len();
         all.extend(stmts);
+        all.push(webhooks::claim_stmt(&self.db, self.now)?);
+        let claim = all.len() - 1;
         match self.db.try_batch(all).await? {
             Ok(results) => {
                 self.holds_key = self.key.is_some();
+                self.to_queue.borrow_mut().extend(webhooks::claimed(&results, claim)?);
                 Ok(Outcome::Done(Committed { results, offset }))
             }
             Err(Conflict::IdempotencyKeyTaken) => {
@@ -129,10 +232,24 @@ impl Write {
         }
     }
 
-    /// Stores the answer under the key (a success only: a refused request
-    /// wrote nothing, so its retry may go ahead) and returns it.
+    /// Stores the answer under the key and in the record the request
+    /// names, in one batch (a success only: a refused request wrote
+    /// nothing, so its retry may go ahead) and returns it.
     pub async fn finish(&self, reply: Reply) -> Result<Reply> {
-        idempotency::complete(&self.key, &self.db, &reply).await?;
+        if !(200..300).contains(&reply.status) {
+            return Ok(reply);
+        }
+        let mut stmts = Vec::new();
+        if let Some(k) = &self.key {
+            stmts.push(k.complete_stmt(&self.db, &reply)?);
+        }
+        if let Some(n) = &self.natural {
+            let (_, store, id) = n.parts();
+            stmts.push(self.db.stmt(store, args![&reply.body, id])?);
+        }
+        if !stmts.is_empty() {
+            self.db.batch(stmts).await?;
+        }
         Ok(reply)
     }
 
