@@ -2,12 +2,14 @@
 //! over of due deliveries to the Queue, and the Queue consumer that signs
 //! and sends them.
 //!
-//! Events and deliveries are written by the schema itself, in the batch of
-//! the change they report (migration 0007). What is left here is moving
-//! them: [`drain`] claims due deliveries and queues them (after a write,
-//! off the response, and from the scheduled job as a sweep); [`consume`]
-//! sends each one once per try, records the answer, and queues the next
-//! try with the delay core decides.
+//! Events are written by the schema itself, in the batch of the change
+//! they report (migration 0007). What is left here is moving them: a write
+//! batch, while an endpoint is subscribed, ends with [`fan_out_stmts`]
+//! (one delivery per event and endpoint) and [`claim_stmt`], and `fetch`
+//! [`send`]s what it claimed to the Queue after the answer; [`drain`] does
+//! the same from the scheduled job for whatever no write did, and queues
+//! again what was lost; [`consume`] sends each delivery once per try,
+//! records the answer, and queues the next try with the delay core decides.
 
 use std::time::Duration;
 
@@ -31,6 +33,7 @@ use crate::db::{self, changes, Db};
 use crate::error::{Error, Result};
 use crate::http::{fill_random, int_param, parse_json, random_id, Ctx, Reply};
 use crate::log;
+use crate::snapshot;
 
 /// The Queue binding (producer and consumer: the same Worker).
 const QUEUE: &str = "WEBHOOKS";
@@ -120,6 +123,7 @@ pub async fn create(ctx: &mut Ctx) -> Result<Reply> {
     )?
     .run()
     .await?;
+    snapshot::put(&HOOKED, ctx.now.0, true);
     let webhook =
         Webhook { webhook_id, url: req.url, events, description: req.description, active: true, created_at: ctx.now };
     Reply::json(201, &WebhookCreated { webhook, secret })
@@ -149,6 +153,7 @@ pub async fn delete(ctx: &mut Ctx, webhook_id: &str) -> Result<Reply> {
     if changes(&res, 0) == 0 {
         return Err(Error::NotFound(format!("no webhook {webhook_id}")));
     }
+    snapshot::clear(&HOOKED);
     Reply::json(200, &WebhookDeleted { webhook_id: webhook_id.to_owned(), deleted: true })
 }
 
@@ -285,11 +290,56 @@ fn queue(env: &Env) -> Result<Queue> {
         .map_err(|_| Error::Unavailable(format!("the {QUEUE} queue binding is missing: webhooks cannot be delivered")))
 }
 
-/// The statement every write batch ends with: it takes the deliveries of
-/// the events just written (and any others never queued) for this request
-/// to hand to the Queue once its answer is sent ([`send`]). Being part of
-/// the batch, it costs no round trip of its own, and a refused batch takes
-/// nothing; with no endpoint it finds nothing in an empty index.
+thread_local! {
+    static HOOKED: snapshot::Slot<bool> = const { std::cell::RefCell::new(None) };
+}
+
+/// Whether this isolate knows of an active endpoint (memoised like the KV
+/// snapshots, [`snapshot::TTL_SECS`]): a write batch then ends with the
+/// fan-out of its events and the claim of their deliveries. An isolate
+/// that has not yet seen a new endpoint leaves its events to the next
+/// write that has, or to the scheduled sweep: they wait, they are not lost,
+/// since the events themselves are written by the schema whenever an
+/// endpoint is active.
+pub async fn hooked(env: &Env, now: Timestamp) -> Result<bool> {
+    if let Some(h) = snapshot::get(&HOOKED, now.0) {
+        return Ok(*h);
+    }
+    let any = subscribed(&Db(env.d1("DB")?)).await?;
+    Ok(*snapshot::put(&HOOKED, now.0, any))
+}
+
+/// Events fanned out per statement.
+const FAN_OUT: i64 = 500;
+
+/// The statements that make the deliveries of the events not yet fanned
+/// out (the oldest [`FAN_OUT`]): one per event and active endpoint
+/// subscribed to its type, created no later than the event; then mark
+/// those events. Run in one batch, the two see the same events.
+pub fn fan_out_stmts(db: &Db) -> Result<[D1PreparedStatement; 2]> {
+    Ok([
+        db.stmt(
+            "INSERT INTO deliveries (delivery_id, event_seq, webhook_id, next_attempt_at, created_at)
+             SELECT 'dlv_' || lower(hex(randomblob(10))), e.seq, w.webhook_id, e.created_at, e.created_at
+               FROM events e JOIN webhook_endpoints w ON w.active = 1 AND w.created_at <= e.created_at
+              WHERE e.seq IN (SELECT seq FROM events WHERE fanned_out = 0 ORDER BY seq LIMIT ?1)
+                AND EXISTS (SELECT 1 FROM json_each(w.events) j WHERE j.value IN ('*', e.type))
+             ON CONFLICT DO NOTHING",
+            args![FAN_OUT],
+        )?,
+        db.stmt(
+            "UPDATE events SET fanned_out = 1
+              WHERE seq IN (SELECT seq FROM events WHERE fanned_out = 0 ORDER BY seq LIMIT ?1)",
+            args![FAN_OUT],
+        )?,
+    ])
+}
+
+/// The statement a write batch ends with, after [`fan_out_stmts`]: it
+/// takes the deliveries just made (and any others never queued) for this
+/// request to hand to the Queue once its answer is sent ([`send`]). Being
+/// part of the batch, it costs no round trip of its own, and a refused
+/// batch takes nothing.
 pub fn claim_stmt(db: &Db, now: Timestamp) -> Result<D1PreparedStatement> {
     db.stmt(
         "UPDATE deliveries SET queued_at = ?1
@@ -338,25 +388,24 @@ pub async fn drain(env: &Env, now: Timestamp) -> Result<usize> {
     let db = Db(env.d1("DB")?);
     let mut queued = 0;
     loop {
-        let claimed: Vec<Claimed> = db
-            .all(
-                "UPDATE deliveries SET queued_at = ?1
-                  WHERE seq IN (SELECT seq FROM deliveries
-                                 WHERE status = 'pending'
-                                   AND ((queued_at IS NULL AND next_attempt_at <= ?1)
-                                        OR (next_attempt_at <= ?1 - ?2 AND queued_at <= ?1 - ?2))
-                                 ORDER BY seq LIMIT ?3)
-                 RETURNING delivery_id, attempts",
-                args![now.0, overdue_secs(env), CLAIM],
-            )
-            .await?;
-        if claimed.is_empty() {
-            return Ok(queued);
-        }
+        let mut stmts = Vec::from(fan_out_stmts(&db)?);
+        stmts.push(db.stmt(
+            "UPDATE deliveries SET queued_at = ?1
+              WHERE seq IN (SELECT seq FROM deliveries
+                             WHERE status = 'pending'
+                               AND ((queued_at IS NULL AND next_attempt_at <= ?1)
+                                    OR (next_attempt_at <= ?1 - ?2 AND queued_at <= ?1 - ?2))
+                             ORDER BY seq LIMIT ?3)
+             RETURNING delivery_id, attempts",
+            args![now.0, overdue_secs(env), CLAIM],
+        )?);
+        let res = db.batch(stmts).await?;
+        let fanned = db::changes(&res, 1);
+        let claimed = claimed(&res, 2)?;
         let n = claimed.len();
-        send(env, claimed.into_iter().map(Try::from).collect()).await?;
+        send(env, claimed).await?;
         queued += n;
-        if (n as i64) < CLAIM {
+        if (n as i64) < CLAIM && (fanned as i64) < FAN_OUT {
             return Ok(queued);
         }
     }

@@ -12,9 +12,10 @@
 //!
 //! The events a change reports are written by the schema in that same batch
 //! (triggers, migration 0007), so no handler can forget them or write them
-//! apart from their change. The batch ends with a claim of the deliveries
-//! not yet queued (`webhooks::claim_stmt`); `fetch` hands what it took to
-//! the Queue once the answer is sent.
+//! apart from their change. While an endpoint is subscribed, the batch ends
+//! with the fan-out of those events to deliveries and the claim of the
+//! deliveries not yet queued (`webhooks::fan_out_stmts`, `claim_stmt`);
+//! `fetch` hands what it took to the Queue once the answer is sent.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -81,6 +82,8 @@ pub struct Write {
     holds_key: bool,
     /// Where the deliveries a batch claims go: the request's `to_queue`.
     to_queue: Rc<RefCell<Vec<Try>>>,
+    /// Bindings (whether an endpoint is subscribed: `webhooks::hooked`).
+    env: worker::Env,
     /// The record that keeps this request's answer beside the key's.
     natural: Option<Natural>,
 }
@@ -151,6 +154,7 @@ impl Write {
             now: ctx.now,
             holds_key: false,
             to_queue: Rc::clone(&ctx.to_queue),
+            env: ctx.env.clone(),
             natural: None,
         })
     }
@@ -217,12 +221,19 @@ impl Write {
         let mut all = if self.holds_key { Vec::new() } else { idempotency::reserve(&self.key, &self.db, self.now.0)? };
         let offset = all.len();
         all.extend(stmts);
-        all.push(webhooks::claim_stmt(&self.db, self.now)?);
-        let claim = all.len() - 1;
+        let claim = if webhooks::hooked(&self.env, self.now).await? {
+            all.extend(webhooks::fan_out_stmts(&self.db)?);
+            all.push(webhooks::claim_stmt(&self.db, self.now)?);
+            Some(all.len() - 1)
+        } else {
+            None
+        };
         match self.db.try_batch(all).await? {
             Ok(results) => {
                 self.holds_key = self.key.is_some();
-                self.to_queue.borrow_mut().extend(webhooks::claimed(&results, claim)?);
+                if let Some(claim) = claim {
+                    self.to_queue.borrow_mut().extend(webhooks::claimed(&results, claim)?);
+                }
                 Ok(Outcome::Done(Committed { results, offset }))
             }
             Err(Conflict::IdempotencyKeyTaken) => {

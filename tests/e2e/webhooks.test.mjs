@@ -259,6 +259,41 @@ describe('webhooks', () => {
     });
   });
 
+  test('an endpoint made where this isolate has not seen it yet still gets every event, by the sweep', async () => {
+    // Another isolate (or the dashboard of a second Worker) subscribed: this
+    // one's memo still says "no endpoint" for a few seconds. Its writes then
+    // leave the events, which the schema wrote, for the scheduled job.
+    for (const h of (await api(w.base, 'GET', '/v1/webhooks')).json.webhooks) {
+      await api(w.base, 'DELETE', `/v1/webhooks/${h.webhook_id}`);
+    }
+    const c = uid('unseen');
+    assert.equal((await api(w.base, 'POST', `/v1/members/${c}/adjustments`, { body: { points: 1, reason: 'memo' } })).status, 201);
+    const rx = await receiver();
+    const secret = `whsec_${Buffer.from('an endpoint this isolate has not seen').toString('base64')}`;
+    const id = `wh_${c.replace(/-/g, '_')}`;
+    w.editDatabase(
+      `INSERT INTO webhook_endpoints (webhook_id, url, events, secret, created_at)
+       VALUES ('${id}', '${rx.url}', '["points.adjusted"]', '${secret}', ${Math.floor(Date.now() / 1000) - 1})`,
+    );
+    try {
+      const r = await api(w.base, 'POST', `/v1/members/${c}/adjustments`, { body: { points: 7, reason: 'unseen endpoint' } });
+      assert.equal(r.status, 201, r.text);
+      const rows = w.queryDatabase(
+        `SELECT e.fanned_out, (SELECT COUNT(*) FROM deliveries d WHERE d.event_seq = e.seq) AS deliveries
+           FROM events e WHERE e.customer_id = '${c}' AND e.type = 'points.adjusted'`,
+      );
+      assert.deepEqual(rows, [{ fanned_out: 0, deliveries: 0 }], 'the event is written with its change, the fan-out waits');
+      assert.equal(await fireCron(w.base), 200);
+      const hit = await until(() => rx.got.find((h) => h.json.data.customer_id === c), 20_000, 'the swept delivery');
+      assert.equal(verified(secret, hit).data.points, 7);
+      await new Promise((r) => setTimeout(r, 1_500));
+      assert.equal(rx.got.filter((h) => h.json.data.customer_id === c).length, 1);
+    } finally {
+      await api(w.base, 'DELETE', `/v1/webhooks/${id}`);
+      await rx.close();
+    }
+  });
+
   test('a burst of 500 purchases: 500 points.earned events, none lost, none doubled', async () => {
     await withReceiver({ events: ['points.earned'] }, async (rx, hook) => {
       const c = uid('burst');
