@@ -38,6 +38,7 @@ pub mod openapi;
 pub mod program;
 pub mod redemption;
 pub mod reward;
+pub mod search;
 pub mod tier;
 pub mod timestamp;
 pub mod token;

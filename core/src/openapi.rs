@@ -142,6 +142,12 @@ impl Op<'_> {
         self
     }
 
+    /// An optional query parameter.
+    fn query(mut self, name: &str, schema: Value) -> Self {
+        self.parameters.push(json!({"name": name, "in": "query", "required": false, "schema": schema}));
+        self
+    }
+
     /// `?limit=` and `?cursor=` of a paged list (a bad one is 400).
     fn paged(mut self) -> Self {
         self.parameters.push(json!({"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 100}}));
@@ -230,6 +236,13 @@ fn routes(d: &mut Doc) {
     d.op("get", "/v1/members/{customer_id}/rewards", "The rewards this member is eligible for", ApiKey)
         .worded()
         .ok::<RewardOffers>(200)
+        .errors(&[400])
+        .done();
+    d.op("get", "/v1/members", "Find members: by customer id prefix, e-mail or tag:NAME; ordered by customer id", ApiKey)
+        .query("q", json!({"type": "string", "maxLength": 254}))
+        .query("limit", json!({"type": "integer", "minimum": 1, "maximum": 100}))
+        .query("cursor", json!({"type": "string", "pattern": ID}))
+        .ok::<MemberList>(200)
         .errors(&[400])
         .done();
     d.op("get", "/v1/members/{customer_id}/transactions", "The member's ledger, newest first", ApiKey)

@@ -191,6 +191,16 @@ pub struct MemberDetail {
     pub email: Option<String>,
 }
 
+/// `GET /v1/members`: a page of members, ordered by customer id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct MemberList {
+    /// Members, each as `GET /v1/members/{id}` shows it.
+    pub members: Vec<MemberDetail>,
+    /// Pass as `?cursor=` for the next page; `None` on the last.
+    pub next_cursor: Option<String>,
+}
+
 /// `PATCH /v1/members/{id}`: attributes to set; absent fields stay, `null` clears.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

@@ -74,6 +74,7 @@ pub enum Route<'a> {
     Rewards,
     Reward(&'a str),
     RewardCoupons(&'a str),
+    Members,
     Member(&'a str),
     MemberRewards(&'a str),
     MemberTransactions(&'a str),
@@ -108,6 +109,7 @@ impl<'a> Route<'a> {
             ["v1", "rewards"] => Route::Rewards,
             ["v1", "rewards", id] => Route::Reward(id),
             ["v1", "rewards", id, "coupons"] => Route::RewardCoupons(id),
+            ["v1", "members"] => Route::Members,
             ["v1", "members", id] => Route::Member(id),
             ["v1", "members", id, "rewards"] => Route::MemberRewards(id),
             ["v1", "members", id, "transactions"] => Route::MemberTransactions(id),
@@ -169,6 +171,7 @@ impl<'a> Route<'a> {
             Route::Rewards => "/v1/rewards",
             Route::Reward(_) => "/v1/rewards/{reward_id}",
             Route::RewardCoupons(_) => "/v1/rewards/{reward_id}/coupons",
+            Route::Members => "/v1/members",
             Route::Member(_) => "/v1/members/{customer_id}",
             Route::MemberRewards(_) => "/v1/members/{customer_id}/rewards",
             Route::MemberTransactions(_) => "/v1/members/{customer_id}/transactions",
@@ -227,6 +230,7 @@ async fn dispatch(ctx: &mut Ctx, route: Route<'_>) -> Result<Reply> {
         (Route::Reward(id), Delete) => rewards::delete(ctx, id).await,
         (Route::RewardCoupons(id), Post) => rewards::add_pool(ctx, id).await,
 
+        (Route::Members, Get) => members::list(ctx).await,
         (Route::Member(id), Get | Patch)
         | (Route::MemberRewards(id) | Route::MemberTransactions(id), Get)
         | (Route::MemberAdjustments(id) | Route::MemberRedemptions(id), Post) => {

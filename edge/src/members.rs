@@ -6,16 +6,17 @@ use loyalty_core::ids::check_id;
 use loyalty_core::ledger::{self, Entry, EntryKind, Line};
 use loyalty_core::program::{BonusEvent, Program};
 use loyalty_core::redemption::{self, Usage};
+use loyalty_core::search::{self, MemberSearch};
 use loyalty_core::timestamp::{format_date, parse_date};
 use loyalty_core::wire::{
-    AdjustmentRequest, MemberDetail, MemberPatch, MemberSummary, NextTierSummary, PendingLot, RewardOffer,
+    AdjustmentRequest, MemberDetail, MemberList, MemberPatch, MemberSummary, NextTierSummary, PendingLot, RewardOffer,
     RewardOffers, RewardView, ShopperOffers, Transaction, TransactionPage,
 };
 use loyalty_core::{earn, tier, Lang, Timestamp};
 use serde::Deserialize;
 
 use crate::args;
-use crate::db::{rows, Conflict, Db};
+use crate::db::{rows, Arg, Conflict, Db};
 use crate::error::{Error, Result};
 use crate::http::{int_param, random_id, Ctx, Reply};
 use crate::write::{Begin, Outcome, Write};
@@ -189,6 +190,12 @@ struct StateRow {
 pub async fn load(db: &Db, customer_id: &str, now: Timestamp, ledger: Ledger) -> Result<MemberState> {
     let sql = if ledger == Ledger::Holding { STATE_WITH_HOLDING } else { STATE };
     let r: StateRow = db.first(sql, args![customer_id]).await?.ok_or_else(|| Error::Internal("no state row".into()))?;
+    state(r, customer_id, now)
+}
+
+/// A member's state from its statement's row (`customer_id` names an
+/// unseen member).
+fn state(r: StateRow, customer_id: &str, now: Timestamp) -> Result<MemberState> {
     let row = match r.member {
         Some(m) => serde_json::from_str(&m)?,
         None => MemberRow::unseen(customer_id, now),
@@ -281,6 +288,79 @@ pub async fn get(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
     let (summary, st) = standing(ctx, customer_id).await?;
     Reply::json(200, &detail(summary, &st.row))
 }
+
+/// `GET /v1/members`: `?q=` (what core's `search::parse` reads),
+/// `?limit=` (1–100, default 20), `?cursor=`; ordered by customer id, each
+/// member as `GET /v1/members/{id}` shows it. One statement: the page's
+/// ids come from an index (the key's range, the e-mail index, the tags
+/// table) and each member's standing is read beside its row, as for one
+/// member (`state_sql!`).
+pub async fn list(ctx: &mut Ctx) -> Result<Reply> {
+    let search = search::parse(ctx.query_param("q"))?;
+    let limit = int_param(ctx.query_param("limit"), "limit", 20, 1, 100)?;
+    let cursor = search::parse_cursor(ctx.query_param("cursor"))?;
+    let program = program::load(ctx).await.ok();
+    // ?1 the cursor ("" before the first page: below every id), ?2 one more
+    // than the page, then the search's own values.
+    let after = cursor.unwrap_or_default();
+    let (ids, values): (&str, Vec<Arg>) = match &search {
+        MemberSearch::All => ("SELECT customer_id FROM members WHERE customer_id > ?1 ORDER BY customer_id LIMIT ?2", vec![]),
+        MemberSearch::Prefix(p) => (
+            "SELECT customer_id FROM members WHERE customer_id >= ?3 AND customer_id < ?4 AND customer_id > ?1
+              ORDER BY customer_id LIMIT ?2",
+            vec![p.into(), search::prefix_end(p).into()],
+        ),
+        // The page of the union is within the prefix's first page and
+        // every member with the e-mail (a handful).
+        MemberSearch::EmailOrPrefix { email, prefix } => (
+            "SELECT customer_id FROM (
+               SELECT customer_id FROM members WHERE ?3 IS NOT NULL AND customer_id >= ?3 AND customer_id < ?4
+                                                 AND customer_id > ?1 ORDER BY customer_id LIMIT ?2)
+             UNION
+             SELECT customer_id FROM members WHERE lower(email) = ?5 AND email IS NOT NULL AND customer_id > ?1",
+            // A query that cannot begin an id (NULL) searches no prefix.
+            vec![prefix.clone().into(), prefix.as_deref().map(search::prefix_end).into(), email.into()],
+        ),
+        MemberSearch::Tag(t) => (
+            "SELECT customer_id FROM member_tags WHERE tag = ?3 AND customer_id > ?1 ORDER BY customer_id LIMIT ?2",
+            vec![t.into()],
+        ),
+    };
+    let holding = if program.as_ref().is_some_and(|p| p.expiry_days.is_some()) { LIST_HOLDING } else { "NULL" };
+    let sql = format!(
+        "SELECT json_object('customer_id', m.customer_id, 'email', m.email, 'tags', m.tags,
+                            'enrolled_at', m.enrolled_at, 'birthday', m.birthday, 'balance', m.balance,
+                            'lifetime_earned', m.lifetime_earned, 'lifetime_spend_minor', m.lifetime_spend_minor,
+                            'version', m.version) AS member,
+                (SELECT json_group_array(json_array(points, available_at)) FROM (
+                   SELECT points, available_at FROM pending_points p
+                    WHERE p.customer_id = m.customer_id AND points > 0 ORDER BY available_at)) AS pending,
+                {holding} AS holding
+           FROM members m WHERE m.customer_id IN ({ids}) ORDER BY m.customer_id LIMIT ?2"
+    );
+    let mut args = vec![Arg::from(after), Arg::from(limit + 1)];
+    args.extend(values);
+    let rows: Vec<StateRow> = ctx.db()?.all(&sql, &args).await?;
+    let more = rows.len() as i64 > limit;
+    let mut members = Vec::with_capacity(rows.len().min(limit as usize));
+    for r in rows.into_iter().take(limit as usize) {
+        let st = state(r, "", ctx.now)?;
+        members.push(detail(summarize(program.as_deref(), &st, ctx.now), &st.row));
+    }
+    let next_cursor = if more { members.last().map(|m| m.summary.customer_id.clone()) } else { None };
+    Reply::json(200, &MemberList { members, next_cursor })
+}
+
+/// The open lots holding each listed member's balance (as
+/// `STATE_WITH_HOLDING`, for the row `m`).
+const LIST_HOLDING: &str = "(SELECT json_group_array(json_array(points, expires_at)) FROM (
+    SELECT points, expires_at FROM (
+      SELECT id, points, expires_at, SUM(points) OVER (ORDER BY id DESC ROWS UNBOUNDED PRECEDING) AS running
+        FROM ledger l
+       WHERE l.customer_id = m.customer_id AND points > 0
+         AND NOT EXISTS (SELECT 1 FROM lot_closures c WHERE c.lot_id = l.id)
+    ) WHERE running - points < m.balance
+    ORDER BY id DESC))";
 
 /// `PATCH /v1/members/{id}`: set the attributes eligibility reads.
 pub async fn patch(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {

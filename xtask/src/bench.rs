@@ -367,12 +367,17 @@ pub fn bench(args: &[String]) -> Result {
   return wrk.format("POST", "/v1/events", {{["Authorization"] = "Bearer dev-api-key", ["Content-Type"] = "application/json"}}, body)"#
         ),
     )?;
+    // Validations come from many checkout addresses, as a store's servers
+    // or shoppers' browsers send them: `VALIDATION_LIMITER` counts per
+    // address (300 a minute), and this figure is of validating, not of the
+    // limiter's 429s (wrangler dev passes `CF-Connecting-IP` through).
     let validate = script(
         &dir,
         "validate",
         &[],
         &format!(
-            r#"  return wrk.format("POST", "/v1/coupons/validate", {{["Authorization"] = "Bearer dev-api-key", ["Content-Type"] = "application/json"}}, '{{"code":"{code}","order_amount_minor":5000,"currency":"USD"}}')"#
+            r#"  local ip = string.format("10.%d.%d.%d", tid, math.floor(n / 250) % 250, n % 250)
+  return wrk.format("POST", "/v1/coupons/validate", {{["Authorization"] = "Bearer dev-api-key", ["Content-Type"] = "application/json", ["CF-Connecting-IP"] = ip}}, '{{"code":"{code}","order_amount_minor":5000,"currency":"USD"}}')"#
         ),
     )?;
     let insert = script(
