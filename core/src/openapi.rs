@@ -238,13 +238,18 @@ fn routes(d: &mut Doc) {
         .ok::<RewardOffers>(200)
         .errors(&[400])
         .done();
-    d.op("get", "/v1/members", "Find members: by customer id prefix, e-mail or tag:NAME; ordered by customer id", ApiKey)
-        .query("q", json!({"type": "string", "maxLength": 254}))
-        .query("limit", json!({"type": "integer", "minimum": 1, "maximum": 100}))
-        .query("cursor", json!({"type": "string", "pattern": ID}))
-        .ok::<MemberList>(200)
-        .errors(&[400])
-        .done();
+    d.op(
+        "get",
+        "/v1/members",
+        "Find members: by customer id prefix, e-mail or tag:NAME; ordered by customer id",
+        ApiKey,
+    )
+    .query("q", json!({"type": "string", "maxLength": 254}))
+    .query("limit", json!({"type": "integer", "minimum": 1, "maximum": 100}))
+    .query("cursor", json!({"type": "string", "pattern": ID}))
+    .ok::<MemberList>(200)
+    .errors(&[400])
+    .done();
     d.op("get", "/v1/members/{customer_id}/transactions", "The member's ledger, newest first", ApiKey)
         .paged()
         .worded()

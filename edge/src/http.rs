@@ -3,6 +3,7 @@
 //! Handlers return a [`Reply`] (status + JSON text) rather than a worker
 //! `Response`, so idempotent replays can store and return it byte for byte.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -126,14 +127,10 @@ impl Ctx {
         Lang::negotiate(self.header("accept-language").as_deref())
     }
 
-    /// A query parameter (values we issue need no percent-decoding; others
-    /// are validated by their parsers and rejected).
-    pub fn query_param(&self, name: &str) -> Option<&str> {
-        self.query
-            .split('&')
-            .filter_map(|kv| kv.split_once('=').or(Some((kv, ""))))
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v)
+    /// A query parameter, percent-decoded (`+` is a space), as
+    /// `URLSearchParams` and HTML forms encode it.
+    pub fn query_param(&self, name: &str) -> Option<Cow<'_, str>> {
+        form_urlencoded::parse(self.query.as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v)
     }
 
     /// The D1 database.

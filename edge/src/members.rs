@@ -296,15 +296,17 @@ pub async fn get(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
 /// table) and each member's standing is read beside its row, as for one
 /// member (`state_sql!`).
 pub async fn list(ctx: &mut Ctx) -> Result<Reply> {
-    let search = search::parse(ctx.query_param("q"))?;
-    let limit = int_param(ctx.query_param("limit"), "limit", 20, 1, 100)?;
-    let cursor = search::parse_cursor(ctx.query_param("cursor"))?;
+    let search = search::parse(ctx.query_param("q").as_deref())?;
+    let limit = int_param(ctx.query_param("limit").as_deref(), "limit", 20, 1, 100)?;
+    let cursor = search::parse_cursor(ctx.query_param("cursor").as_deref())?;
     let program = program::load(ctx).await.ok();
     // ?1 the cursor ("" before the first page: below every id), ?2 one more
     // than the page, then the search's own values.
     let after = cursor.unwrap_or_default();
     let (ids, values): (&str, Vec<Arg>) = match &search {
-        MemberSearch::All => ("SELECT customer_id FROM members WHERE customer_id > ?1 ORDER BY customer_id LIMIT ?2", vec![]),
+        MemberSearch::All => {
+            ("SELECT customer_id FROM members WHERE customer_id > ?1 ORDER BY customer_id LIMIT ?2", vec![])
+        }
         MemberSearch::Prefix(p) => (
             "SELECT customer_id FROM members WHERE customer_id >= ?3 AND customer_id < ?4 AND customer_id > ?1
               ORDER BY customer_id LIMIT ?2",
@@ -565,8 +567,8 @@ impl TransactionRow {
 /// `GET …/transactions`: newest first, `?limit=` (1–100, default 20) and
 /// `?cursor=` (the `next_cursor` of the previous page).
 pub async fn transactions(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
-    let limit = int_param(ctx.query_param("limit"), "limit", 20, 1, 100)?;
-    let cursor = int_param(ctx.query_param("cursor"), "cursor", i64::MAX, 1, i64::MAX)?;
+    let limit = int_param(ctx.query_param("limit").as_deref(), "limit", 20, 1, 100)?;
+    let cursor = int_param(ctx.query_param("cursor").as_deref(), "cursor", i64::MAX, 1, i64::MAX)?;
     let rows: Vec<TransactionRow> = ctx
         .db()?
         .all(

@@ -218,8 +218,8 @@ impl DeliveryRow {
 pub async fn deliveries(ctx: &mut Ctx, webhook_id: &str) -> Result<Reply> {
     let db = ctx.db()?;
     find(&db, webhook_id).await?;
-    let limit = int_param(ctx.query_param("limit"), "limit", 20, 1, 100)?;
-    let cursor = int_param(ctx.query_param("cursor"), "cursor", i64::MAX, 1, i64::MAX)?;
+    let limit = int_param(ctx.query_param("limit").as_deref(), "limit", 20, 1, 100)?;
+    let cursor = int_param(ctx.query_param("cursor").as_deref(), "cursor", i64::MAX, 1, i64::MAX)?;
     let mut rows: Vec<DeliveryRow> = db
         .all(
             "SELECT d.seq, d.delivery_id, e.event_id, e.type, d.status, d.attempts, d.last_status_code,
