@@ -142,42 +142,61 @@ pub struct MemberState {
     pub pending: Vec<PendingLot>,
 }
 
-/// One statement for a member's row, pending points and (with
-/// [`Ledger::Holding`]) the open lots holding the balance, each as JSON.
+/// The columns of a member's state, for the member whose id is `$id`: its
+/// row, pending points and (with [`Ledger::Holding`]) the open lots holding
+/// the balance, each as JSON, in one statement.
 /// One statement rather than a batch of three: the D1 binding's cost is
 /// per statement and per row (measured: a third of the throughput of
 /// `GET /v1/me` went to the two extra statements), and three JSON strings
 /// cross into wasm cheaper than rows read field by field.
-macro_rules! state_sql {
-    ($ledger:expr) => {
+macro_rules! state_columns {
+    ($id:literal, $holding:expr) => {
         concat!(
-            "SELECT (SELECT json_object('customer_id', customer_id, 'email', email, 'tags', tags,
+            "(SELECT json_object('customer_id', customer_id, 'email', email, 'tags', tags,
                                'enrolled_at', enrolled_at, 'birthday', birthday, 'balance', balance,
                                'lifetime_earned', lifetime_earned, 'lifetime_spend_minor', lifetime_spend_minor,
                                'version', version)
-                      FROM members WHERE customer_id = ?1) AS member,
+                      FROM members WHERE customer_id = ",
+            $id,
+            ") AS member,
                     (SELECT json_group_array(json_array(points, available_at)) FROM (
                        SELECT points, available_at FROM pending_points
-                        WHERE customer_id = ?1 AND points > 0 ORDER BY available_at)) AS pending,
+                        WHERE customer_id = ",
+            $id,
+            " AND points > 0 ORDER BY available_at)) AS pending,
                     ",
-            $ledger,
+            $holding,
             " AS holding"
         )
     };
 }
 
-/// Newest open lots until their running total covers the balance.
-const STATE_WITH_HOLDING: &str = state_sql!(
-    "(SELECT json_group_array(json_array(points, expires_at)) FROM (
+/// Newest open lots until their running total covers the balance, for the
+/// member whose id is `$id`.
+macro_rules! holding {
+    ($id:literal) => {
+        concat!(
+            "(SELECT json_group_array(json_array(points, expires_at)) FROM (
         SELECT points, expires_at FROM (
           SELECT id, points, expires_at, SUM(points) OVER (ORDER BY id DESC ROWS UNBOUNDED PRECEDING) AS running
             FROM ledger l
-           WHERE customer_id = ?1 AND points > 0
+           WHERE customer_id = ",
+            $id,
+            " AND points > 0
              AND NOT EXISTS (SELECT 1 FROM lot_closures c WHERE c.lot_id = l.id)
-        ) WHERE running - points < (SELECT balance FROM members WHERE customer_id = ?1)
+        ) WHERE running - points < (SELECT balance FROM members WHERE customer_id = ",
+            $id,
+            ")
         ORDER BY id DESC))"
-);
-const STATE: &str = state_sql!("NULL");
+        )
+    };
+}
+
+const STATE_WITH_HOLDING: &str = concat!("SELECT ", state_columns!("?1", holding!("?1")));
+const STATE: &str = concat!("SELECT ", state_columns!("?1", "NULL"));
+/// The same columns for each row `m` of a list of members.
+const LIST_STATE_WITH_HOLDING: &str = state_columns!("m.customer_id", holding!("m.customer_id"));
+const LIST_STATE: &str = state_columns!("m.customer_id", "NULL");
 
 #[derive(Deserialize)]
 struct StateRow {
@@ -293,8 +312,8 @@ pub async fn get(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
 /// `?limit=` (1–100, default 20), `?cursor=`; ordered by customer id, each
 /// member as `GET /v1/members/{id}` shows it. One statement: the page's
 /// ids come from an index (the key's range, the e-mail index, the tags
-/// table) and each member's standing is read beside its row, as for one
-/// member (`state_sql!`).
+/// table) and each member's standing is read beside its row with the
+/// columns of a single member's read (`state_columns!`).
 pub async fn list(ctx: &mut Ctx) -> Result<Reply> {
     let search = search::parse(ctx.query_param("q").as_deref())?;
     let limit = int_param(ctx.query_param("limit").as_deref(), "limit", 20, 1, 100)?;
@@ -328,18 +347,9 @@ pub async fn list(ctx: &mut Ctx) -> Result<Reply> {
             vec![t.into()],
         ),
     };
-    let holding = if program.as_ref().is_some_and(|p| p.expiry_days.is_some()) { LIST_HOLDING } else { "NULL" };
-    let sql = format!(
-        "SELECT json_object('customer_id', m.customer_id, 'email', m.email, 'tags', m.tags,
-                            'enrolled_at', m.enrolled_at, 'birthday', m.birthday, 'balance', m.balance,
-                            'lifetime_earned', m.lifetime_earned, 'lifetime_spend_minor', m.lifetime_spend_minor,
-                            'version', m.version) AS member,
-                (SELECT json_group_array(json_array(points, available_at)) FROM (
-                   SELECT points, available_at FROM pending_points p
-                    WHERE p.customer_id = m.customer_id AND points > 0 ORDER BY available_at)) AS pending,
-                {holding} AS holding
-           FROM members m WHERE m.customer_id IN ({ids}) ORDER BY m.customer_id LIMIT ?2"
-    );
+    let columns =
+        if program.as_ref().is_some_and(|p| p.expiry_days.is_some()) { LIST_STATE_WITH_HOLDING } else { LIST_STATE };
+    let sql = format!("SELECT {columns} FROM members m WHERE m.customer_id IN ({ids}) ORDER BY m.customer_id LIMIT ?2");
     let mut args = vec![Arg::from(after), Arg::from(limit + 1)];
     args.extend(values);
     let rows: Vec<StateRow> = ctx.db()?.all(&sql, &args).await?;
@@ -352,17 +362,6 @@ pub async fn list(ctx: &mut Ctx) -> Result<Reply> {
     let next_cursor = if more { members.last().map(|m| m.summary.customer_id.clone()) } else { None };
     Reply::json(200, &MemberList { members, next_cursor })
 }
-
-/// The open lots holding each listed member's balance (as
-/// `STATE_WITH_HOLDING`, for the row `m`).
-const LIST_HOLDING: &str = "(SELECT json_group_array(json_array(points, expires_at)) FROM (
-    SELECT points, expires_at FROM (
-      SELECT id, points, expires_at, SUM(points) OVER (ORDER BY id DESC ROWS UNBOUNDED PRECEDING) AS running
-        FROM ledger l
-       WHERE l.customer_id = m.customer_id AND points > 0
-         AND NOT EXISTS (SELECT 1 FROM lot_closures c WHERE c.lot_id = l.id)
-    ) WHERE running - points < m.balance
-    ORDER BY id DESC))";
 
 /// `PATCH /v1/members/{id}`: set the attributes eligibility reads.
 pub async fn patch(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
