@@ -38,6 +38,9 @@ pub enum EntryKind {
     Adjust,
     /// Points that reached their expiry date unspent. Negative.
     Expire,
+    /// Points brought from the program a store used before (bulk import):
+    /// credited once per member, counted as earned. Positive.
+    Import,
 }
 
 impl EntryKind {
@@ -49,20 +52,22 @@ impl EntryKind {
             EntryKind::Refund => "refund",
             EntryKind::Adjust => "adjust",
             EntryKind::Expire => "expire",
+            EntryKind::Import => "import",
         }
     }
 
     /// Parses a storage name.
     pub fn parse(s: &str) -> Option<EntryKind> {
-        [EntryKind::Earn, EntryKind::Redeem, EntryKind::Refund, EntryKind::Adjust, EntryKind::Expire]
+        [EntryKind::Earn, EntryKind::Redeem, EntryKind::Refund, EntryKind::Adjust, EntryKind::Expire, EntryKind::Import]
             .into_iter()
             .find(|k| k.as_str() == s)
     }
 
     /// Whether entries of this kind count towards lifetime earned points
-    /// (earnings net of refunds; redemptions and adjustments do not count).
+    /// (earnings net of refunds, and points brought from the program
+    /// before; redemptions and adjustments do not count).
     pub fn counts_as_earned(self) -> bool {
-        matches!(self, EntryKind::Earn | EntryKind::Refund)
+        matches!(self, EntryKind::Earn | EntryKind::Refund | EntryKind::Import)
     }
 }
 
@@ -84,6 +89,8 @@ pub enum Line<'a> {
     /// A merchant's correction, in the merchant's words, which are shown
     /// as written: core cannot translate them.
     Adjustment(&'a str),
+    /// Points brought from the store's previous program.
+    Import,
 }
 
 impl Line<'_> {
@@ -111,6 +118,8 @@ impl Line<'_> {
             Line::Expiry if fr => "Points expirés".into(),
             Line::Expiry => "Points expired".into(),
             Line::Adjustment(reason) => reason.into(),
+            Line::Import if fr => "Points repris de votre ancien programme".into(),
+            Line::Import => "Points from your previous rewards program".into(),
         }
     }
 }
@@ -337,7 +346,7 @@ impl Ledger {
         lot_id: Option<i64>,
     ) -> Result<&Entry, Error> {
         let sign_ok = match kind {
-            EntryKind::Earn => points > 0,
+            EntryKind::Earn | EntryKind::Import => points > 0,
             EntryKind::Redeem | EntryKind::Refund | EntryKind::Expire => points < 0,
             EntryKind::Adjust => points != 0,
         };

@@ -24,11 +24,13 @@
 
 #![warn(missing_docs)]
 
+pub mod chain;
 pub mod coupon;
 pub mod earn;
 pub mod eligibility;
 pub mod error;
 pub mod ids;
+pub mod import;
 pub mod lang;
 pub mod ledger;
 pub mod money;

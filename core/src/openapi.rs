@@ -10,6 +10,7 @@ use schemars::generate::SchemaSettings;
 use schemars::{JsonSchema, SchemaGenerator};
 use serde_json::{json, Map, Value};
 
+use crate::chain::ExportLine;
 use crate::program::Program;
 use crate::reward::Reward;
 use crate::wire::*;
@@ -106,6 +107,16 @@ impl Op<'_> {
         let schema = self.doc.responses.subschema_for::<T>().to_value();
         let description = if status == 201 { "Created" } else { "OK" };
         self.responses.insert(status.to_string(), json!({"description": description, "content": json_content(schema)}));
+        self
+    }
+
+    /// A successful NDJSON answer: one `T` a line.
+    fn ndjson<T: JsonSchema>(mut self) -> Self {
+        let schema = self.doc.responses.subschema_for::<T>().to_value();
+        self.responses.insert(
+            "200".into(),
+            json!({"description": "OK: one JSON object a line", "content": {"application/x-ndjson": {"schema": schema}}}),
+        );
         self
     }
 
@@ -248,6 +259,45 @@ fn routes(d: &mut Doc) {
     .query("limit", json!({"type": "integer", "minimum": 1, "maximum": 100}))
     .query("cursor", json!({"type": "string", "pattern": ID}))
     .ok::<MemberList>(200)
+    .errors(&[400])
+    .done();
+    d.op(
+        "get",
+        "/v1/members/{customer_id}/export",
+        "Every datum held on the member, as one document (data protection: access and portability)",
+        ApiKey,
+    )
+    .ok::<MemberExport>(200)
+    .errors(&[400, 404])
+    .done();
+    d.op(
+        "delete",
+        "/v1/members/{customer_id}",
+        "Erase the member: personal data removed, the ledger's figures kept under the member's opaque key",
+        ApiKey,
+    )
+    .ok::<Erased>(200)
+    .errors(&[400, 404, 409])
+    .done();
+    d.op(
+        "post",
+        "/v1/imports",
+        "Import up to 1,000 members from another program; a member's points are credited once",
+        ApiKey,
+    )
+    .idempotent()
+    .body::<ImportRequest>()
+    .ok::<ImportResult>(200)
+    .done();
+    d.op(
+        "get",
+        "/v1/ledger/export",
+        "The ledger as NDJSON, one hash-chained line per entry in ledger order; the next page starts after the last line's entry_id",
+        ApiKey,
+    )
+    .query("after", json!({"type": "integer", "minimum": 0}))
+    .query("limit", json!({"type": "integer", "minimum": 1, "maximum": 10000}))
+    .ndjson::<ExportLine>()
     .errors(&[400])
     .done();
     d.op("get", "/v1/members/{customer_id}/transactions", "The member's ledger, newest first", ApiKey)

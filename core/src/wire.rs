@@ -864,3 +864,292 @@ mod tests {
         assert_eq!(serde_json::to_string(&MemberPatch::default()).unwrap(), "{}");
     }
 }
+
+/// `POST /v1/imports`: members brought from another program, at most
+/// [`crate::import::MAX_ROWS`]. Each row is read on its own
+/// ([`ImportRow`]), so a row of the wrong shape is reported by its index
+/// and the others are imported.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ImportRequest {
+    /// The rows, each an [`ImportRow`].
+    #[cfg_attr(feature = "schema", schemars(with = "Vec<ImportRow>"))]
+    pub members: Vec<serde_json::Value>,
+}
+
+/// One member to import.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ImportRow {
+    /// The store's id of the customer.
+    pub customer_id: String,
+    /// E-mail.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Birthday, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub birthday: Option<String>,
+    /// Tags.
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+    /// When the member joined the previous program: `YYYY-MM-DD` or an
+    /// RFC 3339 date-time (its date is kept). Default: the day of import.
+    #[serde(default)]
+    pub enrolled_at: Option<String>,
+    /// Spendable points to credit, once (an `import` ledger entry).
+    #[serde(deserialize_with = "numbers::safe")]
+    #[cfg_attr(feature = "schema", schemars(range(min = 0, max = 9_007_199_254_740_991i64)))]
+    pub points: i64,
+    /// Points earned over the member's life in the previous program, for
+    /// tiers (at least `points`). Default: `points`.
+    #[serde(default, deserialize_with = "numbers::safe_opt")]
+    #[cfg_attr(feature = "schema", schemars(range(min = 0, max = 9_007_199_254_740_991i64)))]
+    pub lifetime_earned: Option<i64>,
+}
+
+/// `POST /v1/imports`: what became of the rows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ImportResult {
+    /// Rows imported now: the member's points credited.
+    pub imported: u32,
+    /// Rows imported before, with the same points: nothing changed.
+    pub unchanged: u32,
+    /// Rows not imported, each with why.
+    pub errors: Vec<ImportIssue>,
+}
+
+/// A row not imported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ImportIssue {
+    /// The row's index in `members`, from 0.
+    pub row: u32,
+    /// The row's customer id, when it has one.
+    pub customer_id: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// `DELETE /v1/members/{id}`: the member's personal data is gone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Erased {
+    /// Always true.
+    pub erased: bool,
+    /// The opaque key the member's ledger entries keep (the ledger export
+    /// names them by it).
+    pub member_key: String,
+}
+
+/// `GET /v1/members/{id}/export`: every datum held on a member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct MemberExport {
+    /// The store's id of the customer.
+    pub customer_id: String,
+    /// The member's opaque key in the ledger export.
+    pub member_key: String,
+    /// Attributes.
+    pub attributes: ExportAttributes,
+    /// Spendable points.
+    pub balance: i64,
+    /// Points earned over the member's life.
+    pub lifetime_earned: i64,
+    /// Money spent, in minor units.
+    pub lifetime_spend_minor: i64,
+    /// When the member was first written.
+    pub created_at: Timestamp,
+    /// Every ledger entry, oldest first.
+    pub ledger: Vec<ExportEntry>,
+    /// Points earned, not yet spendable.
+    pub pending_points: Vec<ExportPending>,
+    /// Purchases.
+    pub orders: Vec<ExportOrder>,
+    /// Refunds of those purchases.
+    pub refunds: Vec<ExportRefund>,
+    /// Bonus events claimed.
+    pub bonus_claims: Vec<ExportBonus>,
+    /// Rewards redeemed.
+    pub redemptions: Vec<ExportRedemption>,
+    /// Coupons issued to the member.
+    pub coupons: Vec<ExportCoupon>,
+    /// The import from the previous program, if any.
+    pub import: Option<ExportImport>,
+    /// Referrals (none: referrals are not offered yet).
+    pub referrals: Vec<serde_json::Value>,
+    /// Reward orders (none: physical rewards are not offered yet).
+    pub reward_orders: Vec<serde_json::Value>,
+    /// Webhook events about the member still kept for delivery.
+    pub webhook_events: Vec<ExportEvent>,
+}
+
+/// A member's attributes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ExportAttributes {
+    /// E-mail.
+    pub email: Option<String>,
+    /// Name.
+    pub name: Option<String>,
+    /// Birthday.
+    pub birthday: Option<String>,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Enrolment date.
+    pub enrolled_at: String,
+}
+
+/// A ledger entry, whole.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ExportEntry {
+    /// Id.
+    pub entry_id: i64,
+    /// Kind.
+    pub kind: EntryKind,
+    /// Signed points.
+    pub points: i64,
+    /// When.
+    pub created_at: Timestamp,
+    /// When its points expire, for a credit.
+    pub expires_at: Option<Timestamp>,
+    /// Order.
+    pub order_id: Option<String>,
+    /// Reward.
+    pub reward_id: Option<String>,
+    /// Redemption.
+    pub redemption_id: Option<String>,
+    /// The lot an expiry closes.
+    pub lot_id: Option<i64>,
+    /// An adjustment's reason, or the name of the reward redeemed.
+    pub reason: Option<String>,
+    /// What made it.
+    pub cause: String,
+}
+
+/// Pending points.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ExportPending {
+    /// Order.
+    pub order_id: Option<String>,
+    /// Points.
+    pub points: i64,
+    /// When they become spendable.
+    pub available_at: Timestamp,
+    /// When they will expire.
+    pub expires_at: Option<Timestamp>,
+}
+
+/// A purchase.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ExportOrder {
+    /// Order.
+    pub order_id: String,
+    /// Amount, minor units.
+    pub amount_minor: i64,
+    /// Currency.
+    pub currency: String,
+    /// Points it earned.
+    pub points_earned: i64,
+    /// When it happened.
+    pub occurred_at: Timestamp,
+    /// How much of it was refunded.
+    pub refunded_minor: i64,
+}
+
+/// A refund.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ExportRefund {
+    /// Order.
+    pub order_id: String,
+    /// Its number within the order.
+    pub seq: i64,
+    /// Amount, minor units.
+    pub amount_minor: i64,
+    /// Points it took back.
+    pub points_due: i64,
+    /// When.
+    pub created_at: Timestamp,
+}
+
+/// A bonus event claimed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ExportBonus {
+    /// Event.
+    pub event: String,
+    /// The caller's id of the event.
+    pub event_id: Option<String>,
+    /// When.
+    pub created_at: Timestamp,
+}
+
+/// A redemption.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ExportRedemption {
+    /// Id.
+    pub redemption_id: String,
+    /// Reward.
+    pub reward_id: String,
+    /// Points spent.
+    pub points: i64,
+    /// When.
+    pub created_at: Timestamp,
+}
+
+/// A coupon.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ExportCoupon {
+    /// Code.
+    pub code: String,
+    /// Reward.
+    pub reward_id: String,
+    /// Redemption that issued it.
+    pub redemption_id: Option<String>,
+    /// When issued.
+    pub issued_at: Option<Timestamp>,
+    /// When it expires.
+    pub expires_at: Option<Timestamp>,
+    /// When used.
+    pub used_at: Option<Timestamp>,
+    /// The order it was used on.
+    pub used_order_id: Option<String>,
+}
+
+/// The import from the previous program.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ExportImport {
+    /// Points credited.
+    pub points: i64,
+    /// Lifetime points brought.
+    pub lifetime_earned: i64,
+    /// When.
+    pub imported_at: Timestamp,
+}
+
+/// A webhook event about the member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ExportEvent {
+    /// Id.
+    pub event_id: String,
+    /// Type.
+    #[serde(rename = "type")]
+    pub event_type: String,
+    /// Payload.
+    pub data: serde_json::Value,
+    /// When.
+    pub created_at: Timestamp,
+}

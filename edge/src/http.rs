@@ -27,21 +27,33 @@ pub const MAX_BODY: usize = 64 * 1024;
 pub struct Reply {
     /// HTTP status.
     pub status: u16,
-    /// JSON text.
+    /// The body: JSON text, or NDJSON for the ledger export.
     pub body: String,
+    /// Its media type.
+    pub content_type: &'static str,
 }
+
+/// The media type of every answer but the ledger export.
+pub const JSON: &str = "application/json; charset=utf-8";
+/// The ledger export's: one JSON value a line.
+pub const NDJSON: &str = "application/x-ndjson; charset=utf-8";
 
 impl Reply {
     /// Serialises `value` with `status`.
     pub fn json<T: Serialize>(status: u16, value: &T) -> Result<Reply> {
-        Ok(Reply { status, body: serde_json::to_string(value)? })
+        Ok(Reply::raw(status, serde_json::to_string(value)?))
+    }
+
+    /// A JSON answer already written.
+    pub fn raw(status: u16, body: String) -> Reply {
+        Reply { status, body, content_type: JSON }
     }
 
     /// The contract's error body for `e`.
     pub fn error(e: &Error) -> Reply {
         let (status, code) = e.status_and_code();
         let body = ErrorBody { error: ErrorDetail { code: code.into(), message: e.public_message() } };
-        Reply { status, body: serde_json::to_string(&body).unwrap_or_default() }
+        Reply::raw(status, serde_json::to_string(&body).unwrap_or_default())
     }
 }
 

@@ -26,6 +26,9 @@ pub struct Key {
     scope: String,
     key: String,
     hash: String,
+    /// The member the request is about, when its route names one (an
+    /// erasure removes the answers kept about the member).
+    member: Option<String>,
 }
 
 /// How to proceed.
@@ -67,6 +70,7 @@ pub fn key(ctx: &Ctx, principal: &str, body: &[u8]) -> Result<Option<Key>> {
         scope: scope(principal, ctx.method.as_ref(), &ctx.path),
         key,
         hash: Sha256::digest(body).iter().map(|b| format!("{b:02x}")).collect(),
+        member: ctx.member.clone(),
     }))
 }
 
@@ -134,7 +138,7 @@ impl Key {
         match row {
             None => Found::Missing,
             Some(r) if r.body_hash != self.hash => Found::Mismatch,
-            Some(Row { status: Some(s), response: Some(body), .. }) => Found::Done(Reply { status: s as u16, body }),
+            Some(Row { status: Some(s), response: Some(body), .. }) => Found::Done(Reply::raw(s as u16, body)),
             Some(_) => Found::InFlight,
         }
     }
@@ -156,8 +160,8 @@ impl Key {
                 args![&self.scope, &self.key, now - TTL_SECS],
             )?,
             db.stmt(
-                "INSERT INTO idempotency (scope, key, body_hash, created_at) VALUES (?, ?, ?, ?)",
-                args![&self.scope, &self.key, &self.hash, now],
+                "INSERT INTO idempotency (scope, key, body_hash, created_at, customer_id) VALUES (?, ?, ?, ?, ?)",
+                args![&self.scope, &self.key, &self.hash, now, self.member.as_deref()],
             )?,
         ])
     }

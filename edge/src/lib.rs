@@ -15,6 +15,7 @@
 //! | queue    | the `WEBHOOKS` consumer: one try of each delivery (`webhooks::consume`) |
 //! | dev only | `POST /dev/token`, `POST /dev/checkout/{validate,redeem,purchase}` |
 
+mod audit;
 mod auth;
 mod config;
 mod coupons;
@@ -23,9 +24,11 @@ mod dev;
 mod error;
 mod http;
 mod idempotency;
+mod imports;
 mod log;
 mod members;
 mod orders;
+mod privacy;
 mod program;
 mod redemptions;
 mod rewards;
@@ -80,6 +83,9 @@ pub enum Route<'a> {
     MemberTransactions(&'a str),
     MemberAdjustments(&'a str),
     MemberRedemptions(&'a str),
+    MemberExport(&'a str),
+    Imports,
+    LedgerExport,
     Events,
     OrderRefunds(&'a str),
     CouponsValidate,
@@ -115,6 +121,9 @@ impl<'a> Route<'a> {
             ["v1", "members", id, "transactions"] => Route::MemberTransactions(id),
             ["v1", "members", id, "adjustments"] => Route::MemberAdjustments(id),
             ["v1", "members", id, "redemptions"] => Route::MemberRedemptions(id),
+            ["v1", "members", id, "export"] => Route::MemberExport(id),
+            ["v1", "imports"] => Route::Imports,
+            ["v1", "ledger", "export"] => Route::LedgerExport,
             ["v1", "events"] => Route::Events,
             ["v1", "orders", id, "refunds"] => Route::OrderRefunds(id),
             ["v1", "coupons", "validate"] => Route::CouponsValidate,
@@ -177,6 +186,9 @@ impl<'a> Route<'a> {
             Route::MemberTransactions(_) => "/v1/members/{customer_id}/transactions",
             Route::MemberAdjustments(_) => "/v1/members/{customer_id}/adjustments",
             Route::MemberRedemptions(_) => "/v1/members/{customer_id}/redemptions",
+            Route::MemberExport(_) => "/v1/members/{customer_id}/export",
+            Route::Imports => "/v1/imports",
+            Route::LedgerExport => "/v1/ledger/export",
             Route::Events => "/v1/events",
             Route::OrderRefunds(_) => "/v1/orders/{order_id}/refunds",
             Route::CouponsValidate => "/v1/coupons/validate",
@@ -197,7 +209,7 @@ async fn dispatch(ctx: &mut Ctx, route: Route<'_>) -> Result<Reply> {
     let m = ctx.method.clone();
     match (route, m) {
         (Route::Health, Get) => Reply::json(200, &Health { status: HealthStatus::Ok }),
-        (Route::OpenApi, Get) => Ok(Reply { status: 200, body: OPENAPI.to_owned() }),
+        (Route::OpenApi, Get) => Ok(Reply::raw(200, OPENAPI.to_owned())),
         (Route::Program, Get) => program::get(ctx).await,
         (Route::Program, Put) => program::put(ctx).await,
 
@@ -231,14 +243,18 @@ async fn dispatch(ctx: &mut Ctx, route: Route<'_>) -> Result<Reply> {
         (Route::RewardCoupons(id), Post) => rewards::add_pool(ctx, id).await,
 
         (Route::Members, Get) => members::list(ctx).await,
-        (Route::Member(id), Get | Patch)
-        | (Route::MemberRewards(id) | Route::MemberTransactions(id), Get)
+        (Route::Imports, Post) => imports::post(ctx).await,
+        (Route::LedgerExport, Get) => audit::export(ctx).await,
+        (Route::Member(id), Get | Patch | Delete)
+        | (Route::MemberRewards(id) | Route::MemberTransactions(id) | Route::MemberExport(id), Get)
         | (Route::MemberAdjustments(id) | Route::MemberRedemptions(id), Post) => {
             let id = members::checked(id)?;
             ctx.member = Some(id.to_owned());
             match (route, &ctx.method) {
                 (Route::Member(_), Get) => members::get(ctx, id).await,
+                (Route::Member(_), Delete) => privacy::erase(ctx, id).await,
                 (Route::Member(_), _) => members::patch(ctx, id).await,
+                (Route::MemberExport(_), _) => privacy::export(ctx, id).await,
                 (Route::MemberRewards(_), _) => members::eligible_offers(ctx, id).await,
                 (Route::MemberTransactions(_), _) => members::transactions(ctx, id).await,
                 (Route::MemberAdjustments(_), _) => members::adjust(ctx, id).await,
@@ -299,7 +315,7 @@ async fn handle(ctx: &mut Ctx) -> (Reply, Option<String>) {
     }
     if ctx.method == Method::Options {
         if route.is_browser() {
-            return (Reply { status: 204, body: String::new() }, None);
+            return (Reply::raw(204, String::new()), None);
         }
         return (Reply::error(&Error::MethodNotAllowed), None);
     }
@@ -329,7 +345,7 @@ async fn handle(ctx: &mut Ctx) -> (Reply, Option<String>) {
 fn respond(ctx: &Ctx, reply: Reply) -> std::result::Result<Response, wasm_bindgen::JsValue> {
     let h = Headers::new()?;
     if reply.status != 204 {
-        h.set("content-type", "application/json; charset=utf-8")?;
+        h.set("content-type", reply.content_type)?;
     }
     h.set("cache-control", "no-store")?;
     h.set("x-content-type-options", "nosniff")?;
@@ -428,6 +444,11 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
             }
             if let Err(e) = webhooks::purge(&db, now).await {
                 errors.push(format!("events purge: {e}"));
+            }
+            // The ledger's hash chain reaches every entry written before
+            // this run (50 chunks of 2,000 a minute at most).
+            if let Err(e) = audit::extend(&db, 50).await {
+                errors.push(format!("ledger chain: {e}"));
             }
             // The sweep: deliveries a write did not hand over (another
             // isolate's memo, a lost send) and retries not taken up.

@@ -3,6 +3,7 @@
 
 use loyalty_core::eligibility::MemberAttributes;
 use loyalty_core::ids::check_id;
+use loyalty_core::import;
 use loyalty_core::ledger::{self, Entry, EntryKind, Line};
 use loyalty_core::program::{BonusEvent, Program};
 use loyalty_core::redemption::{self, Usage};
@@ -368,9 +369,7 @@ pub async fn patch(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
     let (p, _): (MemberPatch, _) = ctx.json().await?;
     let mut issues = Vec::new();
     if let Some(tags) = &p.tags {
-        if tags.len() > 100 || tags.iter().any(|t| t.is_empty() || t.len() > 64) {
-            issues.push(loyalty_core::error::Issue::new("tags", "must be at most 100 tags of 1 to 64 characters"));
-        }
+        issues.extend(import::check_tags(tags));
     }
     let date = |v: &Option<Option<String>>, name: &str, issues: &mut Vec<_>| -> Option<Option<String>> {
         match v {
@@ -390,18 +389,12 @@ pub async fn patch(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
         issues.push(loyalty_core::error::Issue::new("enrolled_at", "cannot be cleared"));
     }
     if let Some(Some(e)) = &p.email {
-        if e.len() > 254 || !e.contains('@') || e.chars().any(char::is_whitespace) {
-            issues.push(loyalty_core::error::Issue::new("email", "must be an e-mail address"));
-        }
+        issues.extend(import::check_email(e));
     }
     if !issues.is_empty() {
         return Err(Error::Core(loyalty_core::Error::Invalid(issues)));
     }
-    let tags = p.tags.map(|mut t| {
-        t.sort();
-        t.dedup();
-        serde_json::to_string(&t).unwrap_or_else(|_| "[]".into())
-    });
+    let tags = p.tags.map(import::stored_tags);
     // A PATCH repeats safely without a key: it sets, it does not add.
     let mut w = Write::unkeyed(ctx)?;
     let db = w.db();
@@ -559,6 +552,7 @@ impl TransactionRow {
             EntryKind::Refund => order.map_or(Line::Adjustment(reason), Line::Refund),
             EntryKind::Expire => Line::Expiry,
             EntryKind::Adjust => Line::Adjustment(reason),
+            EntryKind::Import => Line::Import,
         }
     }
 }

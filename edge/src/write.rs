@@ -188,7 +188,7 @@ impl Write {
     pub async fn natural_answer(&self, natural: &Natural, res: &[D1Result], index: usize) -> Result<Option<Reply>> {
         match db::rows::<Stored>(res, index)?.into_iter().next() {
             None => Ok(None),
-            Some(Stored { response: Some(body) }) => Ok(Some(Reply { status: 200, body })),
+            Some(Stored { response: Some(body) }) => Ok(Some(Reply::raw(200, body))),
             Some(Stored { response: None }) => self.first_answer(natural).await,
         }
     }
@@ -201,7 +201,7 @@ impl Write {
             let row: Option<Stored> = self.db.first(lookup, args![id]).await?;
             match row {
                 None if attempt == 0 => return Ok(None),
-                Some(Stored { response: Some(body) }) => return Ok(Some(Reply { status: 200, body })),
+                Some(Stored { response: Some(body) }) => return Ok(Some(Reply::raw(200, body))),
                 _ => worker::Delay::from(Duration::from_millis(50)).await,
             }
         }
