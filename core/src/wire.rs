@@ -886,20 +886,20 @@ pub struct ImportRow {
     /// The store's id of the customer.
     pub customer_id: String,
     /// E-mail.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Name.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Birthday, `YYYY-MM-DD`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub birthday: Option<String>,
     /// Tags.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// When the member joined the previous program: `YYYY-MM-DD` or an
     /// RFC 3339 date-time (its date is kept). Default: the day of import.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enrolled_at: Option<String>,
     /// Spendable points to credit, once (an `import` ledger entry).
     #[serde(deserialize_with = "numbers::safe")]
@@ -907,7 +907,7 @@ pub struct ImportRow {
     pub points: i64,
     /// Points earned over the member's life in the previous program, for
     /// tiers (at least `points`). Default: `points`.
-    #[serde(default, deserialize_with = "numbers::safe_opt")]
+    #[serde(default, deserialize_with = "numbers::safe_opt", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "schema", schemars(range(min = 0, max = 9_007_199_254_740_991i64)))]
     pub lifetime_earned: Option<i64>,
 }

@@ -10,11 +10,26 @@ use std::process::Command;
 use crate::tools::Tools;
 use crate::{cargo, link, output, root, run, Result};
 
-/// Builds everything `wrangler dev` serves.
+/// Builds everything `wrangler dev` serves, and the `loyalty` command.
 pub fn all(t: &Tools) -> Result {
     widget(t)?;
     worker(t)?;
-    site()
+    site()?;
+    cli()
+}
+
+/// `loyalty` (`cli/`), in release: `target/release/loyalty`, which the
+/// end-to-end tests run and `cargo xtask dev` installs.
+pub fn cli() -> Result {
+    run(cargo().args(["build", "--release", "--locked", "-p", "loyalty-cli"]))
+}
+
+/// Puts `loyalty` on the developer's PATH (cargo's bin folder), from the
+/// build above.
+pub fn install_cli() -> Result {
+    run(cargo()
+        .args(["install", "--locked", "--offline", "--force", "--path", "cli", "--target-dir"])
+        .arg(root().join("target")))
 }
 
 /// The widget's whole dependency graph (Leptos, std) is optimized for

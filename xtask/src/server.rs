@@ -154,6 +154,7 @@ fn expect_ok(r: std::io::Result<(u16, String)>, what: &str) -> Result {
 pub fn dev() -> Result {
     let t = tools::ensure_all(false)?;
     build::all(&t)?;
+    build::install_cli()?;
     // Another port and state folder only for the suite's test of stopping
     // (tests/e2e/dev.test.mjs), which must not touch a developer's server.
     let port: u16 = std::env::var("LOYALTY_DEV_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(8787);
@@ -180,6 +181,7 @@ pub fn dev() -> Result {
     println!("    checkout     {base}/checkout.html");
     println!("    API          {base}/v1/health  (API key: dev-api-key)");
     println!("    widget       {base}/widget/loyalty.js");
+    println!("    command      loyalty --help  (import, export ledger, verify)");
     println!("  State lives in {} and survives restarts. Ctrl-C (or SIGTERM, SIGHUP) stops.\n", state.display());
     // Wait for a stop signal; if wrangler dies on its own, report it.
     loop {
