@@ -424,7 +424,7 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
                 Ok(n) => activated = n,
                 Err(e) => errors.push(format!("activation: {e}")),
             }
-            match schedule::expire_due(&db, now, &mut errors).await {
+            match schedule::expire_due(&db, now, schedule::BUDGET, &mut errors).await {
                 Ok(n) => expired = n,
                 Err(e) => errors.push(format!("expiry: {e}")),
             }
@@ -432,7 +432,7 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
             // made (and no lot is marked as told).
             match webhooks::subscribed(&db).await {
                 Ok(true) => {
-                    if let Err(e) = schedule::warn_expiring(&db, now, &mut errors).await {
+                    if let Err(e) = schedule::warn_expiring(&db, now, schedule::BUDGET, &mut errors).await {
                         errors.push(format!("expiry warnings: {e}"));
                     }
                 }

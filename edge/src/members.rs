@@ -173,22 +173,34 @@ macro_rules! state_columns {
 }
 
 /// Newest open lots until their running total covers the balance, for the
-/// member whose id is `$id`.
+/// member whose id is `$id`: a walk down the index of credits
+/// (`ledger_lots`), one lot a step, that stops once the lots cover the
+/// balance, so its cost is the lots that hold the balance, not the
+/// history (a window over every credit read all of them).
 macro_rules! holding {
     ($id:literal) => {
         concat!(
             "(SELECT json_group_array(json_array(points, expires_at)) FROM (
-        SELECT points, expires_at FROM (
-          SELECT id, points, expires_at, SUM(points) OVER (ORDER BY id DESC ROWS UNBOUNDED PRECEDING) AS running
-            FROM ledger l
-           WHERE customer_id = ",
+        WITH RECURSIVE walk(id, points, expires_at, running) AS (
+          SELECT l.id, l.points, l.expires_at, l.points FROM ledger l
+           WHERE l.id = (SELECT MAX(x.id) FROM ledger x WHERE x.customer_id = ",
             $id,
-            " AND points > 0
-             AND NOT EXISTS (SELECT 1 FROM lot_closures c WHERE c.lot_id = l.id)
-        ) WHERE running - points < (SELECT balance FROM members WHERE customer_id = ",
+            " AND x.points > 0
+                           AND NOT EXISTS (SELECT 1 FROM lot_closures c WHERE c.lot_id = x.id))
+             AND (SELECT balance FROM members WHERE customer_id = ",
+            $id,
+            ") > 0
+          UNION ALL
+          SELECT l.id, l.points, l.expires_at, w.running + l.points FROM walk w JOIN ledger l
+              ON l.id = (SELECT MAX(x.id) FROM ledger x WHERE x.customer_id = ",
+            $id,
+            " AND x.points > 0 AND x.id < w.id
+                           AND NOT EXISTS (SELECT 1 FROM lot_closures c WHERE c.lot_id = x.id))
+           WHERE w.running < (SELECT balance FROM members WHERE customer_id = ",
             $id,
             ")
-        ORDER BY id DESC))"
+        )
+        SELECT points, expires_at FROM walk ORDER BY id DESC))"
         )
     };
 }
@@ -260,6 +272,71 @@ pub async fn load_for_expiry(db: &Db, customer_id: &str, now: Timestamp) -> Resu
     let entries = rows::<EntryRow>(&res, 1)?.iter().map(EntryRow::entry).collect();
     let due = rows::<LotId>(&res, 2)?.into_iter().map(|l| l.id).collect();
     Ok((MemberState { row, entries, holding: Vec::new(), pending: Vec::new() }, due))
+}
+
+/// An [`EntryRow`] with its member (fields spelled out: a flattened
+/// struct would read D1's numbers through serde's untyped buffer).
+#[derive(Deserialize)]
+struct MemberEntryRow {
+    customer_id: String,
+    id: i64,
+    kind: String,
+    points: i64,
+    created_at: i64,
+    expires_at: Option<i64>,
+    lot_id: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct MemberLot {
+    customer_id: String,
+    id: i64,
+}
+
+/// [`load_for_expiry`] for many members in one round trip (three
+/// statements over the ids as a JSON array), in the order of `ids`;
+/// members without a row are left out.
+pub async fn load_many_for_expiry(db: &Db, ids: &[String], now: Timestamp) -> Result<Vec<(MemberState, Vec<i64>)>> {
+    let list = serde_json::to_string(ids)?;
+    let res = db
+        .batch(vec![
+            db.stmt(
+                &format!("SELECT {MEMBER_COLUMNS} FROM members WHERE customer_id IN (SELECT value FROM json_each(?))"),
+                args![list.as_str()],
+            )?,
+            db.stmt(
+                "SELECT customer_id, id, kind, points, created_at, expires_at, lot_id FROM ledger
+                  WHERE customer_id IN (SELECT value FROM json_each(?)) ORDER BY customer_id, id",
+                args![list.as_str()],
+            )?,
+            db.stmt(
+                "SELECT customer_id, id FROM ledger l
+                  WHERE customer_id IN (SELECT value FROM json_each(?1))
+                    AND expires_at IS NOT NULL AND expires_at <= ?2 AND points > 0
+                    AND NOT EXISTS (SELECT 1 FROM lot_closures c WHERE c.lot_id = l.id)",
+                args![list.as_str(), now.0],
+            )?,
+        ])
+        .await?;
+    let mut by_id: std::collections::HashMap<String, (MemberState, Vec<i64>)> = rows::<MemberRow>(&res, 0)?
+        .into_iter()
+        .map(|row| {
+            let st = MemberState { row, entries: Vec::new(), holding: Vec::new(), pending: Vec::new() };
+            (st.row.customer_id.clone(), (st, Vec::new()))
+        })
+        .collect();
+    for r in rows::<MemberEntryRow>(&res, 1)? {
+        if let Some((st, _)) = by_id.get_mut(&r.customer_id) {
+            let MemberEntryRow { id, kind, points, created_at, expires_at, lot_id, .. } = r;
+            st.entries.push(EntryRow { id, kind, points, created_at, expires_at, lot_id }.entry());
+        }
+    }
+    for l in rows::<MemberLot>(&res, 2)? {
+        if let Some((_, lots)) = by_id.get_mut(&l.customer_id) {
+            lots.push(l.id);
+        }
+    }
+    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
 }
 
 /// The member's standing under `program` at `now`.

@@ -11,9 +11,17 @@ use crate::args;
 use crate::db::{changes, Conflict, Db};
 use crate::error::Result;
 use crate::members;
+use std::time::Duration;
+use worker::D1PreparedStatement;
 
-/// Members handled per run; the rest wait for the next minute.
-const MEMBERS_PER_RUN: i64 = 200;
+/// How long the expiry, and then its warnings, may each run in one
+/// invocation of the job: together well inside a scheduled Worker's 30 s
+/// of CPU (they mostly wait on D1), leaving room for the other steps.
+pub const BUDGET: Duration = Duration::from_secs(10);
+
+/// Members read in one round trip and written in one batch by the expiry
+/// and its warnings.
+const MEMBERS_PER_CHUNK: i64 = 100;
 
 /// Moves due pending points into the ledger. `cause` = pending:<id> is
 /// UNIQUE, so a second run (or a racing one) cannot add them twice. A lot
@@ -43,62 +51,132 @@ pub async fn activate_pending(db: &Db, now: Timestamp) -> Result<usize> {
     Ok(changes(&res, 0))
 }
 
+/// Time since `started` (ms since the epoch). A Worker's clock moves
+/// between I/O, which is all these loops wait on.
+fn elapsed_since(started: u64) -> Duration {
+    Duration::from_millis(worker::Date::now().as_millis().saturating_sub(started))
+}
+
 #[derive(Deserialize)]
 struct Due {
     customer_id: String,
 }
 
-/// Expires due lots, member by member. Each member's write is guarded by
-/// the version it was computed from; a member that changed meanwhile is
-/// left for the next run. A member that cannot be processed is named in
-/// `errors` and skipped: the others still expire. Returns how many members
-/// were processed.
-pub async fn expire_due(db: &Db, now: Timestamp, errors: &mut Vec<String>) -> Result<usize> {
-    let due: Vec<Due> = db
-        .all(
+/// Members whose lots are due (or, with a `window`, about to be) and not
+/// yet settled, after `cursor`, in customer id order.
+async fn due_members(db: &Db, sql: &str, args: &[crate::db::Arg]) -> Result<Vec<String>> {
+    Ok(db.all::<Due>(sql, args).await?.into_iter().map(|d| d.customer_id).collect())
+}
+
+/// Expires due lots, a chunk of members at a time, until none is left or
+/// `budget` has passed: each chunk is read in one round trip and written
+/// in one batch whose guards (`lot_closures_guard`) compare each member's
+/// version with the one its expiry was computed from. A chunk refused
+/// because one member changed meanwhile is done again member by member,
+/// so only that member waits for the next run. A member that cannot be
+/// processed is named in `errors` and skipped: the others still expire.
+/// Returns how many members were processed.
+pub async fn expire_due(db: &Db, now: Timestamp, budget: Duration, errors: &mut Vec<String>) -> Result<usize> {
+    let started = worker::Date::now().as_millis();
+    let mut cursor = String::new();
+    let mut done = 0;
+    while elapsed_since(started) < budget {
+        let ids = due_members(
+            db,
             "SELECT DISTINCT customer_id FROM ledger l
-              WHERE expires_at IS NOT NULL AND expires_at <= ? AND points > 0
+              WHERE expires_at IS NOT NULL AND expires_at <= ?1 AND points > 0 AND customer_id > ?2
                 AND NOT EXISTS (SELECT 1 FROM lot_closures c WHERE c.lot_id = l.id)
               ORDER BY customer_id
-              LIMIT ?",
-            args![now.0, MEMBERS_PER_RUN],
+              LIMIT ?3",
+            args![now.0, cursor.as_str(), MEMBERS_PER_CHUNK],
         )
         .await?;
-    let mut done = 0;
-    for d in due {
-        match expire_member(db, &d.customer_id, now).await {
-            Ok(true) => done += 1,
-            Ok(false) => {}
-            Err(e) => errors.push(format!("expiry of {}: {e}", d.customer_id)),
+        let Some(last) = ids.last() else { break };
+        cursor = last.clone();
+        let members = members::load_many_for_expiry(db, &ids, now).await?;
+        let (mut closures, mut expiries) = (Vec::new(), Vec::new());
+        for (st, lot_ids) in &members {
+            let (c, e) = expiry_of(st, lot_ids, now);
+            closures.extend(c);
+            expiries.extend(e);
+        }
+        if closures.is_empty() {
+            continue;
+        }
+        match db.try_batch(expiry_stmts(db, &closures, &expiries, now)?).await? {
+            Ok(_) => done += members.iter().filter(|(_, lots)| !lots.is_empty()).count(),
+            Err(_) => {
+                for id in &ids {
+                    match expire_member(db, id, now).await {
+                        Ok(true) => done += 1,
+                        Ok(false) => {}
+                        Err(e) => errors.push(format!("expiry of {id}: {e}")),
+                    }
+                }
+            }
         }
     }
     Ok(done)
 }
 
+/// A closure of a lot: `(lot_id, customer_id, expected_version, points)`.
+type Closure = (i64, String, i64, i64);
+/// An expiry entry: `(customer_id, points, lot_id)`.
+type Expiry = (String, i64, i64);
+
+/// What core says expires of a member's due lots `lot_ids`: a closure
+/// for each lot (recording what was left of it, maybe nothing), and an
+/// `expire` entry for each lot that still held points.
+fn expiry_of(st: &members::MemberState, lot_ids: &[i64], now: Timestamp) -> (Vec<Closure>, Vec<Expiry>) {
+    let expiring = ledger::due_expirations(&st.entries, now);
+    let id = &st.row.customer_id;
+    let closures = lot_ids
+        .iter()
+        .map(|&lot| {
+            let points = expiring.iter().find(|e| e.lot_id == lot).map_or(0, |e| e.points);
+            (lot, id.clone(), st.row.version, points)
+        })
+        .collect();
+    let expiries = expiring
+        .iter()
+        .filter(|e| e.points > 0 && lot_ids.contains(&e.lot_id))
+        .map(|e| (id.clone(), -e.points, e.lot_id))
+        .collect();
+    (closures, expiries)
+}
+
+/// Closures first: their guard compares the version read, which the
+/// expire entries after them bump.
+fn expiry_stmts(
+    db: &Db,
+    closures: &[Closure],
+    expiries: &[Expiry],
+    now: Timestamp,
+) -> Result<Vec<D1PreparedStatement>> {
+    let mut stmts = vec![db.stmt(
+        "INSERT INTO lot_closures (lot_id, customer_id, expected_version, points, closed_at)
+         SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, ?2 FROM json_each(?1) j",
+        args![serde_json::to_string(closures)?, now.0],
+    )?];
+    if !expiries.is_empty() {
+        stmts.push(db.stmt(
+            "INSERT INTO ledger (customer_id, kind, points, created_at, lot_id, cause)
+             SELECT j.value ->> 0, 'expire', j.value ->> 1, ?2, j.value ->> 2, 'expire:' || (j.value ->> 2)
+               FROM json_each(?1) j",
+            args![serde_json::to_string(expiries)?, now.0],
+        )?);
+    }
+    Ok(stmts)
+}
+
 /// Expires one member's due lots; whether anything was written.
 async fn expire_member(db: &Db, customer_id: &str, now: Timestamp) -> Result<bool> {
     let (st, lot_ids) = members::load_for_expiry(db, customer_id, now).await?;
-    let expiring = ledger::due_expirations(&st.entries, now);
-    let mut stmts = Vec::new();
-    // Closures first: their guard compares the version read above, which
-    // the expire entries below will bump.
-    for &lot in &lot_ids {
-        let points = expiring.iter().find(|e| e.lot_id == lot).map_or(0, |e| e.points);
-        stmts.push(db.stmt(
-            "INSERT INTO lot_closures (lot_id, customer_id, expected_version, points, closed_at) VALUES (?, ?, ?, ?, ?)",
-            args![lot, customer_id, st.row.version, points, now.0],
-        )?);
-    }
-    for e in expiring.iter().filter(|e| e.points > 0 && lot_ids.contains(&e.lot_id)) {
-        stmts.push(db.stmt(
-            "INSERT INTO ledger (customer_id, kind, points, created_at, lot_id, cause) VALUES (?, 'expire', ?, ?, ?, ?)",
-            args![customer_id, -e.points, now.0, e.lot_id, format!("expire:{}", e.lot_id)],
-        )?);
-    }
-    if stmts.is_empty() {
+    let (closures, expiries) = expiry_of(&st, &lot_ids, now);
+    if closures.is_empty() {
         return Ok(false);
     }
-    match db.try_batch(stmts).await? {
+    match db.try_batch(expiry_stmts(db, &closures, &expiries, now)?).await? {
         Ok(_) => Ok(true),
         Err(Conflict::StaleMember | Conflict::Duplicate { .. } | Conflict::InsufficientPoints) => Ok(false),
         Err(c) => Err(crate::error::Error::Internal(format!("expiry: {c:?}"))),
@@ -113,8 +191,9 @@ struct WarningDays {
 /// Tells the store (`points.expiring_soon`) of every lot that will expire
 /// within the program's `expiry_warning_days`, once: each warning is a row
 /// of `lot_warnings` (its trigger writes the event), keyed by the lot.
-/// Member by member, like expiry; returns how many lots were told of.
-pub async fn warn_expiring(db: &Db, now: Timestamp, errors: &mut Vec<String>) -> Result<usize> {
+/// A chunk of members at a time, like expiry; returns how many lots were
+/// told of.
+pub async fn warn_expiring(db: &Db, now: Timestamp, budget: Duration, errors: &mut Vec<String>) -> Result<usize> {
     let days = db
         .first::<WarningDays>(
             "SELECT COALESCE(json_extract(body, '$.expiry_warning_days'), ?) AS days FROM program WHERE id = 1",
@@ -127,44 +206,49 @@ pub async fn warn_expiring(db: &Db, now: Timestamp, errors: &mut Vec<String>) ->
         return Ok(0);
     }
     let window = days * 86_400;
-    let due: Vec<Due> = db
-        .all(
+    let started = worker::Date::now().as_millis();
+    let mut cursor = String::new();
+    let mut told = 0;
+    while elapsed_since(started) < budget {
+        let ids = due_members(
+            db,
             "SELECT DISTINCT customer_id FROM ledger l
               WHERE expires_at IS NOT NULL AND expires_at > ?1 AND expires_at <= ?1 + ?2 AND points > 0
+                AND customer_id > ?3
                 AND NOT EXISTS (SELECT 1 FROM lot_warnings w WHERE w.lot_id = l.id)
               ORDER BY customer_id
-              LIMIT ?3",
-            args![now.0, window, MEMBERS_PER_RUN],
+              LIMIT ?4",
+            args![now.0, window, cursor.as_str(), MEMBERS_PER_CHUNK],
         )
         .await?;
-    let mut told = 0;
-    for d in due {
-        match warn_member(db, &d.customer_id, now, window).await {
-            Ok(n) => told += n,
-            Err(e) => errors.push(format!("expiry warning of {}: {e}", d.customer_id)),
+        let Some(last) = ids.last() else { break };
+        cursor = last.clone();
+        // (lot_id, customer_id, points, expires_at): what is left of each
+        // lot, by core's replay of the member's ledger.
+        let mut lots: Vec<(i64, String, i64, i64)> = Vec::new();
+        for (st, _) in members::load_many_for_expiry(db, &ids, now).await? {
+            lots.extend(
+                ledger::expiring_within(&st.entries, now, window)
+                    .into_iter()
+                    .filter_map(|l| Some((l.entry_id, st.row.customer_id.clone(), l.remaining, l.expires_at?.0))),
+            );
+        }
+        if lots.is_empty() {
+            continue;
+        }
+        // A lot told of before is ignored (its primary key); the trigger
+        // makes the event of each lot told of now.
+        let res = db
+            .batch(vec![db.stmt(
+                "INSERT OR IGNORE INTO lot_warnings (lot_id, customer_id, points, expires_at, warned_at)
+                 SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, ?2 FROM json_each(?1) j",
+                args![serde_json::to_string(&lots)?, now.0],
+            )?])
+            .await;
+        match res {
+            Ok(_) => told += lots.iter().filter(|l| l.2 > 0).count(),
+            Err(e) => errors.push(format!("expiry warnings after {cursor}: {e}")),
         }
     }
     Ok(told)
-}
-
-async fn warn_member(db: &Db, customer_id: &str, now: Timestamp, window: i64) -> Result<usize> {
-    let (st, _) = members::load_for_expiry(db, customer_id, now).await?;
-    let lots: Vec<(i64, i64, Timestamp)> = ledger::expiring_within(&st.entries, now, window)
-        .into_iter()
-        .filter_map(|l| Some((l.entry_id, l.remaining, l.expires_at?)))
-        .collect();
-    if lots.is_empty() {
-        return Ok(0);
-    }
-    let stmts = lots
-        .iter()
-        .map(|(lot, points, at)| {
-            db.stmt(
-                "INSERT OR IGNORE INTO lot_warnings (lot_id, customer_id, points, expires_at, warned_at) VALUES (?, ?, ?, ?, ?)",
-                args![*lot, customer_id, *points, at.0, now.0],
-            )
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let res = db.batch(stmts).await?;
-    Ok(lots.iter().enumerate().filter(|(i, (_, points, _))| *points > 0 && changes(&res, *i) > 0).count())
 }

@@ -260,6 +260,26 @@ fn first_render(t: &Tools, port: u16) -> Result<Value> {
     }))
 }
 
+/// `tests/bench/scale.mjs`: importing 100,000 members with `loyalty`, the
+/// scheduled expiry of 100,000 members due the same day, a standing with
+/// 10,000 ledger entries against 20, the member search at 100,000.
+fn scale(t: &Tools) -> Result<Value> {
+    eprintln!("xtask: figures at scale (100,000 members; several minutes)");
+    let out = t
+        .node_tool("node")
+        .arg(root().join("tests/bench/scale.mjs"))
+        .current_dir(root())
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| e.to_string())?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find_map(|l| l.strip_prefix("BENCH_JSON "))
+        .ok_or_else(|| format!("scale printed nothing: {text}"))?;
+    serde_json::from_str(line).map_err(|e| e.to_string())
+}
+
 /// Our Worker's config without its `[assets]` block (the demo store and
 /// the widget's files), in `dir` beside a copy of `.dev.vars`.
 ///
@@ -464,6 +484,9 @@ pub fn bench(args: &[String]) -> Result {
         }
     }
 
+    // Figures at scale (issue #23): a Worker of its own, from the script.
+    let scale = if selected("scale") { scale(&t)? } else { json!({}) };
+
     let load = Value::Object(load);
     // A goal whose figure was not measured (`--only`) is left out.
     let ratio = |name: &str, key: &str| load[name][key].as_f64();
@@ -489,7 +512,8 @@ pub fn bench(args: &[String]) -> Result {
     let results = json!({
         "date": chrono_like_now(),
         "machine": format!("{} cores", std::thread::available_parallelism().map_or(0, |n| n.get())),
-        "sizes": sizes, "load": load, "first_render": render, "criterion_ns": criterion, "goals": Value::Object(goals),
+        "sizes": sizes, "load": load, "first_render": render, "criterion_ns": criterion, "scale": scale,
+        "goals": Value::Object(goals),
     });
     fs::write(dir.join("results.json"), serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?)
         .map_err(|e| e.to_string())?;
@@ -585,6 +609,12 @@ fn print_table(r: &Value) {
             "  since the script tag's file arrived: cold {:.0} ms, warm median {:.0} ms",
             fr["cold_since_script_ms"].as_f64().unwrap_or(0.0),
             fr["warm_since_script_median_ms"].as_f64().unwrap_or(0.0),
+        );
+    }
+    if r["scale"].as_object().is_some_and(|o| !o.is_empty()) {
+        println!(
+            "\nAt scale (tests/bench/scale.mjs):\n{}",
+            serde_json::to_string_pretty(&r["scale"]).unwrap_or_default()
         );
     }
     println!("\nCriterion (core):");
