@@ -1,15 +1,15 @@
 //! Every request body type of the API, as the Worker parses it (strict
 //! serde into `core::wire`): any bytes are a value or an error, never a
 //! panic; a value writes itself back as JSON that parses to the same value;
-//! and no integer outside ±(2^53 − 1) gets through. The first byte picks
-//! the type.
+//! and no integer outside ±(2^53 − 1) gets through; an import's rows are
+//! each accepted or reported. The first byte picks the type.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use loyalty_core::numbers::MAX_SAFE;
 use loyalty_core::wire::{
-    AdjustmentRequest, CouponPoolRequest, CouponRedeemRequest, EventRequest, MemberPatch, RedeemRequest, RefundRequest,
-    ValidateRequest,
+    AdjustmentRequest, CouponPoolRequest, CouponRedeemRequest, EventRequest, ImportRequest, MemberPatch, RedeemRequest,
+    RefundRequest, ValidateRequest,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -30,7 +30,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&which, body)) = data.split_first() else {
         return;
     };
-    match which % 8 {
+    match which % 9 {
         0 => {
             round_trip::<RedeemRequest>(body);
         }
@@ -60,8 +60,25 @@ fuzz_target!(|data: &[u8]| {
         6 => {
             round_trip::<CouponPoolRequest>(body);
         }
-        _ => {
+        7 => {
             round_trip::<MemberPatch>(body);
+        }
+        // An import: each row is read on its own; a row core accepts has a
+        // valid id, figures within range and lifetime points at least its
+        // points, and every row is either accepted or reported, once.
+        _ => {
+            if let Ok(req) = serde_json::from_slice::<ImportRequest>(body) {
+                let n = req.members.len();
+                let today = loyalty_core::timestamp::parse_date("2026-11-27").expect("a date");
+                let (good, issues) = loyalty_core::import::rows(req.members, today);
+                assert_eq!(good.len() + issues.len(), n);
+                for (_, i) in good {
+                    assert!(loyalty_core::ids::is_valid_id(&i.customer_id));
+                    safe(i.points);
+                    safe(i.lifetime_earned);
+                    assert!(i.points >= 0 && i.lifetime_earned >= i.points);
+                }
+            }
         }
     }
 });
