@@ -7,6 +7,7 @@
 use crate::error::Error;
 use crate::program::{BonusEvent, Program, PurchaseRule};
 use crate::timestamp::Timestamp;
+use time::Date;
 
 /// Points for a purchase of `amount_minor` by a member whose tier earns
 /// `multiplier_percent`: `floor(amount × points × multiplier / (per_amount × 100))`.
@@ -78,6 +79,42 @@ pub fn bonus_points(program: &Program, event: BonusEvent, prior: u32, already_th
     Some(rule.points)
 }
 
+/// How many days late the scheduled job still grants a birthday bonus
+/// (it runs every minute; this covers a job stopped for a while).
+pub const BIRTHDAY_LATE_DAYS: i64 = 7;
+
+/// A member's birthday in `year`: 29 February is the 28th in other years.
+pub fn birthday_in(birthday: Date, year: i32) -> Option<Date> {
+    Date::from_calendar_date(year, birthday.month(), birthday.day())
+        .or_else(|_| Date::from_calendar_date(year, birthday.month(), birthday.day() - 1))
+        .ok()
+}
+
+/// The birthday the scheduled job grants on `today`, if any: the member's
+/// latest birthday on or before `today`, when at most
+/// [`BIRTHDAY_LATE_DAYS`] have passed since. Its year is the year the
+/// bonus is for (a birthday on 30 December granted on 2 January counts
+/// for the December's year), so a late job never grants two in a year.
+pub fn birthday_due(birthday: Date, today: Date) -> Option<Date> {
+    let this_year = birthday_in(birthday, today.year())?;
+    let latest = if this_year <= today { this_year } else { birthday_in(birthday, today.year() - 1)? };
+    ((today - latest).whole_days() <= BIRTHDAY_LATE_DAYS).then_some(latest)
+}
+
+/// The month and day (`MM-DD`, the end of a stored birthday) of every
+/// birthday [`birthday_due`] grants on `today`: what the job looks up.
+pub fn birthday_month_days(today: Date) -> Vec<String> {
+    let mut out = Vec::new();
+    for back in 0..=BIRTHDAY_LATE_DAYS {
+        let Some(d) = today.checked_sub(time::Duration::days(back)) else { continue };
+        out.push(format!("{:02}-{:02}", u8::from(d.month()), d.day()));
+        if d.month() == time::Month::February && d.day() == 28 && !time::util::is_leap_year(d.year()) {
+            out.push("02-29".into());
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,6 +122,55 @@ mod tests {
 
     fn rule(points: i64, per: i64) -> PurchaseRule {
         PurchaseRule { points, per_amount_minor: per }
+    }
+
+    fn date(s: &str) -> Date {
+        crate::timestamp::parse_date(s).unwrap()
+    }
+
+    #[test]
+    fn a_birthday_is_due_on_the_day_and_up_to_a_week_late_for_its_own_year() {
+        let b = date("1990-12-30");
+        assert_eq!(birthday_due(b, date("2026-12-29")), None);
+        assert_eq!(birthday_due(b, date("2026-12-30")), Some(date("2026-12-30")));
+        assert_eq!(birthday_due(b, date("2027-01-06")), Some(date("2026-12-30")));
+        assert_eq!(birthday_due(b, date("2027-01-07")), None);
+        let leap = date("2000-02-29");
+        assert_eq!(birthday_due(leap, date("2027-02-28")), Some(date("2027-02-28")));
+        assert_eq!(birthday_due(leap, date("2028-02-29")), Some(date("2028-02-29")));
+        assert_eq!(birthday_due(leap, date("2028-02-28")), None);
+        assert!(birthday_month_days(date("2027-03-01")).contains(&"02-29".to_owned()));
+    }
+
+    proptest! {
+        /// What the job looks up by month and day is exactly what it grants.
+        #[test]
+        fn the_month_days_looked_up_are_the_birthdays_due(b in 0i32..3_000, t in 0i32..3_000) {
+            let birthday = date("1990-01-01") + time::Duration::days(i64::from(b) * 7 % 3_650);
+            let today = date("2024-01-01") + time::Duration::days(i64::from(t));
+            let md = format!("{:02}-{:02}", u8::from(birthday.month()), birthday.day());
+            prop_assert_eq!(birthday_due(birthday, today).is_some(), birthday_month_days(today).contains(&md));
+        }
+
+        /// A job that runs at least every 8 days grants each birthday every
+        /// year (once: the claim is keyed by the birthday's year).
+        #[test]
+        fn once_a_year_whatever_the_gaps(b in 0i64..3_650, gaps in proptest::collection::vec(1i64..=8, 200..400)) {
+            let birthday = date("1980-01-01") + time::Duration::days(b);
+            let mut today = date("2020-01-01");
+            let mut granted = std::collections::BTreeMap::new();
+            for g in gaps {
+                if let Some(occurrence) = birthday_due(birthday, today) {
+                    // The claim is keyed by the occurrence's year.
+                    granted.entry(occurrence.year()).or_insert(today);
+                }
+                today += time::Duration::days(g);
+            }
+            let last_full_year = today.year() - 1;
+            for year in 2021..last_full_year {
+                prop_assert!(granted.contains_key(&year), "no birthday in {}", year);
+            }
+        }
     }
 
     #[test]

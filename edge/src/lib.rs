@@ -424,6 +424,9 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
                 Ok(n) => activated = n,
                 Err(e) => errors.push(format!("activation: {e}")),
             }
+            if let Err(e) = schedule::grant_birthdays(&db, now, schedule::BUDGET, &mut errors).await {
+                errors.push(format!("birthday bonuses: {e}"));
+            }
             match schedule::expire_due(&db, now, schedule::BUDGET, &mut errors).await {
                 Ok(n) => expired = n,
                 Err(e) => errors.push(format!("expiry: {e}")),

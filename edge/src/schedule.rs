@@ -2,9 +2,9 @@
 //! points about to expire are told to the store. Every step is idempotent:
 //! running the job twice changes nothing more.
 
-use loyalty_core::ledger;
 use loyalty_core::numbers::MAX_SAFE;
 use loyalty_core::Timestamp;
+use loyalty_core::{earn, ledger};
 use serde::Deserialize;
 
 use crate::args;
@@ -277,4 +277,125 @@ pub async fn warn_expiring(db: &Db, now: Timestamp, budget: Duration, errors: &m
         }
     }
     Ok(told)
+}
+
+#[derive(Deserialize)]
+struct ProgramBody {
+    body: String,
+}
+
+#[derive(Deserialize)]
+struct BirthdayRow {
+    customer_id: String,
+    birthday: String,
+    claims: i64,
+    claimed: String,
+}
+
+/// Grants the program's birthday bonus on the member's birthday (UTC),
+/// without a call from the store: the members whose birthday
+/// `earn::birthday_due` says is due today (or at most a week ago, for a
+/// job that was stopped), a chunk at a time, until none is left or
+/// `budget` has passed. Each grant is a `bonus_claims` row keyed by the
+/// birthday's year (unique per member and year, migration 0001) and its
+/// `earn` entry, written only for a claim this run made, so a second or
+/// racing run, or a store that sent the birthday event itself this year,
+/// grants nothing more. Returns how many bonuses were granted.
+pub async fn grant_birthdays(db: &Db, now: Timestamp, budget: Duration, errors: &mut Vec<String>) -> Result<usize> {
+    let Some(program) = db.first::<ProgramBody>("SELECT body FROM program WHERE id = 1", args![]).await? else {
+        return Ok(0);
+    };
+    let program = loyalty_core::program::Program::from_json(&program.body)
+        .map_err(|e| crate::error::Error::Internal(format!("stored program is invalid: {e}")))?;
+    if program.bonus(loyalty_core::program::BonusEvent::Birthday).is_none() {
+        return Ok(0);
+    }
+    let today = now.date();
+    let month_days = serde_json::to_string(&earn::birthday_month_days(today))?;
+    let expires_at = earn::expires_at(&program, now).map(|t| t.0);
+    let started = worker::Date::now().as_millis();
+    let mut cursor = String::new();
+    let mut granted = 0;
+    while elapsed_since(started) < budget {
+        // Candidates by month and day (index `members_birthday`), with
+        // how many birthday bonuses each has had and the years of them.
+        let rows: Vec<BirthdayRow> = db
+            .all(
+                "SELECT m.customer_id, m.birthday,
+                        (SELECT COUNT(*) FROM bonus_claims b WHERE b.customer_id = m.customer_id AND b.event = 'birthday') AS claims,
+                        (SELECT json_group_array(year) FROM bonus_claims b WHERE b.customer_id = m.customer_id AND b.event = 'birthday') AS claimed
+                   FROM members m
+                  WHERE substr(m.birthday, 6) IN (SELECT value FROM json_each(?1)) AND m.birthday IS NOT NULL
+                    AND m.customer_id > ?2
+                  ORDER BY m.customer_id
+                  LIMIT ?3",
+                args![month_days.as_str(), cursor.as_str(), MEMBERS_PER_CHUNK],
+            )
+            .await?;
+        let Some(last) = rows.last() else { break };
+        cursor = last.customer_id.clone();
+        // (customer_id, year, seq, points): core decides each grant.
+        let mut grants: Vec<(String, i32, i64, i64)> = Vec::new();
+        for r in &rows {
+            let Some(occurrence) =
+                loyalty_core::timestamp::parse_date(&r.birthday).and_then(|b| earn::birthday_due(b, today))
+            else {
+                continue;
+            };
+            let claimed: Vec<i32> = serde_json::from_str(&r.claimed).unwrap_or_default();
+            let prior = u32::try_from(r.claims).unwrap_or(u32::MAX);
+            let this_year = claimed.contains(&occurrence.year());
+            if let Some(points) =
+                earn::bonus_points(&program, loyalty_core::program::BonusEvent::Birthday, prior, this_year)
+            {
+                grants.push((r.customer_id.clone(), occurrence.year(), r.claims + 1, points));
+            }
+        }
+        if grants.is_empty() {
+            continue;
+        }
+        match db.batch(birthday_stmts(db, &grants, now, expires_at)?).await {
+            Ok(r) => granted += changes(&r, 1),
+            // One member a guard refuses (its figures would leave the safe
+            // range) must not hold back the others: one by one.
+            Err(_) => {
+                for g in &grants {
+                    match db.batch(birthday_stmts(db, std::slice::from_ref(g), now, expires_at)?).await {
+                        Ok(r) => granted += changes(&r, 1),
+                        Err(e) => errors.push(format!("birthday bonus of {}: {e}", g.0)),
+                    }
+                }
+            }
+        }
+    }
+    Ok(granted)
+}
+
+/// The claims of `grants` (`(customer_id, year, seq, points)`), then the
+/// entry of each claim this batch wrote: its time is this run's, and no
+/// entry has its cause yet.
+fn birthday_stmts(
+    db: &Db,
+    grants: &[(String, i32, i64, i64)],
+    now: Timestamp,
+    expires_at: Option<i64>,
+) -> Result<Vec<D1PreparedStatement>> {
+    let json = serde_json::to_string(grants)?;
+    Ok(vec![
+        db.stmt(
+            "INSERT INTO bonus_claims (customer_id, event, seq, event_id, year, created_at)
+             SELECT j.value ->> 0, 'birthday', j.value ->> 2, NULL, j.value ->> 1, ?2 FROM json_each(?1) j WHERE true
+             ON CONFLICT DO NOTHING",
+            args![json.as_str(), now.0],
+        )?,
+        db.stmt(
+            "INSERT INTO ledger (customer_id, kind, points, created_at, expires_at, cause)
+             SELECT b.customer_id, 'earn', j.value ->> 3, ?2, ?3, 'bonus:birthday:' || b.customer_id || ':' || b.seq
+               FROM json_each(?1) j
+               JOIN bonus_claims b ON b.customer_id = j.value ->> 0 AND b.event = 'birthday'
+                                  AND b.seq = j.value ->> 2 AND b.year = j.value ->> 1 AND b.created_at = ?2
+              WHERE NOT EXISTS (SELECT 1 FROM ledger l WHERE l.cause = 'bonus:birthday:' || b.customer_id || ':' || b.seq)",
+            args![json.as_str(), now.0, expires_at],
+        )?,
+    ])
 }
