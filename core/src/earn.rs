@@ -4,8 +4,9 @@
 //! a point, and rounding is never in the shopper's disfavour by more than
 //! one point), computed in `i128` so no amount can overflow.
 
+use crate::eligibility::MemberAttributes;
 use crate::error::Error;
-use crate::program::{BonusEvent, Program, PurchaseRule};
+use crate::program::{BonusEvent, Campaign, Program, PurchaseRule};
 use crate::timestamp::Timestamp;
 use time::Date;
 
@@ -31,6 +32,20 @@ pub struct PurchaseEarning {
     pub expires_at: Option<Timestamp>,
 }
 
+/// The campaign that multiplies a purchase made at `at` by a member with
+/// `attrs`: of the campaigns running then whose rules the member meets,
+/// the one with the largest multiplier (the first listed, on a tie).
+/// Campaigns do not add up: the larger applies.
+pub fn campaign<'p>(program: &'p Program, attrs: &MemberAttributes, at: Timestamp) -> Option<&'p Campaign> {
+    program.campaigns.iter().filter(|c| c.starts_at <= at && at < c.ends_at && c.eligibility.check(attrs).is_ok()).fold(
+        None,
+        |best: Option<&Campaign>, c| match best {
+            Some(b) if b.multiplier_percent >= c.multiplier_percent => Some(b),
+            _ => Some(c),
+        },
+    )
+}
+
 /// Checks a purchase event and computes its earning.
 ///
 /// Refuses a currency other than the program's (converting is the store's
@@ -40,6 +55,7 @@ pub fn purchase(
     amount_minor: i64,
     currency: &str,
     multiplier_percent: u32,
+    campaign: Option<&Campaign>,
     occurred_at: Timestamp,
     now: Timestamp,
 ) -> Result<PurchaseEarning, Error> {
@@ -52,7 +68,11 @@ pub fn purchase(
     if occurred_at > now.plus_secs(crate::token::MAX_CLOCK_SKEW_SECS) {
         return Err(Error::invalid("occurred_at", "must not be in the future"));
     }
-    let points = purchase_points(&program.earn.purchase, amount_minor, multiplier_percent);
+    // The tier's and the campaign's multipliers compound: 150 % × 200 % = 300 %.
+    let combined =
+        u32::try_from(u64::from(multiplier_percent) * u64::from(campaign.map_or(100, |c| c.multiplier_percent)) / 100)
+            .unwrap_or(u32::MAX);
+    let points = purchase_points(&program.earn.purchase, amount_minor, combined);
     if points > crate::numbers::MAX_SAFE {
         return Err(Error::invalid("amount_minor", "earns more points than a balance can hold (2^53 - 1)"));
     }
@@ -171,6 +191,39 @@ mod tests {
                 prop_assert!(granted.contains_key(&year), "no birthday in {}", year);
             }
         }
+    }
+
+    #[test]
+    fn the_largest_running_campaign_the_member_may_have_applies() {
+        let mut p = crate::program::Program::from_json(crate::program::tests_support::DEMO).unwrap();
+        let t = |s: &str| Timestamp::parse_rfc3339(s).unwrap();
+        let c = |id: &str, pct: u32, from: &str, to: &str, rule: serde_json::Value| Campaign {
+            campaign_id: id.into(),
+            name: id.into(),
+            multiplier_percent: pct,
+            starts_at: t(from),
+            ends_at: t(to),
+            eligibility: crate::eligibility::Eligibility::parse(&rule, "eligibility").unwrap(),
+        };
+        let vip =
+            serde_json::json!([{"conditions": [{"attribute": "tags", "operator": "contains_any", "value": ["vip"]}]}]);
+        p.campaigns = vec![
+            c("double", 200, "2026-11-27T00:00:00Z", "2026-11-28T00:00:00Z", serde_json::json!([])),
+            c("vip-triple", 300, "2026-11-27T00:00:00Z", "2026-11-28T00:00:00Z", vip),
+            c("also-double", 200, "2026-11-27T00:00:00Z", "2026-11-28T00:00:00Z", serde_json::json!([])),
+        ];
+        p.validate().unwrap();
+        let anyone = MemberAttributes::default();
+        let a_vip = MemberAttributes { tags: vec!["vip".into()], ..MemberAttributes::default() };
+        let noon = t("2026-11-27T12:00:00Z");
+        assert_eq!(campaign(&p, &anyone, noon).map(|c| c.campaign_id.as_str()), Some("double"));
+        assert_eq!(campaign(&p, &a_vip, noon).map(|c| c.campaign_id.as_str()), Some("vip-triple"));
+        assert_eq!(campaign(&p, &anyone, t("2026-11-28T00:00:00Z")), None, "the end is not in the window");
+        assert_eq!(campaign(&p, &anyone, t("2026-11-27T00:00:00Z")).map(|c| c.multiplier_percent), Some(200));
+        let e = purchase(&p, 10_000, "USD", 150, campaign(&p, &a_vip, noon), noon, noon).unwrap();
+        assert_eq!(e.points, 450, "100 points × 150 % × 300 %");
+        p.campaigns[0].ends_at = p.campaigns[0].starts_at;
+        assert!(p.validate().is_err());
     }
 
     #[test]

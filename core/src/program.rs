@@ -7,9 +7,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::eligibility::Eligibility;
 use crate::error::{Error, Issue};
 use crate::lang::Lang;
 use crate::money;
+use crate::timestamp::Timestamp;
 
 /// A whole loyalty program.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,6 +44,31 @@ pub struct Program {
     /// webhook, once per lot); 0: never.
     #[serde(default = "default_expiry_warning_days")]
     pub expiry_warning_days: u32,
+    /// Time-boxed multipliers of purchase points; when several apply, the
+    /// largest (`earn::campaign`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub campaigns: Vec<Campaign>,
+}
+
+/// A campaign: while it runs, an eligible member's purchase points are
+/// multiplied (on top of the tier's multiplier).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Campaign {
+    /// The merchant's id for it.
+    pub campaign_id: String,
+    /// Its name, named in the purchase's answer.
+    pub name: String,
+    /// 100 = ×1; 200 doubles the points.
+    pub multiplier_percent: u32,
+    /// From (a purchase at this instant counts).
+    pub starts_at: Timestamp,
+    /// Until (a purchase at this instant no longer counts).
+    pub ends_at: Timestamp,
+    /// Who it is for; everyone when absent.
+    #[serde(default)]
+    pub eligibility: Eligibility,
 }
 
 /// Two weeks, as the contract says.
@@ -229,6 +256,26 @@ impl Program {
         }
         if self.expiry_warning_days > 365 {
             bad("expiry_warning_days".into(), "must be 0 to 365");
+        }
+        if self.campaigns.len() > 100 {
+            bad("campaigns".into(), "must be at most 100");
+        }
+        for (i, c) in self.campaigns.iter().enumerate() {
+            if !crate::ids::is_valid_id(&c.campaign_id) {
+                bad(format!("campaigns[{i}].campaign_id"), "must be 1 to 128 characters of A-Z a-z 0-9 _ - . : @");
+            }
+            if self.campaigns[..i].iter().any(|o| o.campaign_id == c.campaign_id) {
+                bad(format!("campaigns[{i}].campaign_id"), "campaign ids must be unique");
+            }
+            if c.name.trim().is_empty() || c.name.len() > 100 {
+                bad(format!("campaigns[{i}].name"), "must be 1 to 100 characters");
+            }
+            if !(100..=1000).contains(&c.multiplier_percent) {
+                bad(format!("campaigns[{i}].multiplier_percent"), "must be 100 to 1000");
+            }
+            if c.ends_at <= c.starts_at {
+                bad(format!("campaigns[{i}].ends_at"), "must be after starts_at");
+            }
         }
         if issues.is_empty() {
             Ok(())

@@ -537,6 +537,21 @@ pub struct EventReceipt {
     pub available_at: Timestamp,
     /// The ledger entry, once the points are in the ledger.
     pub transaction: Option<Transaction>,
+    /// The campaign that multiplied a purchase's points, if one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign: Option<AppliedCampaign>,
+}
+
+/// A campaign as a purchase's answer names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct AppliedCampaign {
+    /// The merchant's id for it.
+    pub campaign_id: String,
+    /// Its name.
+    pub name: String,
+    /// Its multiplier (200 = ×2), applied on top of the tier's.
+    pub multiplier_percent: u32,
 }
 
 /// `POST /v1/orders/{order_id}/refunds` body.

@@ -5,7 +5,7 @@ use loyalty_core::ids::check_id;
 use loyalty_core::ledger::reversal_due;
 use loyalty_core::program::{BonusEvent, Program};
 use loyalty_core::tier;
-use loyalty_core::wire::{EventReceipt, EventRequest, EventType, RefundReceipt, RefundRequest};
+use loyalty_core::wire::{AppliedCampaign, EventReceipt, EventRequest, EventType, RefundReceipt, RefundRequest};
 use serde::Deserialize;
 
 use crate::args;
@@ -55,7 +55,8 @@ async fn purchase(ctx: &Ctx, program: &Program, ev: &EventRequest, w: &mut Write
     let member = member.unwrap_or_else(|| MemberRow::unseen(&ev.customer_id, now));
     let status = tier::status(program, member.lifetime_earned, member.lifetime_spend_minor);
     let occurred_at = ev.occurred_at.unwrap_or(now);
-    let e = earn::purchase(program, amount, currency, status.multiplier_percent, occurred_at, now)?;
+    let campaign = earn::campaign(program, &member.attributes(Some(program)), occurred_at);
+    let e = earn::purchase(program, amount, currency, status.multiplier_percent, campaign, occurred_at, now)?;
     let pending = e.points > 0 && e.available_at > now;
     let cause = format!("order:{order_id}");
 
@@ -99,6 +100,11 @@ async fn purchase(ctx: &Ctx, program: &Program, ev: &EventRequest, w: &mut Write
         pending,
         available_at: if pending { e.available_at } else { now },
         transaction: done.rows::<TransactionRow>(last)?.into_iter().next().map(|t| t.transaction(ctx.lang())),
+        campaign: campaign.map(|c| AppliedCampaign {
+            campaign_id: c.campaign_id.clone(),
+            name: c.name.clone(),
+            multiplier_percent: c.multiplier_percent,
+        }),
     };
     // The answer is kept with the order, for good (`Write::finish`).
     w.names(order);
@@ -146,6 +152,7 @@ async fn bonus(ctx: &Ctx, program: &Program, ev: &EventRequest, event: BonusEven
                 pending: false,
                 available_at: now,
                 transaction: None,
+                campaign: None,
             };
             return Reply::json(200, &receipt);
         };
@@ -179,6 +186,7 @@ async fn bonus(ctx: &Ctx, program: &Program, ev: &EventRequest, event: BonusEven
                         .into_iter()
                         .next()
                         .map(|t| t.transaction(ctx.lang())),
+                    campaign: None,
                 };
                 if let Some(n) = named {
                     w.names(n);
