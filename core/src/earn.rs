@@ -6,7 +6,7 @@
 
 use crate::eligibility::MemberAttributes;
 use crate::error::Error;
-use crate::program::{BonusEvent, Campaign, Program, PurchaseRule};
+use crate::program::{Activity, BonusEvent, Campaign, Program, PurchaseRule};
 use crate::timestamp::Timestamp;
 use time::Date;
 
@@ -97,6 +97,18 @@ pub fn bonus_points(program: &Program, event: BonusEvent, prior: u32, already_th
         return None;
     }
     Some(rule.points)
+}
+
+/// The points of one more `activity` for a member who had it `prior` times
+/// in all and `in_period` times within its period; `None` past a cap.
+pub fn activity_points(activity: &Activity, prior: u32, in_period: u32) -> Option<i64> {
+    if activity.per_member_cap.is_some_and(|cap| prior >= cap) {
+        return None;
+    }
+    if activity.per_period.is_some_and(|p| in_period >= p.count) {
+        return None;
+    }
+    Some(activity.points)
 }
 
 /// How many days late the scheduled job still grants a birthday bonus

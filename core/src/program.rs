@@ -48,6 +48,40 @@ pub struct Program {
     /// largest (`earn::campaign`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub campaigns: Vec<Campaign>,
+    /// The merchant's own ways to earn (follow us, newsletter, survey…),
+    /// earned by `POST /v1/events` `{"type": "activity"}`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub activities: Vec<Activity>,
+}
+
+/// A way to earn the merchant defines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Activity {
+    /// The merchant's id for it.
+    pub activity_id: String,
+    /// What the shopper does, in the shopper's words ("Follow us on Instagram").
+    pub name: String,
+    /// Points each time.
+    pub points: i64,
+    /// At most this many times per member, ever.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_member_cap: Option<u32>,
+    /// At most `count` times per member in any `days` days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_period: Option<Period>,
+}
+
+/// A cap over a sliding period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Period {
+    /// How many times.
+    pub count: u32,
+    /// Over how many days.
+    pub days: u32,
 }
 
 /// A campaign: while it runs, an eligible member's purchase points are
@@ -260,6 +294,31 @@ impl Program {
         if self.campaigns.len() > 100 {
             bad("campaigns".into(), "must be at most 100");
         }
+        if self.activities.len() > 100 {
+            bad("activities".into(), "must be at most 100");
+        }
+        for (i, a) in self.activities.iter().enumerate() {
+            if !crate::ids::is_valid_id(&a.activity_id) {
+                bad(format!("activities[{i}].activity_id"), "must be 1 to 128 characters of A-Z a-z 0-9 _ - . : @");
+            }
+            if self.activities[..i].iter().any(|o| o.activity_id == a.activity_id) {
+                bad(format!("activities[{i}].activity_id"), "activity ids must be unique");
+            }
+            if a.name.trim().is_empty() || a.name.len() > 100 {
+                bad(format!("activities[{i}].name"), "must be 1 to 100 characters");
+            }
+            if a.points <= 0 || a.points > 1_000_000 {
+                bad(format!("activities[{i}].points"), "must be 1 to 1000000");
+            }
+            if a.per_member_cap == Some(0) {
+                bad(format!("activities[{i}].per_member_cap"), "must be at least 1, or absent for no cap");
+            }
+            if let Some(p) = a.per_period {
+                if p.count == 0 || p.days == 0 || p.days > 3660 {
+                    bad(format!("activities[{i}].per_period"), "count must be at least 1 and days 1 to 3660");
+                }
+            }
+        }
         for (i, c) in self.campaigns.iter().enumerate() {
             if !crate::ids::is_valid_id(&c.campaign_id) {
                 bad(format!("campaigns[{i}].campaign_id"), "must be 1 to 128 characters of A-Z a-z 0-9 _ - . : @");
@@ -282,6 +341,11 @@ impl Program {
         } else {
             Err(Error::Invalid(issues))
         }
+    }
+
+    /// The activity `activity_id`, if the program has it.
+    pub fn activity(&self, activity_id: &str) -> Option<&Activity> {
+        self.activities.iter().find(|a| a.activity_id == activity_id)
     }
 
     /// The bonus rule for `event`, if the program has one.
@@ -320,6 +384,10 @@ impl Program {
                 (BonusEvent::Referral, true) => "par ami parrainé",
             };
             out.push(format!("{} {what}", self.points(b.points, lang)));
+        }
+        let sep = if fr { "\u{a0}:" } else { ":" };
+        for a in &self.activities {
+            out.push(format!("{}{sep} {}", self.points(a.points, lang), a.name));
         }
         out
     }

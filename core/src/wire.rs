@@ -10,7 +10,7 @@ use crate::coupon::{self, Discount, InvalidReason};
 use crate::lang::Lang;
 use crate::ledger::{EntryKind, Expiring};
 use crate::numbers;
-use crate::program::{Program, TierBasis};
+use crate::program::{Activity, Program, TierBasis};
 use crate::reward::{Reward, RewardKind};
 use crate::timestamp::Timestamp;
 
@@ -56,6 +56,9 @@ pub struct ProgramSummary {
     /// shopper sees them (no rule internals: this route is public).
     #[serde(default)]
     pub rewards: Vec<RewardView>,
+    /// The program's own ways to earn, with their caps.
+    #[serde(default)]
+    pub activities: Vec<Activity>,
 }
 
 /// A reward as a shopper sees it: what it is and what it costs. The rule
@@ -125,6 +128,7 @@ impl ProgramSummary {
             pending_days: p.pending_days,
             expiry_days: p.expiry_days,
             rewards: Vec::new(),
+            activities: p.activities.clone(),
         }
     }
 }
@@ -486,6 +490,8 @@ pub enum EventType {
     Review,
     /// A referral.
     Referral,
+    /// One of the program's own activities (`activity_id`).
+    Activity,
 }
 
 /// `POST /v1/events` body.
@@ -512,9 +518,12 @@ pub struct EventRequest {
     #[serde(default)]
     pub occurred_at: Option<Timestamp>,
     /// Bonus events: the storefront's id for it (review id, referral id),
-    /// which makes the bonus idempotent.
+    /// which makes the bonus idempotent; required for an activity.
     #[serde(default)]
     pub event_id: Option<String>,
+    /// Activities: which of the program's activities.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activity_id: Option<String>,
 }
 
 /// `POST /v1/events` answer.

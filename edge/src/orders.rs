@@ -3,7 +3,7 @@
 use loyalty_core::earn;
 use loyalty_core::ids::check_id;
 use loyalty_core::ledger::reversal_due;
-use loyalty_core::program::{BonusEvent, Program};
+use loyalty_core::program::{Activity, BonusEvent, Program};
 use loyalty_core::tier;
 use loyalty_core::wire::{AppliedCampaign, EventReceipt, EventRequest, EventType, RefundReceipt, RefundRequest};
 use serde::Deserialize;
@@ -11,7 +11,7 @@ use serde::Deserialize;
 use crate::args;
 use crate::db::{rows, Conflict};
 use crate::error::{Error, Result};
-use crate::http::{Ctx, Reply};
+use crate::http::{random_id, Ctx, Reply};
 use crate::members::{self, MemberRow, TransactionRow, TRANSACTION_COLUMNS};
 use crate::program;
 use crate::write::{Begin, Natural, Outcome, Write};
@@ -27,10 +27,23 @@ pub async fn post_event(ctx: &mut Ctx) -> Result<Reply> {
     let program = program::load(ctx).await?;
     let reply = match ev.kind {
         EventType::Purchase => purchase(ctx, &program, &ev, &mut w).await?,
-        EventType::Signup => bonus(ctx, &program, &ev, BonusEvent::Signup, &mut w).await?,
-        EventType::Birthday => bonus(ctx, &program, &ev, BonusEvent::Birthday, &mut w).await?,
-        EventType::Review => bonus(ctx, &program, &ev, BonusEvent::Review, &mut w).await?,
-        EventType::Referral => bonus(ctx, &program, &ev, BonusEvent::Referral, &mut w).await?,
+        EventType::Signup => bonus(ctx, &program, &ev, Earnable::Bonus(BonusEvent::Signup), &mut w).await?,
+        EventType::Birthday => bonus(ctx, &program, &ev, Earnable::Bonus(BonusEvent::Birthday), &mut w).await?,
+        EventType::Review => bonus(ctx, &program, &ev, Earnable::Bonus(BonusEvent::Review), &mut w).await?,
+        EventType::Referral => bonus(ctx, &program, &ev, Earnable::Bonus(BonusEvent::Referral), &mut w).await?,
+        EventType::Activity => {
+            let id = ev
+                .activity_id
+                .as_deref()
+                .ok_or_else(|| Error::invalid("activity_id", "is required for an activity"))?;
+            let activity = program
+                .activity(id)
+                .ok_or_else(|| Error::invalid("activity_id", format!("the program has no activity {id}")))?;
+            if ev.event_id.is_none() {
+                return Err(Error::invalid("event_id", "is required for an activity: it is earned once per event_id"));
+            }
+            bonus(ctx, &program, &ev, Earnable::Activity(activity), &mut w).await?
+        }
     };
     w.finish(reply).await
 }
@@ -42,6 +55,9 @@ async fn purchase(ctx: &Ctx, program: &Program, ev: &EventRequest, w: &mut Write
     let currency = ev.currency.as_deref().ok_or_else(|| Error::invalid("currency", "is required for a purchase"))?;
     if ev.event_id.is_some() {
         return Err(Error::invalid("event_id", "is for bonus events; a purchase is identified by order_id"));
+    }
+    if ev.activity_id.is_some() {
+        return Err(Error::invalid("activity_id", "is for activities"));
     }
     let now = ctx.now;
     let db = w.db();
@@ -115,35 +131,86 @@ async fn purchase(ctx: &Ctx, program: &Program, ev: &EventRequest, w: &mut Write
 struct Claims {
     n: i64,
     this_year: Option<i64>,
+    in_period: Option<i64>,
 }
 
-async fn bonus(ctx: &Ctx, program: &Program, ev: &EventRequest, event: BonusEvent, w: &mut Write) -> Result<Reply> {
+/// What a non-purchase event earns: a fixed bonus, or one of the
+/// program's own activities. Both are numbered claims of the member
+/// (`bonus_claims`), capped by core, and once per `event_id`.
+#[derive(Clone, Copy)]
+enum Earnable<'p> {
+    Bonus(BonusEvent),
+    Activity(&'p Activity),
+}
+
+impl Earnable<'_> {
+    /// The claims' `event`.
+    fn event(&self) -> String {
+        match self {
+            Earnable::Bonus(e) => e.as_str().to_owned(),
+            Earnable::Activity(a) => format!("activity:{}", a.activity_id),
+        }
+    }
+
+    /// The ledger entry's cause and reason. A bonus's cause numbers the
+    /// member's claims; an activity's is random (its claim's key holds
+    /// the activity id, which may hold a colon) and its reason is the
+    /// activity's name, which the history shows.
+    fn cause_and_reason(&self, customer_id: &str, seq: i64) -> (String, Option<String>) {
+        match self {
+            Earnable::Bonus(e) => (format!("bonus:{}:{customer_id}:{seq}", e.as_str()), None),
+            Earnable::Activity(a) => (random_id("activity"), Some(a.name.clone())),
+        }
+    }
+}
+
+async fn bonus(
+    ctx: &Ctx,
+    program: &Program,
+    ev: &EventRequest,
+    earnable: Earnable<'_>,
+    w: &mut Write,
+) -> Result<Reply> {
     if ev.order_id.is_some() || ev.amount_minor.is_some() || ev.currency.is_some() {
         return Err(Error::invalid("", "order_id, amount_minor and currency are for purchases"));
     }
+    if ev.activity_id.is_some() && matches!(earnable, Earnable::Bonus(_)) {
+        return Err(Error::invalid("activity_id", "is for activities"));
+    }
+    let event_name = earnable.event();
     if let Some(id) = &ev.event_id {
         check_id("event_id", id)?;
     }
     let now = ctx.now;
-    let named = ev.event_id.as_ref().map(|id| Natural::Bonus(format!("{}:{id}", event.as_str())));
+    let named = ev.event_id.as_ref().map(|id| Natural::Bonus(format!("{event_name}:{id}")));
     if let Some(n) = &named {
         if let Some(first) = w.first_answer(n).await? {
             return Ok(first);
         }
     }
     let year = i64::from(now.date().year());
+    let period_start = match earnable {
+        Earnable::Activity(a) => a.per_period.map_or(i64::MAX, |p| now.0 - i64::from(p.days) * 86_400),
+        Earnable::Bonus(_) => i64::MAX,
+    };
     // Claims are numbered; two racing claims for the same number cannot both
     // land, so the per-member cap holds. The loser re-reads and retries.
     for _ in 0..5 {
         let c: Option<Claims> = w
             .db()
             .first(
-                "SELECT COUNT(*) AS n, SUM(year = ?) AS this_year FROM bonus_claims WHERE customer_id = ? AND event = ?",
-                args![year, &ev.customer_id, event.as_str()],
+                "SELECT COUNT(*) AS n, SUM(year = ?1) AS this_year, SUM(created_at > ?2) AS in_period
+                   FROM bonus_claims WHERE customer_id = ?3 AND event = ?4",
+                args![year, period_start, &ev.customer_id, event_name.as_str()],
             )
             .await?;
-        let (n, this_year) = c.map_or((0, 0), |c| (c.n, c.this_year.unwrap_or(0)));
-        let Some(points) = earn::bonus_points(program, event, n as u32, this_year > 0) else {
+        let (n, this_year, in_period) =
+            c.map_or((0, 0, 0), |c| (c.n, c.this_year.unwrap_or(0), c.in_period.unwrap_or(0)));
+        let points = match earnable {
+            Earnable::Bonus(event) => earn::bonus_points(program, event, n as u32, this_year > 0),
+            Earnable::Activity(a) => earn::activity_points(a, n as u32, in_period as u32),
+        };
+        let Some(points) = points else {
             let receipt = EventReceipt {
                 kind: ev.kind,
                 customer_id: ev.customer_id.clone(),
@@ -157,18 +224,18 @@ async fn bonus(ctx: &Ctx, program: &Program, ev: &EventRequest, event: BonusEven
             return Reply::json(200, &receipt);
         };
         let seq = n + 1;
-        let cause = format!("bonus:{}:{}:{seq}", event.as_str(), ev.customer_id);
+        let (cause, reason) = earnable.cause_and_reason(&ev.customer_id, seq);
         let expires_at = earn::expires_at(program, now).map(|t| t.0);
-        let event_key = ev.event_id.as_ref().map(|id| format!("{}:{id}", event.as_str()));
+        let event_key = ev.event_id.as_ref().map(|id| format!("{event_name}:{id}"));
         let db = w.db();
         let mut stmts = vec![members::ensure_member(db, &ev.customer_id, now)?];
         stmts.push(db.stmt(
             "INSERT INTO bonus_claims (customer_id, event, seq, event_id, year, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            args![&ev.customer_id, event.as_str(), seq, event_key.clone(), year, now.0],
+            args![&ev.customer_id, event_name.as_str(), seq, event_key.clone(), year, now.0],
         )?);
         stmts.push(db.stmt(
-            "INSERT INTO ledger (customer_id, kind, points, created_at, expires_at, cause) VALUES (?, 'earn', ?, ?, ?, ?)",
-            args![&ev.customer_id, points, now.0, expires_at, &cause],
+            "INSERT INTO ledger (customer_id, kind, points, created_at, expires_at, reason, cause) VALUES (?, 'earn', ?, ?, ?, ?, ?)",
+            args![&ev.customer_id, points, now.0, expires_at, reason, &cause],
         )?);
         stmts.push(db.stmt(&format!("SELECT {TRANSACTION_COLUMNS} FROM ledger WHERE cause = ?"), args![&cause])?);
         let last = stmts.len() - 1;
@@ -312,6 +379,7 @@ pub async fn purchase_for_demo(ctx: &mut Ctx, customer_id: &str, amount_minor: i
         currency: Some(program.currency.clone()),
         occurred_at: None,
         event_id: None,
+        activity_id: None,
     };
     check_id("customer_id", customer_id)?;
     let mut w = Write::unkeyed(ctx)?;
