@@ -243,35 +243,18 @@ fn state(r: StateRow, customer_id: &str, now: Timestamp) -> Result<MemberState> 
     })
 }
 
-#[derive(Deserialize)]
-struct LotId {
-    id: i64,
-}
-
 /// What the expiry job needs of a member, in one D1 round trip: the row
 /// (its version guards the job's write), every ledger entry (for core's
 /// FIFO replay; rows, not one JSON value, because a long history could
 /// outgrow D1's largest value) and the ids of the lots due at `now` that
-/// no closure has settled yet.
+/// no closure has settled yet. [`load_many_for_expiry`] for one member
+/// (an unseen one: no row, nothing due).
 pub async fn load_for_expiry(db: &Db, customer_id: &str, now: Timestamp) -> Result<(MemberState, Vec<i64>)> {
-    let res = db
-        .batch(vec![
-            member_stmt(db, customer_id)?,
-            db.stmt(
-                "SELECT id, kind, points, created_at, expires_at, lot_id FROM ledger WHERE customer_id = ? ORDER BY id",
-                args![customer_id],
-            )?,
-            db.stmt(
-                "SELECT id FROM ledger l WHERE customer_id = ? AND expires_at IS NOT NULL AND expires_at <= ? AND points > 0
-                   AND NOT EXISTS (SELECT 1 FROM lot_closures c WHERE c.lot_id = l.id)",
-                args![customer_id, now.0],
-            )?,
-        ])
-        .await?;
-    let row = rows::<MemberRow>(&res, 0)?.into_iter().next().unwrap_or_else(|| MemberRow::unseen(customer_id, now));
-    let entries = rows::<EntryRow>(&res, 1)?.iter().map(EntryRow::entry).collect();
-    let due = rows::<LotId>(&res, 2)?.into_iter().map(|l| l.id).collect();
-    Ok((MemberState { row, entries, holding: Vec::new(), pending: Vec::new() }, due))
+    let one = load_many_for_expiry(db, &[customer_id.to_owned()], now).await?.into_iter().next();
+    Ok(one.unwrap_or_else(|| {
+        let row = MemberRow::unseen(customer_id, now);
+        (MemberState { row, entries: Vec::new(), holding: Vec::new(), pending: Vec::new() }, Vec::new())
+    }))
 }
 
 /// An [`EntryRow`] with its member (fields spelled out: a flattened
@@ -293,9 +276,9 @@ struct MemberLot {
     id: i64,
 }
 
-/// [`load_for_expiry`] for many members in one round trip (three
-/// statements over the ids as a JSON array), in the order of `ids`;
-/// members without a row are left out.
+/// What the expiry job needs of many members (see [`load_for_expiry`]),
+/// in one round trip (three statements over the ids as a JSON array), in
+/// the order of `ids`; members without a row are left out.
 pub async fn load_many_for_expiry(db: &Db, ids: &[String], now: Timestamp) -> Result<Vec<(MemberState, Vec<i64>)>> {
     let list = serde_json::to_string(ids)?;
     let res = db
