@@ -73,6 +73,27 @@ pub struct Activity {
     pub per_period: Option<Period>,
 }
 
+/// What the program's lists of named things (activities, campaigns) ask
+/// of each item, `(id, name)` in `list` (whose ids are `{kind}_id`): at
+/// most 100 items, a valid id unique in the list, a name of 1 to 100
+/// characters.
+fn check_listed(bad: &mut impl FnMut(String, &str), list: &str, kind: &str, items: &[(&str, &str)]) {
+    if items.len() > 100 {
+        bad(list.into(), "must be at most 100");
+    }
+    for (i, (id, name)) in items.iter().enumerate() {
+        if !crate::ids::is_valid_id(id) {
+            bad(format!("{list}[{i}].{kind}_id"), "must be 1 to 128 characters of A-Z a-z 0-9 _ - . : @");
+        }
+        if items[..i].iter().any(|(other, _)| other == id) {
+            bad(format!("{list}[{i}].{kind}_id"), &format!("{kind} ids must be unique"));
+        }
+        if name.trim().is_empty() || name.len() > 100 {
+            bad(format!("{list}[{i}].name"), "must be 1 to 100 characters");
+        }
+    }
+}
+
 /// A cap over a sliding period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -291,22 +312,13 @@ impl Program {
         if self.expiry_warning_days > 365 {
             bad("expiry_warning_days".into(), "must be 0 to 365");
         }
-        if self.campaigns.len() > 100 {
-            bad("campaigns".into(), "must be at most 100");
-        }
-        if self.activities.len() > 100 {
-            bad("activities".into(), "must be at most 100");
-        }
+        let activities: Vec<(&str, &str)> =
+            self.activities.iter().map(|a| (a.activity_id.as_str(), a.name.as_str())).collect();
+        check_listed(&mut bad, "activities", "activity", &activities);
+        let campaigns: Vec<(&str, &str)> =
+            self.campaigns.iter().map(|c| (c.campaign_id.as_str(), c.name.as_str())).collect();
+        check_listed(&mut bad, "campaigns", "campaign", &campaigns);
         for (i, a) in self.activities.iter().enumerate() {
-            if !crate::ids::is_valid_id(&a.activity_id) {
-                bad(format!("activities[{i}].activity_id"), "must be 1 to 128 characters of A-Z a-z 0-9 _ - . : @");
-            }
-            if self.activities[..i].iter().any(|o| o.activity_id == a.activity_id) {
-                bad(format!("activities[{i}].activity_id"), "activity ids must be unique");
-            }
-            if a.name.trim().is_empty() || a.name.len() > 100 {
-                bad(format!("activities[{i}].name"), "must be 1 to 100 characters");
-            }
             if a.points <= 0 || a.points > 1_000_000 {
                 bad(format!("activities[{i}].points"), "must be 1 to 1000000");
             }
@@ -320,15 +332,6 @@ impl Program {
             }
         }
         for (i, c) in self.campaigns.iter().enumerate() {
-            if !crate::ids::is_valid_id(&c.campaign_id) {
-                bad(format!("campaigns[{i}].campaign_id"), "must be 1 to 128 characters of A-Z a-z 0-9 _ - . : @");
-            }
-            if self.campaigns[..i].iter().any(|o| o.campaign_id == c.campaign_id) {
-                bad(format!("campaigns[{i}].campaign_id"), "campaign ids must be unique");
-            }
-            if c.name.trim().is_empty() || c.name.len() > 100 {
-                bad(format!("campaigns[{i}].name"), "must be 1 to 100 characters");
-            }
             if !(100..=1000).contains(&c.multiplier_percent) {
                 bad(format!("campaigns[{i}].multiplier_percent"), "must be 100 to 1000");
             }

@@ -97,8 +97,10 @@ pub fn ensure_member(db: &Db, customer_id: &str, now: Timestamp) -> Result<worke
     )
 }
 
+/// A ledger row as the expiry job reads it, with its member.
 #[derive(Deserialize)]
 struct EntryRow {
+    customer_id: String,
     id: i64,
     kind: String,
     points: i64,
@@ -257,19 +259,6 @@ pub async fn load_for_expiry(db: &Db, customer_id: &str, now: Timestamp) -> Resu
     }))
 }
 
-/// An [`EntryRow`] with its member (fields spelled out: a flattened
-/// struct would read D1's numbers through serde's untyped buffer).
-#[derive(Deserialize)]
-struct MemberEntryRow {
-    customer_id: String,
-    id: i64,
-    kind: String,
-    points: i64,
-    created_at: i64,
-    expires_at: Option<i64>,
-    lot_id: Option<i64>,
-}
-
 #[derive(Deserialize)]
 struct MemberLot {
     customer_id: String,
@@ -308,10 +297,9 @@ pub async fn load_many_for_expiry(db: &Db, ids: &[String], now: Timestamp) -> Re
             (st.row.customer_id.clone(), (st, Vec::new()))
         })
         .collect();
-    for r in rows::<MemberEntryRow>(&res, 1)? {
+    for r in rows::<EntryRow>(&res, 1)? {
         if let Some((st, _)) = by_id.get_mut(&r.customer_id) {
-            let MemberEntryRow { id, kind, points, created_at, expires_at, lot_id, .. } = r;
-            st.entries.push(EntryRow { id, kind, points, created_at, expires_at, lot_id }.entry());
+            st.entries.push(r.entry());
         }
     }
     for l in rows::<MemberLot>(&res, 2)? {

@@ -222,19 +222,8 @@ fn post(port: u16, path: &str, auth: &str, body: &str) -> Result<String> {
 /// Time to first rendered balance in Chromium (ms since navigation start).
 fn first_render(t: &Tools, port: u16) -> Result<Value> {
     post(port, "/v1/members/bench-render/adjustments", DEV_KEY, r#"{"points": 4321, "reason": "bench"}"#)?;
-    let out = t
-        .node_tool("node")
-        .arg(root().join("tests/bench/first-render.mjs"))
-        .args([&format!("http://127.0.0.1:{port}"), "bench-render", "9"])
-        .current_dir(root())
-        .output()
-        .map_err(|e| e.to_string())?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    let line = text
-        .lines()
-        .find_map(|l| l.strip_prefix("BENCH_JSON "))
-        .ok_or_else(|| format!("first-render printed nothing: {text}{}", String::from_utf8_lossy(&out.stderr)))?;
-    let v: Value = serde_json::from_str(line).map_err(|e| e.to_string())?;
+    let port = format!("http://127.0.0.1:{port}");
+    let v = node_script(t, "first-render.mjs", &[&port, "bench-render", "9"], false)?;
     // Also timed from the script's arrival, as the issue states the goal:
     // what the widget itself costs once the page has handed it over.
     let samples: Vec<Value> = v["samples"]
@@ -265,18 +254,23 @@ fn first_render(t: &Tools, port: u16) -> Result<Value> {
 /// 10,000 ledger entries against 20, the member search at 100,000.
 fn scale(t: &Tools) -> Result<Value> {
     eprintln!("xtask: figures at scale (100,000 members; several minutes)");
-    let out = t
-        .node_tool("node")
-        .arg(root().join("tests/bench/scale.mjs"))
-        .current_dir(root())
-        .stderr(std::process::Stdio::inherit())
-        .output()
-        .map_err(|e| e.to_string())?;
+    node_script(t, "scale.mjs", &[], true)
+}
+
+/// Runs `tests/bench/{script}` with `args` and reads the `BENCH_JSON`
+/// line it prints last; `progress` shows its standard error as it runs.
+fn node_script(t: &Tools, script: &str, args: &[&str], progress: bool) -> Result<Value> {
+    let mut cmd = t.node_tool("node");
+    cmd.arg(root().join("tests/bench").join(script)).args(args).current_dir(root());
+    if progress {
+        cmd.stderr(std::process::Stdio::inherit());
+    }
+    let out = cmd.output().map_err(|e| e.to_string())?;
     let text = String::from_utf8_lossy(&out.stdout);
     let line = text
         .lines()
         .find_map(|l| l.strip_prefix("BENCH_JSON "))
-        .ok_or_else(|| format!("scale printed nothing: {text}"))?;
+        .ok_or_else(|| format!("{script} printed nothing: {text}{}", String::from_utf8_lossy(&out.stderr)))?;
     serde_json::from_str(line).map_err(|e| e.to_string())
 }
 
