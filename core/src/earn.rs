@@ -8,6 +8,7 @@ use crate::eligibility::MemberAttributes;
 use crate::error::Error;
 use crate::program::{Activity, BonusEvent, Campaign, Program, PurchaseRule};
 use crate::timestamp::Timestamp;
+use crate::wire::LineItem;
 use time::Date;
 
 /// Points for a purchase of `amount_minor` by a member whose tier earns
@@ -30,6 +31,8 @@ pub struct PurchaseEarning {
     pub available_at: Timestamp,
     /// When the points expire, under the program's expiry policy.
     pub expires_at: Option<Timestamp>,
+    /// With items: what each earned (`points` is their sum).
+    pub items: Vec<crate::wire::ItemPoints>,
 }
 
 /// The campaign that multiplies a purchase made at `at` by a member with
@@ -49,10 +52,14 @@ pub fn campaign<'p>(program: &'p Program, attrs: &MemberAttributes, at: Timestam
 /// Checks a purchase event and computes its earning.
 ///
 /// Refuses a currency other than the program's (converting is the store's
-/// job), non-positive amounts, and purchases dated in the future.
+/// job), non-positive amounts, items that do not fit the amount
+/// ([`crate::items::check`]), and purchases dated in the future. With
+/// `items`, the order earns item by item ([`crate::items::earn`]).
+#[allow(clippy::too_many_arguments)] // each is one fact of the purchase; a struct would only rename them
 pub fn purchase(
     program: &Program,
     amount_minor: i64,
+    items: Option<&[LineItem]>,
     currency: &str,
     multiplier_percent: u32,
     campaign: Option<&Campaign>,
@@ -68,16 +75,25 @@ pub fn purchase(
     if occurred_at > now.plus_secs(crate::token::MAX_CLOCK_SKEW_SECS) {
         return Err(Error::invalid("occurred_at", "must not be in the future"));
     }
+    if let Some(items) = items {
+        crate::items::check(items, amount_minor)?;
+    }
     // The tier's and the campaign's multipliers compound: 150 % × 200 % = 300 %.
     let combined =
         u32::try_from(u64::from(multiplier_percent) * u64::from(campaign.map_or(100, |c| c.multiplier_percent)) / 100)
             .unwrap_or(u32::MAX);
-    let points = purchase_points(&program.earn.purchase, amount_minor, combined);
+    let (points, items) = match items {
+        None => (purchase_points(&program.earn.purchase, amount_minor, combined), Vec::new()),
+        Some(items) => {
+            let each = crate::items::earn(&program.earn, items, combined);
+            (each.iter().fold(0i64, |sum, i| sum.saturating_add(i.points)), each)
+        }
+    };
     if points > crate::numbers::MAX_SAFE {
         return Err(Error::invalid("amount_minor", "earns more points than a balance can hold (2^53 - 1)"));
     }
     let available_at = occurred_at.plus_days(program.pending_days);
-    Ok(PurchaseEarning { points, available_at, expires_at: expires_at(program, available_at) })
+    Ok(PurchaseEarning { points, available_at, expires_at: expires_at(program, available_at), items })
 }
 
 /// When points that become spendable at `available_at` expire.
@@ -232,7 +248,7 @@ mod tests {
         assert_eq!(campaign(&p, &a_vip, noon).map(|c| c.campaign_id.as_str()), Some("vip-triple"));
         assert_eq!(campaign(&p, &anyone, t("2026-11-28T00:00:00Z")), None, "the end is not in the window");
         assert_eq!(campaign(&p, &anyone, t("2026-11-27T00:00:00Z")).map(|c| c.multiplier_percent), Some(200));
-        let e = purchase(&p, 10_000, "USD", 150, campaign(&p, &a_vip, noon), noon, noon).unwrap();
+        let e = purchase(&p, 10_000, None, "USD", 150, campaign(&p, &a_vip, noon), noon, noon).unwrap();
         assert_eq!(e.points, 450, "100 points × 150 % × 300 %");
         p.campaigns[0].ends_at = p.campaigns[0].starts_at;
         assert!(p.validate().is_err());

@@ -13,6 +13,7 @@
 //! - [`token`]: customer tokens (HS256 JWT) minted by a storefront backend.
 //! - [`program`]: the program configuration (earn rules, tiers, policies).
 //! - [`earn`], [`tier`]: how many points an event earns; which tier a member holds.
+//! - [`items`]: what each item of an order earns, and what refunding some of them takes back.
 //! - [`ledger`]: entries, balances, FIFO lots, expiry and proportional reversal.
 //! - [`reward`], [`eligibility`]: the catalog and who may redeem what, and why not.
 //! - [`redemption`]: the decision to redeem, or a typed refusal.
@@ -31,6 +32,7 @@ pub mod eligibility;
 pub mod error;
 pub mod ids;
 pub mod import;
+pub mod items;
 pub mod lang;
 pub mod ledger;
 pub mod money;

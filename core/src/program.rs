@@ -147,11 +147,59 @@ pub struct EarnRules {
     /// Fixed bonuses for non-purchase events.
     #[serde(default)]
     pub bonuses: Vec<BonusRule>,
+    /// Categories that earn at their own rate when a purchase lists its
+    /// items (the tier's and campaign's multipliers still apply).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub category_rates: Vec<CategoryRate>,
+    /// Items that earn nothing when a purchase lists its items (a gift
+    /// card bought with points, say).
+    #[serde(default, skip_serializing_if = "Exclusions::is_empty")]
+    pub exclusions: Exclusions,
+}
+
+/// A category's own earn rate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CategoryRate {
+    /// The category, as purchases' items name it (case does not matter).
+    pub category: String,
+    /// Points earned per step.
+    pub points: i64,
+    /// The step, in minor units of the program currency.
+    pub per_amount_minor: i64,
+}
+
+impl CategoryRate {
+    /// The rate, as a purchase rule.
+    pub fn rate(&self) -> PurchaseRule {
+        PurchaseRule { points: self.points, per_amount_minor: self.per_amount_minor }
+    }
+}
+
+/// What earns no points, by sku or by category (case does not matter).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Exclusions {
+    /// Skus, exactly as items name them.
+    #[serde(default)]
+    pub skus: Vec<String>,
+    /// Categories.
+    #[serde(default)]
+    pub categories: Vec<String>,
+}
+
+impl Exclusions {
+    /// Whether nothing is excluded.
+    pub fn is_empty(&self) -> bool {
+        self.skus.is_empty() && self.categories.is_empty()
+    }
 }
 
 /// `points` for every `per_amount_minor` spent, rounded down; e.g. 1 point
 /// per 100 cents. Tier multipliers apply on top.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PurchaseRule {
@@ -281,6 +329,33 @@ impl Program {
             }
             seen.push(b.event);
         }
+        if self.earn.category_rates.len() > 100 {
+            bad("earn.category_rates".into(), "must be at most 100");
+        }
+        for (i, r) in self.earn.category_rates.iter().enumerate() {
+            if !crate::items::is_label(&r.category) {
+                bad(format!("earn.category_rates[{i}].category"), "must be 1 to 128 characters, no control characters");
+            }
+            if self.earn.category_rates[..i].iter().any(|o| o.category.to_lowercase() == r.category.to_lowercase()) {
+                bad(format!("earn.category_rates[{i}].category"), "each category may have one rate");
+            }
+            if r.points < 0 || r.points > 1_000_000 {
+                bad(format!("earn.category_rates[{i}].points"), "must be 0 to 1000000");
+            }
+            if r.per_amount_minor <= 0 || r.per_amount_minor > 100_000_000 {
+                bad(format!("earn.category_rates[{i}].per_amount_minor"), "must be 1 to 100000000");
+            }
+        }
+        for (list, name) in [(&self.earn.exclusions.skus, "skus"), (&self.earn.exclusions.categories, "categories")] {
+            if list.len() > 1_000 {
+                bad(format!("earn.exclusions.{name}"), "must be at most 1000");
+            }
+            for (i, x) in list.iter().enumerate() {
+                if !crate::items::is_label(x) {
+                    bad(format!("earn.exclusions.{name}[{i}]"), "must be 1 to 128 characters, no control characters");
+                }
+            }
+        }
         for (i, t) in self.tiers.iter().enumerate() {
             if t.name.trim().is_empty() || t.name.len() > 40 {
                 bad(format!("tiers[{i}].name"), "must be 1 to 40 characters");
@@ -367,6 +442,28 @@ impl Program {
         } else {
             format!("Earn {points} for every {per} spent")
         }];
+        for r in &self.earn.category_rates {
+            let (points, per) = (self.points(r.points, lang), money::format(r.per_amount_minor, &self.currency, lang));
+            out.push(if fr {
+                format!("Gagnez {points} par tranche de {per} dépensée en {}", r.category)
+            } else {
+                format!("Earn {points} for every {per} spent on {}", r.category)
+            });
+        }
+        for c in &self.earn.exclusions.categories {
+            out.push(if fr {
+                format!("Les achats en {c} ne rapportent pas de {}", self.points_name)
+            } else {
+                format!("{c} earn no {}", self.points_name)
+            });
+        }
+        if !self.earn.exclusions.skus.is_empty() {
+            out.push(if fr {
+                format!("Certains articles ne rapportent pas de {}", self.points_name)
+            } else {
+                format!("Some items earn no {}", self.points_name)
+            });
+        }
         for t in self.tiers.iter().filter(|t| t.multiplier_percent != 100) {
             let times = format_multiplier(t.multiplier_percent, lang);
             out.push(if fr {

@@ -524,6 +524,67 @@ pub struct EventRequest {
     /// Activities: which of the program's activities.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activity_id: Option<String>,
+    /// Purchases: the order's items. With them, each item earns at its
+    /// category's rate, excluded items earn nothing, and what they do not
+    /// cover (shipping, taxes) earns nothing; their amounts may not add
+    /// up to more than `amount_minor`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<LineItem>>,
+}
+
+/// One line of a purchase.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct LineItem {
+    /// The product's sku, once per order.
+    pub sku: String,
+    /// Its category, for the program's category rates and exclusions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    /// How many (at least 1).
+    pub quantity: u32,
+    /// The line's total (all of its quantity), minor units.
+    #[serde(deserialize_with = "numbers::safe")]
+    #[cfg_attr(feature = "schema", schemars(range(min = -9_007_199_254_740_991i64, max = 9_007_199_254_740_991i64)))]
+    pub amount_minor: i64,
+}
+
+/// What one line of a purchase earned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ItemPoints {
+    /// The line's sku.
+    pub sku: String,
+    /// Points it earned (before any is taken back).
+    pub points: i64,
+    /// Whether the program excludes it from earning.
+    pub excluded: bool,
+}
+
+/// One item of a refund.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RefundItem {
+    /// A sku of the order.
+    pub sku: String,
+    /// How much of that line is refunded, minor units.
+    #[serde(deserialize_with = "numbers::safe")]
+    #[cfg_attr(feature = "schema", schemars(range(min = -9_007_199_254_740_991i64, max = 9_007_199_254_740_991i64)))]
+    pub amount_minor: i64,
+}
+
+/// What a refund took from one item of the order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ItemRefund {
+    /// The line's sku.
+    pub sku: String,
+    /// Refunded from it.
+    pub amount_minor: i64,
+    /// Points this takes back from what it earned.
+    pub points_due: i64,
 }
 
 /// `POST /v1/events` answer.
@@ -549,6 +610,9 @@ pub struct EventReceipt {
     /// The campaign that multiplied a purchase's points, if one did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign: Option<AppliedCampaign>,
+    /// A purchase sent with items: what each earned.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<ItemPoints>,
 }
 
 /// A campaign as a purchase's answer names it.
@@ -572,6 +636,12 @@ pub struct RefundRequest {
     #[serde(deserialize_with = "numbers::safe")]
     #[cfg_attr(feature = "schema", schemars(range(min = -9_007_199_254_740_991i64, max = 9_007_199_254_740_991i64)))]
     pub amount_minor: i64,
+    /// For an order sent with items: which of them are refunded, and how
+    /// much of each; the rest of `amount_minor` refunds what the items do
+    /// not cover (shipping, taxes). Without, the refund is shared by every
+    /// line in proportion to what is left of it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<RefundItem>,
 }
 
 /// `POST /v1/orders/{order_id}/refunds` answer.
@@ -591,6 +661,9 @@ pub struct RefundReceipt {
     /// Points due but not taken back because the member had already spent
     /// them (a balance never goes below zero).
     pub points_forgiven: i64,
+    /// For an order sent with items: what this refund took from each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<ItemRefund>,
 }
 
 /// `POST /v1/coupons/validate` body.

@@ -2,10 +2,12 @@
 
 use loyalty_core::earn;
 use loyalty_core::ids::check_id;
-use loyalty_core::ledger::reversal_due;
+use loyalty_core::items::{self, Line};
 use loyalty_core::program::{Activity, BonusEvent, Program};
 use loyalty_core::tier;
-use loyalty_core::wire::{AppliedCampaign, EventReceipt, EventRequest, EventType, RefundReceipt, RefundRequest};
+use loyalty_core::wire::{
+    AppliedCampaign, EventReceipt, EventRequest, EventType, ItemRefund, RefundReceipt, RefundRequest,
+};
 use serde::Deserialize;
 
 use crate::args;
@@ -72,7 +74,8 @@ async fn purchase(ctx: &Ctx, program: &Program, ev: &EventRequest, w: &mut Write
     let status = tier::status(program, member.lifetime_earned, member.lifetime_spend_minor);
     let occurred_at = ev.occurred_at.unwrap_or(now);
     let campaign = earn::campaign(program, &member.attributes(Some(program)), occurred_at);
-    let e = earn::purchase(program, amount, currency, status.multiplier_percent, campaign, occurred_at, now)?;
+    let items = ev.items.as_deref();
+    let e = earn::purchase(program, amount, items, currency, status.multiplier_percent, campaign, occurred_at, now)?;
     let pending = e.points > 0 && e.available_at > now;
     let cause = format!("order:{order_id}");
 
@@ -86,6 +89,24 @@ async fn purchase(ctx: &Ctx, program: &Program, ev: &EventRequest, w: &mut Write
         "UPDATE members SET lifetime_spend_minor = lifetime_spend_minor + ? WHERE customer_id = ?",
         args![amount, &ev.customer_id],
     )?);
+    if let Some(items) = items {
+        // Each line with what it earned, in the order sent.
+        let lines: Vec<serde_json::Value> = items
+            .iter()
+            .zip(&e.items)
+            .map(|(i, p)| {
+                serde_json::json!({"sku": i.sku, "category": i.category, "quantity": i.quantity,
+                                   "amount_minor": i.amount_minor, "points": p.points})
+            })
+            .collect();
+        stmts.push(db.stmt(
+            "INSERT INTO order_items (order_id, line, sku, category, quantity, amount_minor, points)
+             SELECT ?1, j.key, j.value ->> 'sku', j.value ->> 'category', j.value ->> 'quantity',
+                    j.value ->> 'amount_minor', j.value ->> 'points'
+               FROM json_each(?2) j",
+            args![order_id, serde_json::to_string(&lines)?],
+        )?);
+    }
     if pending {
         stmts.push(db.stmt(
             "INSERT INTO pending_points (customer_id, order_id, points, available_at, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -121,6 +142,7 @@ async fn purchase(ctx: &Ctx, program: &Program, ev: &EventRequest, w: &mut Write
             name: c.name.clone(),
             multiplier_percent: c.multiplier_percent,
         }),
+        items: e.items,
     };
     // The answer is kept with the order, for good (`Write::finish`).
     w.names(order);
@@ -171,8 +193,8 @@ async fn bonus(
     earnable: Earnable<'_>,
     w: &mut Write,
 ) -> Result<Reply> {
-    if ev.order_id.is_some() || ev.amount_minor.is_some() || ev.currency.is_some() {
-        return Err(Error::invalid("", "order_id, amount_minor and currency are for purchases"));
+    if ev.order_id.is_some() || ev.amount_minor.is_some() || ev.currency.is_some() || ev.items.is_some() {
+        return Err(Error::invalid("", "order_id, amount_minor, currency and items are for purchases"));
     }
     if ev.activity_id.is_some() && matches!(earnable, Earnable::Bonus(_)) {
         return Err(Error::invalid("activity_id", "is for activities"));
@@ -220,6 +242,7 @@ async fn bonus(
                 available_at: now,
                 transaction: None,
                 campaign: None,
+                items: Vec::new(),
             };
             return Reply::json(200, &receipt);
         };
@@ -254,6 +277,7 @@ async fn bonus(
                         .next()
                         .map(|t| t.transaction(ctx.lang())),
                     campaign: None,
+                    items: Vec::new(),
                 };
                 if let Some(n) = named {
                     w.names(n);
@@ -286,13 +310,39 @@ struct OrderRow {
 }
 
 #[derive(Deserialize)]
+struct ItemRow {
+    sku: String,
+    amount_minor: i64,
+    points: i64,
+    refunded_minor: i64,
+}
+
+#[derive(Deserialize)]
 struct Reversed {
     points: Option<i64>,
 }
 
+/// An order's lines as refunds see them (`loyalty_core::items::Line`):
+/// its items, in order, then the rest of the order, which for an order
+/// sent without items is all of it.
+fn order_lines(o: &OrderRow, items: Vec<ItemRow>) -> Vec<Line> {
+    let (mut amount, mut points, mut refunded) = (o.amount_minor, o.points_earned, o.refunded_minor);
+    let mut lines: Vec<Line> = items
+        .into_iter()
+        .map(|i| {
+            amount -= i.amount_minor;
+            points -= i.points;
+            refunded -= i.refunded_minor;
+            Line { sku: Some(i.sku), amount_minor: i.amount_minor, points: i.points, refunded_minor: i.refunded_minor }
+        })
+        .collect();
+    lines.push(Line { sku: None, amount_minor: amount, points, refunded_minor: refunded });
+    lines
+}
+
 /// `POST /v1/orders/{order_id}/refunds`: take back the points that part of
-/// the order earned, proportionally, never more than were earned and never
-/// below a zero balance.
+/// the order earned, proportionally, item by item when the order has
+/// items, never more than were earned and never below a zero balance.
 pub async fn refund(ctx: &mut Ctx, order_id: &str) -> Result<Reply> {
     check_id("order_id", order_id)?;
     let (req, raw): (RefundRequest, _) = ctx.json().await?;
@@ -306,20 +356,49 @@ pub async fn refund(ctx: &mut Ctx, order_id: &str) -> Result<Reply> {
     let now = ctx.now;
     for _ in 0..5 {
         let db = w.db();
-        let o: Option<OrderRow> = db
-            .first(
-                "SELECT customer_id, amount_minor, points_earned, refunded_minor,
-                        (SELECT COUNT(*) FROM refunds r WHERE r.order_id = o.order_id) AS refunds,
-                        (SELECT points FROM pending_points p WHERE p.order_id = o.order_id) AS pending
-                   FROM orders o WHERE order_id = ?",
-                args![order_id],
-            )
+        // One batch, so the order and its items are read as one state.
+        let read = db
+            .batch(vec![
+                db.stmt(
+                    "SELECT customer_id, amount_minor, points_earned, refunded_minor,
+                            (SELECT COUNT(*) FROM refunds r WHERE r.order_id = o.order_id) AS refunds,
+                            (SELECT points FROM pending_points p WHERE p.order_id = o.order_id) AS pending
+                       FROM orders o WHERE order_id = ?",
+                    args![order_id],
+                )?,
+                db.stmt(
+                    "SELECT sku, amount_minor, points, refunded_minor FROM order_items WHERE order_id = ? ORDER BY line",
+                    args![order_id],
+                )?,
+            ])
             .await?;
+        let o = rows::<OrderRow>(&read, 0)?.into_iter().next();
         let o = o.ok_or_else(|| Error::NotFound(format!("no order {order_id}")))?;
-        let due = reversal_due(o.points_earned, o.amount_minor, o.refunded_minor, req.amount_minor)?;
+        let lines = order_lines(&o, rows::<ItemRow>(&read, 1)?);
+        let parts = items::refund(&lines, req.amount_minor, &req.items)?;
+        let due: i64 = parts.iter().map(|p| p.points_due).sum();
+        // What the refund takes from each item (the rest, last, has no row).
+        let taken: Vec<ItemRefund> = lines
+            .iter()
+            .zip(&parts)
+            .filter_map(|(l, p)| {
+                let sku = l.sku.clone()?;
+                (p.amount_minor > 0).then_some(ItemRefund {
+                    sku,
+                    amount_minor: p.amount_minor,
+                    points_due: p.points_due,
+                })
+            })
+            .collect();
+        let per_line: Vec<(usize, i64)> = parts
+            .iter()
+            .enumerate()
+            .filter(|(i, p)| *i < lines.len() - 1 && p.amount_minor > 0)
+            .map(|(i, p)| (i, p.amount_minor))
+            .collect();
         let seq = o.refunds + 1;
         let cause = format!("refund:{order_id}:{seq}");
-        let stmts = vec![
+        let mut stmts = vec![
             db.stmt(
                 "INSERT INTO refunds (order_id, seq, amount_minor, points_due, created_at) VALUES (?, ?, ?, ?, ?)",
                 args![order_id, seq, req.amount_minor, due, now.0],
@@ -342,8 +421,16 @@ pub async fn refund(ctx: &mut Ctx, order_id: &str) -> Result<Reply> {
                     AND NOT EXISTS (SELECT 1 FROM pending_points WHERE order_id = ?3)",
                 args![due, now.0, order_id, &cause, &o.customer_id],
             )?,
-            db.stmt("SELECT -points AS points FROM ledger WHERE cause = ?", args![&cause])?,
         ];
+        if !per_line.is_empty() {
+            stmts.push(db.stmt(
+                "UPDATE order_items SET refunded_minor = refunded_minor
+                        + (SELECT j.value ->> 1 FROM json_each(?2) j WHERE j.value ->> 0 = order_items.line)
+                  WHERE order_id = ?1 AND line IN (SELECT j.value ->> 0 FROM json_each(?2) j)",
+                args![order_id, serde_json::to_string(&per_line)?],
+            )?);
+        }
+        stmts.push(db.stmt("SELECT -points AS points FROM ledger WHERE cause = ?", args![&cause])?);
         let last = stmts.len() - 1;
         match w.commit(stmts).await? {
             Outcome::Done(done) => {
@@ -357,6 +444,7 @@ pub async fn refund(ctx: &mut Ctx, order_id: &str) -> Result<Reply> {
                     refunded_total_minor: o.refunded_minor + req.amount_minor,
                     points_reversed: reversed,
                     points_forgiven: due - reversed,
+                    items: taken,
                 };
                 return w.finish(Reply::json(201, &receipt)?).await;
             }
@@ -380,6 +468,7 @@ pub async fn purchase_for_demo(ctx: &mut Ctx, customer_id: &str, amount_minor: i
         occurred_at: None,
         event_id: None,
         activity_id: None,
+        items: None,
     };
     check_id("customer_id", customer_id)?;
     let mut w = Write::unkeyed(ctx)?;
