@@ -5,6 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -249,4 +250,25 @@ export async function fireCron(base) {
 /** A unique id for this run. */
 export function uid(prefix) {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/**
+ * A webhook receiver on 127.0.0.1. `answer(req)` picks each status (200 by
+ * default); every request is kept with its arrival time.
+ */
+export async function receiver({ port = null, answer = () => 200 } = {}) {
+  const got = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      const hit = { at: Date.now(), headers: req.headers, body, json: JSON.parse(body) };
+      got.push(hit);
+      res.statusCode = answer(hit, got);
+      res.end();
+    });
+  });
+  const p = port ?? (await freePort());
+  await new Promise((resolve) => server.listen(p, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${p}/hooks`, port: p, got, close: () => new Promise((r) => server.close(r)) };
 }

@@ -17,6 +17,7 @@
 //! - [`ledger`]: entries, balances, FIFO lots, expiry and proportional reversal.
 //! - [`reward`], [`eligibility`]: the catalog and who may redeem what, and why not.
 //! - [`redemption`]: the decision to redeem, or a typed refusal.
+//! - [`referral`]: members' codes and links, who may sign up through one, and which order completes it.
 //! - [`lang`]: the languages shoppers read refusals and earn rules in (English, French).
 //! - [`money`]: integer amounts of a currency, and how shoppers read them.
 //! - [`coupon`]: codes, their format, and the discount they give at checkout.
@@ -41,6 +42,7 @@ pub mod numbers;
 pub mod openapi;
 pub mod program;
 pub mod redemption;
+pub mod referral;
 pub mod reward;
 pub mod search;
 pub mod tier;

@@ -215,6 +215,10 @@ fn routes(d: &mut Doc) {
         .worded()
         .ok::<MemberCoupons>(200)
         .done();
+    d.op("get", "/v1/me/referral", "The shopper's referral code, link and counts", Customer)
+        .ok::<ReferralSummary>(200)
+        .errors(&[404])
+        .done();
 
     d.op("get", "/v1/rewards", "Every reward, active and inactive", ApiKey).ok::<RewardList>(200).done();
     d.op("put", "/v1/rewards/{reward_id}", "Create or replace a reward", ApiKey)
@@ -342,6 +346,13 @@ fn routes(d: &mut Doc) {
         .body::<CouponRedeemRequest>()
         .ok::<CouponRedemption>(200)
         .errors(&[409])
+        .done();
+    d.op("post", "/v1/referrals", "A friend signs up through a member's referral code", ApiKey)
+        .idempotent()
+        .worded()
+        .body::<ReferralRequest>()
+        .ok::<ReferralReceipt>(201)
+        .errors(&[404, 409])
         .done();
 
     d.op("post", "/v1/webhooks", "Subscribe an endpoint; the answer holds its signing secret, shown once", ApiKey)

@@ -52,6 +52,30 @@ pub struct Program {
     /// earned by `POST /v1/events` `{"type": "activity"}`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub activities: Vec<Activity>,
+    /// The referral offer: a code and link per member, a reward for the
+    /// friend who signs up through it, points for the referrer on the
+    /// friend's first qualifying order. No referrals when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referral: Option<ReferralOffer>,
+}
+
+/// What a referral gives (`crate::referral`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ReferralOffer {
+    /// Points for the referrer, once per friend, on the friend's first
+    /// qualifying order; pending like purchase points.
+    pub referrer_points: i64,
+    /// The reward the friend gets, free, on signing up through the link;
+    /// while it is missing or switched off the friend gets no coupon (the
+    /// referral still counts), so the program may be saved before it.
+    pub friend_reward_id: String,
+    /// The smallest order that qualifies (minor units; 0: any order).
+    #[serde(default)]
+    pub qualifying_order_min_minor: i64,
+    /// The store's page the link opens, with `?ref=CODE` added.
+    pub landing_url: String,
 }
 
 /// A way to earn the merchant defines.
@@ -406,6 +430,9 @@ impl Program {
                 }
             }
         }
+        if let Some(offer) = &self.referral {
+            crate::referral::check_offer(offer, &mut bad);
+        }
         for (i, c) in self.campaigns.iter().enumerate() {
             if !(100..=1000).contains(&c.multiplier_percent) {
                 bad(format!("campaigns[{i}].multiplier_percent"), "must be 100 to 1000");
@@ -484,6 +511,17 @@ impl Program {
                 (BonusEvent::Referral, true) => "par ami parrainé",
             };
             out.push(format!("{} {what}", self.points(b.points, lang)));
+        }
+        if let Some(r) = self.referral.as_ref().filter(|r| r.referrer_points > 0) {
+            let points = self.points(r.referrer_points, lang);
+            let min = r.qualifying_order_min_minor;
+            let of = money::format(min, &self.currency, lang);
+            out.push(match (fr, min > 0) {
+                (false, false) => format!("{points} for each friend you refer, on their first order"),
+                (false, true) => format!("{points} for each friend you refer, on their first order of {of} or more"),
+                (true, false) => format!("{points} par ami parrainé, à sa première commande"),
+                (true, true) => format!("{points} par ami parrainé, à sa première commande de {of} ou plus"),
+            });
         }
         let sep = if fr { "\u{a0}:" } else { ":" };
         for a in &self.activities {

@@ -48,11 +48,14 @@ pub enum EventType {
     /// The member's tier moved, up or down.
     #[serde(rename = "tier.changed")]
     TierChanged,
+    /// A friend the member referred placed their first qualifying order.
+    #[serde(rename = "referral.completed")]
+    ReferralCompleted,
 }
 
 impl EventType {
     /// Every event type, in the contract's order.
-    pub const ALL: [EventType; 9] = [
+    pub const ALL: [EventType; 10] = [
         EventType::MemberCreated,
         EventType::PointsEarned,
         EventType::PointsAdjusted,
@@ -62,6 +65,7 @@ impl EventType {
         EventType::RewardRedeemed,
         EventType::CouponRedeemed,
         EventType::TierChanged,
+        EventType::ReferralCompleted,
     ];
 
     /// The wire name.
@@ -76,6 +80,7 @@ impl EventType {
             EventType::RewardRedeemed => "reward.redeemed",
             EventType::CouponRedeemed => "coupon.redeemed",
             EventType::TierChanged => "tier.changed",
+            EventType::ReferralCompleted => "referral.completed",
         }
     }
 
@@ -129,6 +134,12 @@ pub struct EventData {
     /// `tier.changed`: which way.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub direction: Option<TierDirection>,
+    /// `referral.completed`: the referral.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referral_id: Option<String>,
+    /// `referral.completed`: the friend whose order completed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub friend_customer_id: Option<String>,
 }
 
 /// Which way a tier change went.

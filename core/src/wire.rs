@@ -1078,8 +1078,8 @@ pub struct MemberExport {
     pub coupons: Vec<ExportCoupon>,
     /// The import from the previous program, if any.
     pub import: Option<ExportImport>,
-    /// Referrals (none: referrals are not offered yet).
-    pub referrals: Vec<serde_json::Value>,
+    /// Referrals the member made, or came through.
+    pub referrals: Vec<ExportReferral>,
     /// Reward orders (none: physical rewards are not offered yet).
     pub reward_orders: Vec<serde_json::Value>,
     /// Webhook events about the member still kept for delivery.
@@ -1234,6 +1234,92 @@ pub struct ExportImport {
     pub lifetime_earned: i64,
     /// When.
     pub imported_at: Timestamp,
+}
+
+/// A referral the member made or came through.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ExportReferral {
+    /// Id.
+    pub referral_id: String,
+    /// The code used.
+    pub code: String,
+    /// The member whose code it was.
+    pub referrer_id: String,
+    /// The friend who signed up through it.
+    pub friend_id: String,
+    /// Where it stands.
+    pub status: ReferralStatus,
+    /// The friend's order that completed it.
+    pub order_id: Option<String>,
+    /// The referrer's points for it.
+    pub points: Option<i64>,
+    /// The friend's reward's code.
+    pub coupon_code: Option<String>,
+    /// When the friend signed up.
+    pub created_at: Timestamp,
+    /// When the friend's order completed it.
+    pub completed_at: Option<Timestamp>,
+}
+
+/// Where a referral stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ReferralStatus {
+    /// The friend signed up; no qualifying order yet.
+    SignedUp,
+    /// The friend's first qualifying order earned the referrer their points.
+    Completed,
+    /// That order was refunded in full while the points were pending.
+    Cancelled,
+}
+
+/// `GET /v1/me/referral`: the member's code, link and how it went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ReferralSummary {
+    /// The member's code, the same every time.
+    pub code: String,
+    /// The program's landing page with `?ref=CODE`.
+    pub url: String,
+    /// Friends who signed up through it.
+    pub referred: i64,
+    /// Of them, those whose first qualifying order earned the member points.
+    pub completed: i64,
+    /// Points earned by referrals, spendable or still pending.
+    pub points_earned: i64,
+    /// Of them, the points still pending.
+    pub points_pending: i64,
+    /// What each friend's order earns the member.
+    pub referrer_points: i64,
+    /// The smallest order that counts.
+    pub qualifying_order_min_minor: i64,
+}
+
+/// `POST /v1/referrals` body: a friend signs up through a member's link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ReferralRequest {
+    /// The code the link carried (`?ref=`).
+    pub code: String,
+    /// The friend.
+    pub customer_id: String,
+    /// The friend's e-mail, to refuse a member's own code under another id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+/// `POST /v1/referrals` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ReferralReceipt {
+    /// The referral.
+    pub referral_id: String,
+    /// The friend's reward, free; `null` when the reward is switched off
+    /// or its pool is empty (the referral still counts).
+    pub coupon: Option<CouponSummary>,
 }
 
 /// A webhook event about the member.

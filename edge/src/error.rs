@@ -30,6 +30,9 @@ pub enum Error {
     /// A coupon that cannot be redeemed.
     #[error("{0}")]
     CouponInvalid(String),
+    /// A sign-up through a referral code that core (or the schema) refuses.
+    #[error("{0}")]
+    ReferralInvalid(loyalty_core::referral::Refused),
     /// Body over 64 KiB.
     #[error("request body exceeds 64 KiB")]
     PayloadTooLarge,
@@ -64,6 +67,7 @@ impl Error {
             Error::MethodNotAllowed => (405, "method_not_allowed"),
             Error::Conflict(_) => (409, "conflict"),
             Error::CouponInvalid(_) => (409, "coupon_invalid"),
+            Error::ReferralInvalid(_) => (409, "referral_invalid"),
             Error::PayloadTooLarge => (413, "payload_too_large"),
             Error::RateLimited => (429, "rate_limited"),
             Error::Unavailable(_) => (503, "unavailable"),
@@ -128,6 +132,7 @@ mod tests {
             (Error::refused(Refusal::InsufficientPoints { needed: 1, shortfall: 1 }), 409, "insufficient_points"),
             (Error::refused(Refusal::PoolEmpty), 409, "reward_unavailable"),
             (Error::CouponInvalid("x".into()), 409, "coupon_invalid"),
+            (Error::ReferralInvalid(loyalty_core::referral::Refused::OwnCode), 409, "referral_invalid"),
             (Error::PayloadTooLarge, 413, "payload_too_large"),
             (Error::RateLimited, 429, "rate_limited"),
             (Error::Unavailable("x".into()), 503, "unavailable"),

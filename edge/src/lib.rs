@@ -10,8 +10,8 @@
 //! | class    | routes |
 //! |----------|--------|
 //! | public   | `GET /v1/health`, `GET /v1/program`, `GET /v1/openapi.json` |
-//! | shopper  | `GET /v1/me`, `GET /v1/me/rewards`, `POST /v1/me/redemptions`, `GET /v1/me/transactions`, `GET /v1/me/coupons` |
-//! | server   | `/v1/rewards…`, `/v1/members…`, `POST /v1/events`, `POST /v1/orders/{id}/refunds`, `/v1/coupons…`, `PUT /v1/program`, `/v1/webhooks…` |
+//! | shopper  | `GET /v1/me`, `GET /v1/me/rewards`, `POST /v1/me/redemptions`, `GET /v1/me/transactions`, `GET /v1/me/coupons`, `GET /v1/me/referral` |
+//! | server   | `/v1/rewards…`, `/v1/members…`, `POST /v1/events`, `POST /v1/orders/{id}/refunds`, `/v1/coupons…`, `POST /v1/referrals`, `PUT /v1/program`, `/v1/webhooks…` |
 //! | queue    | the `WEBHOOKS` consumer: one try of each delivery (`webhooks::consume`) |
 //! | dev only | `POST /dev/token`, `POST /dev/checkout/{validate,redeem,purchase}` |
 
@@ -31,6 +31,7 @@ mod orders;
 mod privacy;
 mod program;
 mod redemptions;
+mod referrals;
 mod rewards;
 mod schedule;
 mod snapshot;
@@ -74,6 +75,8 @@ pub enum Route<'a> {
     MeRedemptions,
     MeTransactions,
     MeCoupons,
+    MeReferral,
+    Referrals,
     Rewards,
     Reward(&'a str),
     RewardCoupons(&'a str),
@@ -112,6 +115,8 @@ impl<'a> Route<'a> {
             ["v1", "me", "redemptions"] => Route::MeRedemptions,
             ["v1", "me", "transactions"] => Route::MeTransactions,
             ["v1", "me", "coupons"] => Route::MeCoupons,
+            ["v1", "me", "referral"] => Route::MeReferral,
+            ["v1", "referrals"] => Route::Referrals,
             ["v1", "rewards"] => Route::Rewards,
             ["v1", "rewards", id] => Route::Reward(id),
             ["v1", "rewards", id, "coupons"] => Route::RewardCoupons(id),
@@ -145,9 +150,12 @@ impl<'a> Route<'a> {
         match self {
             Route::Health | Route::OpenApi => Access::Public,
             Route::Program if *method == Method::Get => Access::Public,
-            Route::Me | Route::MeRewards | Route::MeRedemptions | Route::MeTransactions | Route::MeCoupons => {
-                Access::Shopper
-            }
+            Route::Me
+            | Route::MeRewards
+            | Route::MeRedemptions
+            | Route::MeTransactions
+            | Route::MeCoupons
+            | Route::MeReferral => Access::Shopper,
             Route::DevToken | Route::DevCheckout(_) => Access::Development,
             _ => Access::Server,
         }
@@ -163,6 +171,7 @@ impl<'a> Route<'a> {
                 | Route::MeRedemptions
                 | Route::MeTransactions
                 | Route::MeCoupons
+                | Route::MeReferral
         )
     }
 
@@ -177,6 +186,8 @@ impl<'a> Route<'a> {
             Route::MeRedemptions => "/v1/me/redemptions",
             Route::MeTransactions => "/v1/me/transactions",
             Route::MeCoupons => "/v1/me/coupons",
+            Route::MeReferral => "/v1/me/referral",
+            Route::Referrals => "/v1/referrals",
             Route::Rewards => "/v1/rewards",
             Route::Reward(_) => "/v1/rewards/{reward_id}",
             Route::RewardCoupons(_) => "/v1/rewards/{reward_id}/coupons",
@@ -235,6 +246,11 @@ async fn dispatch(ctx: &mut Ctx, route: Route<'_>) -> Result<Reply> {
             let (c, budget) = auth::customer(ctx)?;
             auth::with_budget(budget, coupons::mine(ctx, &c.sub)).await
         }
+        (Route::MeReferral, Get) => {
+            let (c, budget) = auth::customer(ctx)?;
+            auth::with_budget(budget, referrals::mine(ctx, &c.sub)).await
+        }
+        (Route::Referrals, Post) => referrals::sign_up(ctx).await,
 
         (Route::Rewards, Get) => rewards::list(ctx).await,
         (Route::Reward(id), Put) => rewards::put(ctx, id).await,

@@ -576,7 +576,8 @@ impl TransactionRow {
 
 impl TransactionRow {
     /// What the row is about, from the columns each writer fills: a bonus
-    /// names its event in `cause` (`bonus:EVENT:…`, orders.rs), a purchase
+    /// names its event in `cause` (`bonus:EVENT:…`, orders.rs; a referral
+    /// `referral:ID`), a purchase
     /// or refund its order, a redemption its reward's name in `reason`
     /// (the trigger of migration 0008; "Redeemed: NAME" in entries written
     /// before it), an adjustment the merchant's reason.
@@ -585,8 +586,13 @@ impl TransactionRow {
         let order = self.order_id.as_deref();
         match kind {
             EntryKind::Earn => {
-                let bonus =
-                    self.cause.strip_prefix("bonus:").and_then(|c| c.split(':').next()).and_then(BonusEvent::parse);
+                // A referrer's points (`referral:ID`, referrals.rs) read as
+                // the referral bonus.
+                let bonus = if self.cause.starts_with("referral:") {
+                    Some(BonusEvent::Referral)
+                } else {
+                    self.cause.strip_prefix("bonus:").and_then(|c| c.split(':').next()).and_then(BonusEvent::parse)
+                };
                 match (bonus, order) {
                     (Some(event), _) => Line::Bonus(event),
                     (None, Some(order)) => Line::Purchase(order),

@@ -15,8 +15,8 @@ use crate::db::{rows, Conflict};
 use crate::error::{Error, Result};
 use crate::http::{random_id, Ctx, Reply};
 use crate::members::{self, MemberRow, TransactionRow, TRANSACTION_COLUMNS};
-use crate::program;
 use crate::write::{Begin, Natural, Outcome, Write};
+use crate::{program, referrals};
 
 /// `POST /v1/events`.
 pub async fn post_event(ctx: &mut Ctx) -> Result<Reply> {
@@ -118,6 +118,9 @@ async fn purchase(ctx: &Ctx, program: &Program, ev: &EventRequest, w: &mut Write
              VALUES (?, 'earn', ?, ?, ?, ?, ?)",
             args![&ev.customer_id, e.points, now.0, e.expires_at.map(|t| t.0), order_id, &cause],
         )?);
+    }
+    if let Some(offer) = &program.referral {
+        stmts.extend(referrals::on_purchase(db, offer, &ev.customer_id, order_id, amount, &e, now)?);
     }
     stmts.push(db.stmt(&format!("SELECT {TRANSACTION_COLUMNS} FROM ledger WHERE cause = ?"), args![&cause])?);
     let last = stmts.len() - 1;
@@ -307,6 +310,8 @@ struct OrderRow {
     refunded_minor: i64,
     refunds: i64,
     pending: Option<i64>,
+    /// Whether the order completed a referral.
+    referral: i64,
 }
 
 #[derive(Deserialize)]
@@ -362,7 +367,9 @@ pub async fn refund(ctx: &mut Ctx, order_id: &str) -> Result<Reply> {
                 db.stmt(
                     "SELECT customer_id, amount_minor, points_earned, refunded_minor,
                             (SELECT COUNT(*) FROM refunds r WHERE r.order_id = o.order_id) AS refunds,
-                            (SELECT points FROM pending_points p WHERE p.order_id = o.order_id) AS pending
+                            (SELECT points FROM pending_points p WHERE p.order_id = o.order_id) AS pending,
+                            EXISTS (SELECT 1 FROM referrals f WHERE f.order_id = o.order_id AND f.status = 'completed')
+                              AS referral
                        FROM orders o WHERE order_id = ?",
                     args![order_id],
                 )?,
@@ -429,6 +436,9 @@ pub async fn refund(ctx: &mut Ctx, order_id: &str) -> Result<Reply> {
                   WHERE order_id = ?1 AND line IN (SELECT j.value ->> 0 FROM json_each(?2) j)",
                 args![order_id, serde_json::to_string(&per_line)?],
             )?);
+        }
+        if o.referral != 0 {
+            stmts.extend(referrals::on_refund(db, order_id)?);
         }
         stmts.push(db.stmt("SELECT -points AS points FROM ledger WHERE cause = ?", args![&cause])?);
         let last = stmts.len() - 1;

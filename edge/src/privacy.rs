@@ -12,7 +12,7 @@
 
 use loyalty_core::wire::{
     Erased, ExportAttributes, ExportBonus, ExportCoupon, ExportEntry, ExportEvent, ExportImport, ExportOrder,
-    ExportPending, ExportRedemption, ExportRefund, MemberExport,
+    ExportPending, ExportRedemption, ExportReferral, ExportRefund, MemberExport,
 };
 use loyalty_core::Timestamp;
 use serde::Deserialize;
@@ -113,6 +113,13 @@ pub async fn export(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
                 ts!("created_at"),
                 " FROM events WHERE customer_id = ?1 ORDER BY seq"
             ))?,
+            q(concat!(
+                "SELECT referral_id, code, referrer_id, friend_id, status, order_id, points, coupon_code, ",
+                ts!("created_at"),
+                ", ",
+                ts!("completed_at"),
+                " FROM referrals WHERE referrer_id = ?1 OR friend_id = ?1 ORDER BY created_at, referral_id"
+            ))?,
         ])
         .await?;
     let m = rows::<MemberRow>(&res, 0)?
@@ -152,7 +159,7 @@ pub async fn export(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
         redemptions: rows::<ExportRedemption>(&res, 6)?,
         coupons: rows::<ExportCoupon>(&res, 7)?,
         import: rows::<ExportImport>(&res, 8)?.into_iter().next(),
-        referrals: Vec::new(),
+        referrals: rows::<ExportReferral>(&res, 10)?,
         reward_orders: Vec::new(),
         webhook_events,
     };
@@ -216,10 +223,19 @@ pub async fn erase(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
             WHERE customer_id = ?1")?,
         s("UPDATE coupons SET customer_id = ?2 WHERE customer_id = ?1")?,
         s("UPDATE imports SET customer_id = ?2 WHERE customer_id = ?1")?,
+        // The member's code stops working; referrals keep their counts,
+        // naming the member by the key, without the friend's e-mail.
+        s("DELETE FROM referral_codes WHERE customer_id = ?1")?,
+        s("UPDATE referrals
+              SET referrer_id = CASE WHEN referrer_id = ?1 THEN ?2 ELSE referrer_id END,
+                  friend_id = CASE WHEN friend_id = ?1 THEN ?2 ELSE friend_id END,
+                  friend_email = CASE WHEN friend_id = ?1 THEN NULL ELSE friend_email END
+            WHERE referrer_id = ?1 OR friend_id = ?1")?,
+        s("UPDATE reward_grants SET customer_id = ?2 WHERE customer_id = ?1")?,
         s("DELETE FROM member_tags WHERE customer_id = ?1")?,
         // Their deliveries go with them (ON DELETE CASCADE): a payload
         // still queued is never sent.
-        s("DELETE FROM events WHERE customer_id = ?1")?,
+        s("DELETE FROM events WHERE customer_id = ?1 OR json_extract(data, '$.friend_customer_id') = ?1")?,
         // Answers kept a day under an Idempotency-Key: those of requests
         // about the member, and any that names it.
         s("DELETE FROM idempotency WHERE customer_id = ?1 OR instr(response, json_quote(?1)) > 0")?,

@@ -142,44 +142,14 @@ impl Redemption<'_> {
         // balance CHECK, the redemption triggers (active, limits, pool) and
         // UNIQUE(coupons.redemption_id).
         let redemption_id = random_id("rdm");
-        let discount = serde_json::to_string(&reward.discount)?;
-        let expires_at = redemption::coupon_expiry(reward, now).map(|t| t.0);
         let mut stmts = vec![members::ensure_member(db, customer_id, now)?];
         stmts.push(db.stmt(
             "INSERT INTO redemptions (redemption_id, customer_id, reward_id, points, created_at)
              SELECT ?1, ?2, reward_id, points_cost, ?3 FROM rewards WHERE reward_id = ?4 AND (?5 IS NULL OR body = ?5)",
             args![&redemption_id, customer_id, now.0, &reward.reward_id, self.expected_body],
         )?);
-        // The debit is posted by the `redemptions_debit` trigger. The coupon
-        // is the reward's oldest unclaimed pool code if it has one (the
-        // insert becomes a claim of that row), else a generated code; and
-        // none if the redemption was not written.
-        let generated = (!reward.coupon.pool_only).then(|| coupon::generate(&reward.coupon.prefix, &mut fill_random));
-        stmts.push(db.stmt(
-            "INSERT INTO coupons (code, reward_id, pooled, redemption_id, customer_id, issued_at, expires_at,
-                                  min_order_minor, kind, discount, created_at)
-             SELECT c.code, ?2, 0, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?5
-               FROM (SELECT COALESCE((SELECT code FROM coupons
-                                       WHERE reward_id = ?2 AND pooled = 1 AND redemption_id IS NULL
-                                       ORDER BY created_at, code LIMIT 1), ?1) AS code) c
-              WHERE c.code IS NOT NULL AND EXISTS (SELECT 1 FROM redemptions WHERE redemption_id = ?3)
-             ON CONFLICT (code) DO UPDATE
-                SET redemption_id = excluded.redemption_id, customer_id = excluded.customer_id,
-                    issued_at = excluded.issued_at, expires_at = excluded.expires_at,
-                    min_order_minor = excluded.min_order_minor, kind = excluded.kind, discount = excluded.discount
-              WHERE coupons.pooled = 1 AND coupons.redemption_id IS NULL",
-            args![
-                generated,
-                &reward.reward_id,
-                &redemption_id,
-                customer_id,
-                now.0,
-                expires_at,
-                reward.coupon.min_order_minor,
-                reward.kind.as_str(),
-                &discount
-            ],
-        )?);
+        // The debit is posted by the `redemptions_debit` trigger.
+        stmts.push(coupon_stmt(db, reward, Issuer::Redemption(&redemption_id), customer_id, now)?);
         stmts.push(db.stmt(
             "SELECT r.points, m.balance, c.code, c.expires_at
                FROM redemptions r JOIN members m ON m.customer_id = r.customer_id
@@ -196,30 +166,92 @@ impl Redemption<'_> {
         let Some(issued) = done.rows::<Issued>(last)?.into_iter().next() else {
             return Ok(None);
         };
-        // The program (memoised in the isolate) only when a minimum order
-        // must be worded in the store's currency.
-        let discount = coupon::discount(reward.kind, &reward.discount, None);
-        let store_currency = if CouponSummary::needs_store_currency(&discount, reward.coupon.min_order_minor) {
-            program::load(ctx).await.ok()
-        } else {
-            None
-        };
         let receipt = RedemptionReceipt {
             redemption_id,
             reward_id: reward.reward_id.clone(),
             points_debited: issued.points,
             balance_after: issued.balance,
-            coupon: CouponSummary::new(
-                issued.code,
-                issued.expires_at.map(Timestamp),
-                discount,
-                reward.coupon.min_order_minor,
-                store_currency.as_ref().map(|p| p.currency.as_str()),
-                ctx.lang(),
-            ),
+            coupon: coupon_summary(ctx, reward, issued.code, issued.expires_at).await,
         };
         w.finish(Reply::json(201, &receipt)?).await.map(Some)
     }
+}
+
+/// What issues a coupon: a redemption, or a reward given free.
+pub enum Issuer<'a> {
+    /// `redemptions.redemption_id`.
+    Redemption(&'a str),
+    /// `reward_grants.grant_id` (a referred friend's reward).
+    Grant(&'a str),
+}
+
+/// The statement that issues `reward`'s coupon to `customer_id`, for the
+/// issuer's batch, once the issuer's row is written in it (none if it was
+/// not): the reward's oldest unclaimed pool code if it has one (the insert
+/// becomes a claim of that row), else a generated code, else none (a
+/// pool-only reward with an empty pool). The coupon names its issuer in
+/// `redemption_id`, which is UNIQUE.
+pub fn coupon_stmt(
+    db: &Db,
+    reward: &Reward,
+    issuer: Issuer<'_>,
+    customer_id: &str,
+    now: Timestamp,
+) -> Result<worker::D1PreparedStatement> {
+    let (issued_by, written) = match issuer {
+        Issuer::Redemption(id) => (id, "SELECT 1 FROM redemptions WHERE redemption_id = ?3"),
+        Issuer::Grant(id) => (id, "SELECT 1 FROM reward_grants WHERE grant_id = ?3"),
+    };
+    let generated = (!reward.coupon.pool_only).then(|| coupon::generate(&reward.coupon.prefix, &mut fill_random));
+    let discount = serde_json::to_string(&reward.discount)?;
+    let expires_at = redemption::coupon_expiry(reward, now).map(|t| t.0);
+    db.stmt(
+        &format!(
+            "INSERT INTO coupons (code, reward_id, pooled, redemption_id, customer_id, issued_at, expires_at,
+                                  min_order_minor, kind, discount, created_at)
+             SELECT c.code, ?2, 0, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?5
+               FROM (SELECT COALESCE((SELECT code FROM coupons
+                                       WHERE reward_id = ?2 AND pooled = 1 AND redemption_id IS NULL
+                                       ORDER BY created_at, code LIMIT 1), ?1) AS code) c
+              WHERE c.code IS NOT NULL AND EXISTS ({written})
+             ON CONFLICT (code) DO UPDATE
+                SET redemption_id = excluded.redemption_id, customer_id = excluded.customer_id,
+                    issued_at = excluded.issued_at, expires_at = excluded.expires_at,
+                    min_order_minor = excluded.min_order_minor, kind = excluded.kind, discount = excluded.discount
+              WHERE coupons.pooled = 1 AND coupons.redemption_id IS NULL"
+        ),
+        args![
+            generated,
+            &reward.reward_id,
+            issued_by,
+            customer_id,
+            now.0,
+            expires_at,
+            reward.coupon.min_order_minor,
+            reward.kind.as_str(),
+            &discount
+        ],
+    )
+}
+
+/// An issued coupon of `reward` as the shopper reads it. The program
+/// (memoised in the isolate) is read only when a minimum order must be
+/// worded in the store's currency.
+pub async fn coupon_summary(ctx: &Ctx, reward: &Reward, code: String, expires_at: Option<i64>) -> CouponSummary {
+    let discount = coupon::discount(reward.kind, &reward.discount, None);
+    let store_currency = if CouponSummary::needs_store_currency(&discount, reward.coupon.min_order_minor) {
+        program::load(ctx).await.ok()
+    } else {
+        None
+    };
+    CouponSummary::new(
+        code,
+        expires_at.map(Timestamp),
+        discount,
+        reward.coupon.min_order_minor,
+        store_currency.as_ref().map(|p| p.currency.as_str()),
+        ctx.lang(),
+    )
 }
 
 /// Turns a guard that fired into the refusal a shopper can act on.

@@ -23,8 +23,9 @@ pub const BUDGET: Duration = Duration::from_secs(10);
 /// and its warnings.
 const MEMBERS_PER_CHUNK: i64 = 100;
 
-/// Moves due pending points into the ledger. `cause` = pending:<id> is
-/// UNIQUE, so a second run (or a racing one) cannot add them twice. A lot
+/// Moves due pending points into the ledger. The entry's `cause` (the
+/// pending row's own, else pending:<id>) is UNIQUE, so a second run (or a
+/// racing one) cannot add them twice. A lot
 /// that would take its member past 2^53 - 1 (migration 0006) stays pending
 /// rather than stop the others' activation.
 pub async fn activate_pending(db: &Db, now: Timestamp) -> Result<usize> {
@@ -32,10 +33,10 @@ pub async fn activate_pending(db: &Db, now: Timestamp) -> Result<usize> {
         .batch(vec![
             db.stmt(
                 "INSERT INTO ledger (customer_id, kind, points, created_at, expires_at, order_id, cause)
-                 SELECT customer_id, 'earn', points, ?1, expires_at, order_id, 'pending:' || id
+                 SELECT customer_id, 'earn', points, ?1, expires_at, order_id, COALESCE(cause, 'pending:' || id)
                    FROM pending_points p
                   WHERE available_at <= ?1 AND points > 0
-                    AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.cause = 'pending:' || p.id)
+                    AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.cause = COALESCE(p.cause, 'pending:' || p.id))
                     AND NOT EXISTS (SELECT 1 FROM members m WHERE m.customer_id = p.customer_id
                                        AND (m.balance > ?2 - p.points OR m.lifetime_earned > ?2 - p.points))",
                 args![now.0, MAX_SAFE],
@@ -43,7 +44,8 @@ pub async fn activate_pending(db: &Db, now: Timestamp) -> Result<usize> {
             db.stmt(
                 "DELETE FROM pending_points
                   WHERE available_at <= ?
-                    AND (points <= 0 OR EXISTS (SELECT 1 FROM ledger l WHERE l.cause = 'pending:' || pending_points.id))",
+                    AND (points <= 0 OR EXISTS (SELECT 1 FROM ledger l
+                                                 WHERE l.cause = COALESCE(pending_points.cause, 'pending:' || pending_points.id)))",
                 args![now.0],
             )?,
         ])

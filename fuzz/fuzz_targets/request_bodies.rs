@@ -2,7 +2,7 @@
 //! serde into `core::wire`): any bytes are a value or an error, never a
 //! panic; a value writes itself back as JSON that parses to the same value;
 //! and no integer outside ±(2^53 − 1) gets through; an import's rows are
-//! each accepted or reported. The first byte picks the type.
+//! each accepted or reported; a purchase's items earn within bounds. The first byte picks the type.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -39,14 +39,34 @@ fuzz_target!(|data: &[u8]| {
                 safe(a.points);
             }
         }
+        // A purchase's items: within range, and items core accepts earn
+        // no more than their amounts at the largest rate allowed.
         2 => {
-            if let Some(amount) = round_trip::<EventRequest>(body).and_then(|e| e.amount_minor) {
-                safe(amount);
+            if let Some(e) = round_trip::<EventRequest>(body) {
+                for n in e.amount_minor.into_iter().chain(e.items.iter().flatten().map(|i| i.amount_minor)) {
+                    safe(n);
+                }
+                if let (Some(amount), Some(items)) = (e.amount_minor, e.items.as_deref()) {
+                    if loyalty_core::items::check(items, amount).is_ok() {
+                        let rules = loyalty_core::program::EarnRules {
+                            purchase: loyalty_core::program::PurchaseRule { points: 1, per_amount_minor: 100 },
+                            bonuses: Vec::new(),
+                            category_rates: Vec::new(),
+                            exclusions: Default::default(),
+                        };
+                        let points: i64 =
+                            loyalty_core::items::earn(&rules, items, 1_000).iter().map(|p| p.points).sum();
+                        assert!((0..=amount / 10 + 1).contains(&points), "{points} points for {amount}");
+                    }
+                }
             }
         }
         3 => {
             if let Some(r) = round_trip::<RefundRequest>(body) {
                 safe(r.amount_minor);
+                for i in &r.items {
+                    safe(i.amount_minor);
+                }
             }
         }
         4 => {

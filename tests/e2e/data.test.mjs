@@ -11,7 +11,7 @@ import { api, fireCron, startWorker, tokenFor, uid } from '../harness.mjs';
 
 let w;
 before(async () => {
-  w = await startWorker({ limiter: false });
+  w = await startWorker();
 });
 after(async () => w?.stop());
 
@@ -150,6 +150,13 @@ describe('member export and erasure', () => {
     hook = r.json;
 
     await api(w.base, 'POST', '/v1/imports', { body: { members: [{ customer_id: c, email, name, birthday, tags: [tag], points: 100, enrolled_at: '2020-01-02' }] } });
+    // The member came through someone's link, and brought a friend.
+    const code = async (who) => (await api(w.base, 'GET', '/v1/me/referral', { auth: tokenFor(who) })).json.code;
+    const came = await api(w.base, 'POST', '/v1/referrals', { body: { code: await code(uid('referrer')), customer_id: c, email } });
+    assert.equal(came.status, 201, came.text);
+    const friend = uid('friend');
+    assert.equal((await api(w.base, 'POST', '/v1/referrals', { body: { code: await code(c), customer_id: friend } })).status, 201);
+    await purchase(friend, uid('order'), 3000);
     await purchase(c, order, 60000);
     assert.equal((await api(w.base, 'POST', `/v1/orders/${order}/refunds`, { body: { amount_minor: 1000 } })).status, 201);
     assert.equal((await api(w.base, 'POST', '/v1/events', { body: { type: 'signup', customer_id: c } })).status, 201);
@@ -171,15 +178,16 @@ describe('member export and erasure', () => {
     assert.equal(x.customer_id, c);
     assert.match(x.member_key, /^mk_[0-9a-f]{32}$/);
     assert.deepEqual(x.attributes, { email, name, birthday, tags: [tag], enrolled_at: '2020-01-02' });
-    assert.deepEqual(x.ledger.map((e) => e.kind).sort(), ['adjust', 'earn', 'earn', 'import', 'redeem', 'refund']);
+    assert.deepEqual(x.ledger.map((e) => e.kind).sort(), ['adjust', 'earn', 'earn', 'earn', 'import', 'redeem', 'refund']);
     assert.equal(x.ledger.reduce((s, e) => s + e.points, 0), x.balance);
     assert.equal(x.ledger.find((e) => e.kind === 'adjust').reason, reason);
     assert.deepEqual(x.orders.map((o) => [o.order_id, o.amount_minor, o.refunded_minor]), [[order, 60000, 1000]]);
     assert.equal(x.refunds.length, 1);
     assert.deepEqual(x.bonus_claims.map((b) => b.event), ['signup']);
     assert.equal(x.redemptions.length, 1);
-    assert.equal(x.coupons.length, 1);
-    assert.equal(x.coupons[0].used_order_id, `${order}_2`);
+    assert.equal(x.coupons.length, 2, 'the friend reward and the redeemed one');
+    assert.ok(x.coupons.some((k) => k.used_order_id === `${order}_2`));
+    assert.deepEqual(x.referrals.map((f) => [f.friend_id === c, f.status]).sort(), [[false, 'completed'], [true, 'completed']]);
     assert.equal(x.import.points, 100);
     assert.ok(x.webhook_events.length >= 5, `events: ${x.webhook_events.map((e) => e.type)}`);
     assert.equal((await api(w.base, 'GET', `/v1/members/never_${c}/export`)).status, 404);

@@ -4,13 +4,12 @@
 // reference library from npm, not with our own code.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { Webhook } from 'standardwebhooks';
 
-import { ROOT, api, fireCron, freePort, startWorker, uid } from '../harness.mjs';
+import { ROOT, api, fireCron, freePort, receiver, startWorker, uid } from '../harness.mjs';
 
 const program = { ...JSON.parse(readFileSync(join(ROOT, 'edge/seed/program.json'), 'utf8')), expiry_days: 1 };
 
@@ -19,27 +18,6 @@ before(async () => {
   w = await startWorker({ program });
 });
 after(async () => w?.stop());
-
-/**
- * A webhook receiver on 127.0.0.1. `answer(req)` picks each status (200 by
- * default); every request is kept with its arrival time.
- */
-async function receiver({ port = null, answer = () => 200 } = {}) {
-  const got = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      const hit = { at: Date.now(), headers: req.headers, body, json: JSON.parse(body) };
-      got.push(hit);
-      res.statusCode = answer(hit, got);
-      res.end();
-    });
-  });
-  const p = port ?? (await freePort());
-  await new Promise((resolve) => server.listen(p, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${p}/hooks`, port: p, got, close: () => new Promise((r) => server.close(r)) };
-}
 
 async function subscribe(url, events = ['*']) {
   const r = await api(w.base, 'POST', '/v1/webhooks', { body: { url, events, description: 'test receiver' } });
