@@ -127,6 +127,18 @@ pub fn activity_points(activity: &Activity, prior: u32, in_period: u32) -> Optio
     Some(activity.points)
 }
 
+/// How many more times `activity` earns for a member who had it `prior`
+/// times in all and `in_period` times within its period: `None` when it
+/// has no cap; `Some(0)` exactly when [`activity_points`] gives nothing.
+pub fn activity_left(activity: &Activity, prior: u32, in_period: u32) -> Option<u32> {
+    let ever = activity.per_member_cap.map(|cap| cap.saturating_sub(prior));
+    let now = activity.per_period.map(|p| p.count.saturating_sub(in_period));
+    match (ever, now) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 /// How many days late the scheduled job still grants a birthday bonus
 /// (it runs every minute; this covers a job stopped for a while).
 pub const BIRTHDAY_LATE_DAYS: i64 = 7;
@@ -252,6 +264,29 @@ mod tests {
         assert_eq!(e.points, 450, "100 points × 150 % × 300 %");
         p.campaigns[0].ends_at = p.campaigns[0].starts_at;
         assert!(p.validate().is_err());
+    }
+
+    proptest! {
+        /// What is left says whether the next claim earns.
+        #[test]
+        fn what_is_left_agrees_with_what_earns(
+            cap in proptest::option::of(1u32..5),
+            period in proptest::option::of((1u32..4, 1u32..30)),
+            prior in 0u32..8,
+            recent in 0u32..8,
+        ) {
+            let a = Activity {
+                activity_id: "a".into(),
+                name: "A".into(),
+                points: 10,
+                per_member_cap: cap,
+                per_period: period.map(|(count, days)| crate::program::Period { count, days }),
+            };
+            let in_period = recent.min(prior);
+            let left = activity_left(&a, prior, in_period);
+            prop_assert_eq!(left == Some(0), activity_points(&a, prior, in_period).is_none());
+            prop_assert_eq!(left.is_none(), cap.is_none() && period.is_none());
+        }
     }
 
     #[test]

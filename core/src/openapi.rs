@@ -215,7 +215,11 @@ fn routes(d: &mut Doc) {
         .worded()
         .ok::<MemberCoupons>(200)
         .done();
+    d.op("get", "/v1/me/activities", "How many more times each activity earns for the shopper", Customer)
+        .ok::<MemberActivities>(200)
+        .done();
     d.op("get", "/v1/me/referral", "The shopper's referral code, link and counts", Customer)
+        .worded()
         .ok::<ReferralSummary>(200)
         .errors(&[404])
         .done();

@@ -512,22 +512,28 @@ impl Program {
             };
             out.push(format!("{} {what}", self.points(b.points, lang)));
         }
-        if let Some(r) = self.referral.as_ref().filter(|r| r.referrer_points > 0) {
-            let points = self.points(r.referrer_points, lang);
-            let min = r.qualifying_order_min_minor;
-            let of = money::format(min, &self.currency, lang);
-            out.push(match (fr, min > 0) {
-                (false, false) => format!("{points} for each friend you refer, on their first order"),
-                (false, true) => format!("{points} for each friend you refer, on their first order of {of} or more"),
-                (true, false) => format!("{points} par ami parrainé, à sa première commande"),
-                (true, true) => format!("{points} par ami parrainé, à sa première commande de {of} ou plus"),
-            });
-        }
+        out.extend(self.referral_in_words(lang));
         let sep = if fr { "\u{a0}:" } else { ":" };
         for a in &self.activities {
             out.push(format!("{}{sep} {}", self.points(a.points, lang), a.name));
         }
         out
+    }
+
+    /// What the referral offer gives the referrer, in words ("500 points
+    /// for each friend you refer, on their first order of $20.00 or
+    /// more"); `None` without an offer that gives points.
+    pub fn referral_in_words(&self, lang: Lang) -> Option<String> {
+        let r = self.referral.as_ref().filter(|r| r.referrer_points > 0)?;
+        let points = self.points(r.referrer_points, lang);
+        let min = r.qualifying_order_min_minor;
+        let of = money::format(min, &self.currency, lang);
+        Some(match (lang == Lang::Fr, min > 0) {
+            (false, false) => format!("{points} for each friend you refer, on their first order"),
+            (false, true) => format!("{points} for each friend you refer, on their first order of {of} or more"),
+            (true, false) => format!("{points} par ami parrainé, à sa première commande"),
+            (true, true) => format!("{points} par ami parrainé, à sa première commande de {of} ou plus"),
+        })
     }
 
     /// A count of points with the points name: "1 point", "2 points"

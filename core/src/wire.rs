@@ -56,9 +56,14 @@ pub struct ProgramSummary {
     /// shopper sees them (no rule internals: this route is public).
     #[serde(default)]
     pub rewards: Vec<RewardView>,
-    /// The program's own ways to earn, with their caps.
+    /// The program's own ways to earn, with their caps. In `earn_rules`
+    /// they are the last lines, one each, in this order
+    /// ([`ProgramSummary::activity_of_rule`]).
     #[serde(default)]
     pub activities: Vec<Activity>,
+    /// Whether members have a referral link (`GET /v1/me/referral`).
+    #[serde(default)]
+    pub referrals: bool,
 }
 
 /// A reward as a shopper sees it: what it is and what it costs. The rule
@@ -129,8 +134,38 @@ impl ProgramSummary {
             expiry_days: p.expiry_days,
             rewards: Vec::new(),
             activities: p.activities.clone(),
+            referrals: p.referral.is_some(),
         }
     }
+
+    /// The activity the earn rule at `index` words, if it words one
+    /// ([`Program::earn_rules_in_words`] ends with them).
+    pub fn activity_of_rule(&self, index: usize) -> Option<&Activity> {
+        let first = self.earn_rules.len().checked_sub(self.activities.len())?;
+        self.activities.get(index.checked_sub(first)?)
+    }
+}
+
+/// `GET /v1/me/activities`: how many more times the member may earn each
+/// of the program's activities.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct MemberActivities {
+    /// One per activity of the program, in its order.
+    pub activities: Vec<ActivityStanding>,
+}
+
+/// One activity as a member stands with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ActivityStanding {
+    /// The activity.
+    pub activity_id: String,
+    /// Times earned, ever.
+    pub earned: u32,
+    /// How many more times it earns now, under its caps (`0`: not now);
+    /// `null` when it has no cap.
+    pub left: Option<u32>,
 }
 
 /// `GET /v1/me`: a member's standing.
@@ -960,6 +995,33 @@ mod tests {
         }
         assert_eq!(serde_json::to_string(&MemberPatch::default()).unwrap(), "{}");
     }
+
+    /// The widget marks the activities' lines of the earn rules with what
+    /// the member has left: each line words the activity it is paired with.
+    #[test]
+    fn each_activity_is_paired_with_its_own_earn_rule() {
+        let mut p = Program::from_json(crate::program::tests_support::DEMO).unwrap();
+        for (id, name) in [("follow", "Follow us"), ("survey", "Answer a survey")] {
+            p.activities.push(Activity {
+                activity_id: id.into(),
+                name: name.into(),
+                points: 50,
+                per_member_cap: Some(1),
+                per_period: None,
+            });
+        }
+        for lang in [Lang::En, Lang::Fr] {
+            let summary = ProgramSummary::of(&p, lang);
+            let paired: Vec<(usize, &str)> = (0..summary.earn_rules.len())
+                .filter_map(|i| summary.activity_of_rule(i).map(|a| (i, a.name.as_str())))
+                .collect();
+            assert_eq!(paired.len(), 2);
+            for (i, name) in paired {
+                assert!(summary.earn_rules[i].ends_with(name), "{} words {name}", summary.earn_rules[i]);
+            }
+        }
+        assert_eq!(ProgramSummary::of(&Program { activities: Vec::new(), ..p }, Lang::En).activity_of_rule(0), None);
+    }
 }
 
 /// `POST /v1/imports`: members brought from another program, at most
@@ -1291,10 +1353,9 @@ pub struct ReferralSummary {
     pub points_earned: i64,
     /// Of them, the points still pending.
     pub points_pending: i64,
-    /// What each friend's order earns the member.
-    pub referrer_points: i64,
-    /// The smallest order that counts.
-    pub qualifying_order_min_minor: i64,
+    /// What a friend's order earns the member, in the request's language
+    /// (`Program::referral_in_words`; empty when it earns no points).
+    pub offer: String,
 }
 
 /// `POST /v1/referrals` body: a friend signs up through a member's link.

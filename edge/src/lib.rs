@@ -10,7 +10,7 @@
 //! | class    | routes |
 //! |----------|--------|
 //! | public   | `GET /v1/health`, `GET /v1/program`, `GET /v1/openapi.json` |
-//! | shopper  | `GET /v1/me`, `GET /v1/me/rewards`, `POST /v1/me/redemptions`, `GET /v1/me/transactions`, `GET /v1/me/coupons`, `GET /v1/me/referral` |
+//! | shopper  | `GET /v1/me`, `GET /v1/me/rewards`, `POST /v1/me/redemptions`, `GET /v1/me/transactions`, `GET /v1/me/coupons`, `GET /v1/me/referral`, `GET /v1/me/activities` |
 //! | server   | `/v1/rewards…`, `/v1/members…`, `POST /v1/events`, `POST /v1/orders/{id}/refunds`, `/v1/coupons…`, `POST /v1/referrals`, `PUT /v1/program`, `/v1/webhooks…` |
 //! | queue    | the `WEBHOOKS` consumer: one try of each delivery (`webhooks::consume`) |
 //! | dev only | `POST /dev/token`, `POST /dev/checkout/{validate,redeem,purchase}` |
@@ -76,6 +76,7 @@ pub enum Route<'a> {
     MeTransactions,
     MeCoupons,
     MeReferral,
+    MeActivities,
     Referrals,
     Rewards,
     Reward(&'a str),
@@ -116,6 +117,7 @@ impl<'a> Route<'a> {
             ["v1", "me", "transactions"] => Route::MeTransactions,
             ["v1", "me", "coupons"] => Route::MeCoupons,
             ["v1", "me", "referral"] => Route::MeReferral,
+            ["v1", "me", "activities"] => Route::MeActivities,
             ["v1", "referrals"] => Route::Referrals,
             ["v1", "rewards"] => Route::Rewards,
             ["v1", "rewards", id] => Route::Reward(id),
@@ -155,7 +157,8 @@ impl<'a> Route<'a> {
             | Route::MeRedemptions
             | Route::MeTransactions
             | Route::MeCoupons
-            | Route::MeReferral => Access::Shopper,
+            | Route::MeReferral
+            | Route::MeActivities => Access::Shopper,
             Route::DevToken | Route::DevCheckout(_) => Access::Development,
             _ => Access::Server,
         }
@@ -172,6 +175,7 @@ impl<'a> Route<'a> {
                 | Route::MeTransactions
                 | Route::MeCoupons
                 | Route::MeReferral
+                | Route::MeActivities
         )
     }
 
@@ -187,6 +191,7 @@ impl<'a> Route<'a> {
             Route::MeTransactions => "/v1/me/transactions",
             Route::MeCoupons => "/v1/me/coupons",
             Route::MeReferral => "/v1/me/referral",
+            Route::MeActivities => "/v1/me/activities",
             Route::Referrals => "/v1/referrals",
             Route::Rewards => "/v1/rewards",
             Route::Reward(_) => "/v1/rewards/{reward_id}",
@@ -249,6 +254,10 @@ async fn dispatch(ctx: &mut Ctx, route: Route<'_>) -> Result<Reply> {
         (Route::MeReferral, Get) => {
             let (c, budget) = auth::customer(ctx)?;
             auth::with_budget(budget, referrals::mine(ctx, &c.sub)).await
+        }
+        (Route::MeActivities, Get) => {
+            let (c, budget) = auth::customer(ctx)?;
+            auth::with_budget(budget, orders::my_activities(ctx, &c.sub)).await
         }
         (Route::Referrals, Post) => referrals::sign_up(ctx).await,
 

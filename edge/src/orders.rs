@@ -6,7 +6,8 @@ use loyalty_core::items::{self, Line};
 use loyalty_core::program::{Activity, BonusEvent, Program};
 use loyalty_core::tier;
 use loyalty_core::wire::{
-    AppliedCampaign, EventReceipt, EventRequest, EventType, ItemRefund, RefundReceipt, RefundRequest,
+    ActivityStanding, AppliedCampaign, EventReceipt, EventRequest, EventType, ItemRefund, MemberActivities,
+    RefundReceipt, RefundRequest,
 };
 use serde::Deserialize;
 
@@ -300,6 +301,54 @@ async fn bonus(
         }
     }
     Err(Error::Conflict("too many concurrent bonus claims for this member; retry".into()))
+}
+
+#[derive(Deserialize)]
+struct ActivityClaims {
+    n: i64,
+    in_period: i64,
+}
+
+/// `GET /v1/me/activities`: how many more times each of the program's
+/// activities earns for the member now (core's `activity_left` over the
+/// member's claims, counted as `bonus` counts them). One statement.
+pub async fn my_activities(ctx: &Ctx, customer_id: &str) -> Result<Reply> {
+    let program = program::load(ctx).await?;
+    let now = ctx.now;
+    // [event, start of the activity's period] per activity, in order.
+    let asked: Vec<(String, i64)> = program
+        .activities
+        .iter()
+        .map(|a| {
+            (
+                format!("activity:{}", a.activity_id),
+                a.per_period.map_or(i64::MAX, |p| now.0 - i64::from(p.days) * 86_400),
+            )
+        })
+        .collect();
+    let counts: Vec<ActivityClaims> = if asked.is_empty() {
+        Vec::new()
+    } else {
+        ctx.db()?
+            .all(
+                "SELECT (SELECT COUNT(*) FROM bonus_claims b WHERE b.customer_id = ?1 AND b.event = j.value ->> 0) AS n,
+                        (SELECT COUNT(*) FROM bonus_claims b WHERE b.customer_id = ?1 AND b.event = j.value ->> 0
+                            AND b.created_at > j.value ->> 1) AS in_period
+                   FROM json_each(?2) j ORDER BY j.key",
+                args![customer_id, serde_json::to_string(&asked)?],
+            )
+            .await?
+    };
+    let activities = program
+        .activities
+        .iter()
+        .zip(counts.iter().chain(std::iter::repeat(&ActivityClaims { n: 0, in_period: 0 })))
+        .map(|(a, c)| {
+            let (n, recent) = (u32::try_from(c.n).unwrap_or(u32::MAX), u32::try_from(c.in_period).unwrap_or(u32::MAX));
+            ActivityStanding { activity_id: a.activity_id.clone(), earned: n, left: earn::activity_left(a, n, recent) }
+        })
+        .collect();
+    Reply::json(200, &MemberActivities { activities })
 }
 
 #[derive(Deserialize)]

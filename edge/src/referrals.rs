@@ -86,8 +86,7 @@ pub async fn mine(ctx: &Ctx, customer_id: &str) -> Result<Reply> {
         completed: row.completed,
         points_earned: row.points_earned,
         points_pending: row.points_pending,
-        referrer_points: offer.referrer_points,
-        qualifying_order_min_minor: offer.qualifying_order_min_minor,
+        offer: program.referral_in_words(ctx.lang()).unwrap_or_default(),
     };
     Reply::json(200, &summary)
 }

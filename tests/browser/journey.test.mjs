@@ -171,22 +171,28 @@ test('keyboard: open with Enter, focus moves in, arrows move between tabs, redee
   assert.equal(await ui.launcher.getAttribute('aria-expanded'), 'true');
 
   // The tabs: one tab stop, arrow keys and Home/End move and select.
-  const rewardsTab = page.getByRole('tab', { name: 'Rewards' });
-  const historyTab = page.getByRole('tab', { name: 'History' });
+  const tabs = ['Rewards', 'Earn', 'History'].map((name) => page.getByRole('tab', { name }));
   const focusedId = () => page.evaluate(() => document.activeElement.shadowRoot.activeElement.id);
-  assert.deepEqual([await rewardsTab.getAttribute('tabindex'), await historyTab.getAttribute('tabindex')], ['0', '-1']);
-  await rewardsTab.focus();
+  const tabIndexes = () => Promise.all(tabs.map((t) => t.getAttribute('tabindex')));
+  assert.deepEqual(await tabIndexes(), ['0', '-1', '-1']);
+  await tabs[0].focus();
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await focusedId(), 'le-tab-earn');
+  assert.equal(await tabs[1].getAttribute('aria-selected'), 'true');
+  assert.equal(await page.getByRole('tabpanel').getAttribute('aria-labelledby'), 'le-tab-earn');
+  assert.deepEqual(await tabIndexes(), ['-1', '0', '-1']);
   await page.keyboard.press('ArrowRight');
   assert.equal(await focusedId(), 'le-tab-history');
-  assert.equal(await historyTab.getAttribute('aria-selected'), 'true');
-  assert.equal(await page.getByRole('tabpanel').getAttribute('aria-labelledby'), 'le-tab-history');
-  assert.deepEqual([await rewardsTab.getAttribute('tabindex'), await historyTab.getAttribute('tabindex')], ['-1', '0']);
-  await page.keyboard.press('Home');
-  assert.equal(await focusedId(), 'le-tab-rewards');
-  assert.equal(await rewardsTab.getAttribute('aria-selected'), 'true');
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await focusedId(), 'le-tab-rewards', 'the arrows wrap around');
   await page.keyboard.press('End');
   assert.equal(await focusedId(), 'le-tab-history');
+  assert.equal(await tabs[2].getAttribute('aria-selected'), 'true');
+  await page.keyboard.press('Home');
+  assert.equal(await focusedId(), 'le-tab-rewards');
   await page.keyboard.press('ArrowLeft');
+  assert.equal(await focusedId(), 'le-tab-history');
+  await page.keyboard.press('ArrowRight');
   assert.equal(await focusedId(), 'le-tab-rewards');
   await page.getByRole('tabpanel').locator('.le-reward').first().waitFor();
 

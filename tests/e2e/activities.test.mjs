@@ -1,17 +1,18 @@
 // The merchant's own ways to earn (program `activities`): earned by
 // `POST /v1/events` `{"type": "activity"}` once per event_id, within a cap
-// per member and per period, listed by GET /v1/program. Through the real
+// per member and per period, listed by GET /v1/program, with what a
+// member has left of each by GET /v1/me/activities. Through the real
 // Worker and D1.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { ROOT, api, startWorker, uid } from '../harness.mjs';
+import { ROOT, api, startWorker, tokenFor, uid } from '../harness.mjs';
 
 let w;
 before(async () => {
-  w = await startWorker({ limiter: false });
+  w = await startWorker();
   const program = JSON.parse(readFileSync(join(ROOT, 'edge/seed/program.json'), 'utf8'));
   program.activities = [
     { activity_id: 'follow', name: 'Follow us on Instagram', points: 50, per_member_cap: 1 },
@@ -52,6 +53,15 @@ describe('activities', () => {
     assert.equal((await earn(c, 'survey', 's3')).json.points_earned, 0, 'two a month');
     assert.equal((await earn(c, 'newsletter:weekly', 'n1')).json.points_earned, 10);
     assert.equal((await api(w.base, 'GET', `/v1/members/${c}`)).json.balance, 100);
+
+    // What the member has left of each, as the widget's Earn tab shows it.
+    const standing = async (who) => (await api(w.base, 'GET', '/v1/me/activities', { auth: tokenFor(who) })).json.activities;
+    assert.deepEqual(await standing(c), [
+      { activity_id: 'follow', earned: 1, left: 0 },
+      { activity_id: 'survey', earned: 2, left: 0 },
+      { activity_id: 'newsletter:weekly', earned: 1, left: null },
+    ]);
+    assert.deepEqual((await standing(uid('new'))).map((a) => a.left), [1, 2, null]);
   });
 
   test('concurrent claims of a capped activity credit it once', async () => {

@@ -46,6 +46,18 @@ impl Api {
         token: Option<&str>,
         early: Option<js_sys::Promise>,
     ) -> Result<T, ApiError> {
+        decode(self.get_json(path, token, early).await?)
+    }
+
+    /// [`Api::get`] up to the parsed JSON: one copy of the request and its
+    /// error handling for every type the widget reads, which leaves only
+    /// the decoding to each type.
+    async fn get_json(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        early: Option<js_sys::Promise>,
+    ) -> Result<JsValue, ApiError> {
         let response = match early {
             Some(early) => {
                 JsFuture::from(early).await.map(|r| Response::from(web_sys::Response::from(r))).map_err(|_| network())
@@ -56,7 +68,7 @@ impl Api {
                 .await
                 .map_err(|_| network()),
         }?;
-        decode(response).await
+        json(response).await
     }
 
     /// `POST path` with `body` as JSON and an `Idempotency-Key`.
@@ -71,13 +83,24 @@ impl Api {
             .ok()
             .and_then(|v| js_sys::JSON::stringify(&v).ok())
             .ok_or_else(|| error("internal", "cannot encode the request"))?;
+        decode(self.post_json(path, token, json, idempotency_key).await?)
+    }
+
+    /// [`Api::post`] from the encoded body to the parsed JSON answer.
+    async fn post_json(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: js_sys::JsString,
+        idempotency_key: &str,
+    ) -> Result<JsValue, ApiError> {
         let request = self
             .with_headers(Request::post(&format!("{}{path}", self.base)), token)
             .header("Content-Type", "application/json")
             .header("Idempotency-Key", idempotency_key)
-            .body(JsValue::from(json))
+            .body(JsValue::from(body))
             .map_err(|_| error("internal", "cannot build the request"))?;
-        decode(request.send().await.map_err(|_| network())?).await
+        json(request.send().await.map_err(|_| network())?).await
     }
 }
 
@@ -87,8 +110,8 @@ fn network() -> ApiError {
     error("network", "network error")
 }
 
-/// A 2xx answer decoded as `T`; any other, its error body.
-async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
+/// A 2xx answer's JSON, parsed by the browser; any other, its error body.
+async fn json(response: Response) -> Result<JsValue, ApiError> {
     let status = response.status();
     let raw = web_sys::Response::from(response);
     let body = match raw.json() {
@@ -96,14 +119,18 @@ async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> 
         Err(_) => None,
     };
     if (200..300).contains(&status) {
-        let body = body.ok_or_else(|| error("invalid_response", format!("HTTP {status} without a JSON body")))?;
-        serde_wasm_bindgen::from_value(body).map_err(|e| error("invalid_response", e.to_string()))
+        body.ok_or_else(|| error("invalid_response", format!("HTTP {status} without a JSON body")))
     } else {
         match body.map(serde_wasm_bindgen::from_value::<ErrorBody>) {
             Some(Ok(body)) => Err(body.error),
             _ => Err(error("internal", format!("HTTP {status}"))),
         }
     }
+}
+
+/// An answer's JSON as the `core::wire` type the contract says it is.
+fn decode<T: DeserializeOwned>(body: JsValue) -> Result<T, ApiError> {
+    serde_wasm_bindgen::from_value(body).map_err(|e| error("invalid_response", e.to_string()))
 }
 
 /// A fresh idempotency key (32 hex digits from the browser's CSPRNG): one

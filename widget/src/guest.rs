@@ -1,9 +1,10 @@
-//! What a shopper who is not signed in sees: how to earn, the rewards
+//! What a shopper who is not signed in sees: the ways to earn, the rewards
 //! shown to guests, and a prompt to sign in.
 
 use leptos::prelude::*;
 use loyalty_core::wire::ProgramSummary;
 
+use crate::earn::ways_to_earn;
 use crate::panel::loaded;
 use crate::rewards::RewardHead;
 use crate::state::use_state;
@@ -19,10 +20,9 @@ pub fn Guest() -> impl IntoView {
             <p class="le-muted le-signin">{t.guest_prompt}</p>
         </div>
         {loaded(s.program, move || s.load_program(), move |p: &ProgramSummary| {
-            // Both lists are built whole with each answer (see `loaded`):
-            // a plain iterator, as Leptos does static lists; `<For>`'s
-            // keyed diffing would have nothing to keep.
-            let rules = p.earn_rules.iter().map(|rule| view! { <li>{rule.clone()}</li> }).collect_view();
+            // The list is built whole with each answer (see `loaded`): a
+            // plain iterator, as Leptos does static lists; `<For>`'s keyed
+            // diffing would have nothing to keep.
             let rewards = p
                 .rewards
                 .iter()
@@ -36,8 +36,7 @@ pub fn Guest() -> impl IntoView {
                 })
                 .collect_view();
             view! {
-                <h3>{t.how_to_earn}</h3>
-                <ul class="le-earn">{rules}</ul>
+                {ways_to_earn(p, None)}
                 <h3>{t.rewards}</h3>
                 <ul class="le-rewards">{rewards}</ul>
             }

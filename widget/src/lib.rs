@@ -12,10 +12,11 @@
 //! Code map: [`state`] (what every component shares, UI states as
 //! [`state::Load`]), [`api`] (HTTP and decoding), [`text`] (all
 //! user-facing words, per language), one module per component:
-//! [`panel`], [`balance`], [`rewards`], [`history`], [`guest`].
+//! [`panel`], [`balance`], [`rewards`], [`earn`], [`history`], [`guest`].
 
 mod api;
 mod balance;
+mod earn;
 mod guest;
 mod history;
 mod panel;

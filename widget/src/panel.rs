@@ -8,32 +8,36 @@ use leptos::prelude::*;
 use web_sys::KeyboardEvent;
 
 use crate::balance::Balance;
+use crate::earn::Earn;
 use crate::guest::Guest;
 use crate::history::History;
 use crate::rewards::{CouponView, Rewards};
 use crate::state::{use_state, Load};
 use crate::text::number;
 
-/// The member's two tabs.
+/// The member's tabs, in their order on screen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Tab {
     Rewards,
+    Earn,
     History,
 }
 
 impl Tab {
+    const ALL: [Tab; 3] = [Tab::Rewards, Tab::Earn, Tab::History];
+
     fn id(self) -> &'static str {
         match self {
             Tab::Rewards => "le-tab-rewards",
+            Tab::Earn => "le-tab-earn",
             Tab::History => "le-tab-history",
         }
     }
 
-    fn other(self) -> Tab {
-        match self {
-            Tab::Rewards => Tab::History,
-            Tab::History => Tab::Rewards,
-        }
+    /// The tab `step` places along (wrapping), as arrow keys move.
+    fn moved(self, step: isize) -> Tab {
+        let at = Tab::ALL.iter().position(|t| *t == self).unwrap_or(0) as isize;
+        Tab::ALL[(at + step).rem_euclid(Tab::ALL.len() as isize) as usize]
     }
 }
 
@@ -98,7 +102,7 @@ pub fn Panel() -> impl IntoView {
     }
 }
 
-/// A signed-in member: standing, then rewards or history.
+/// A signed-in member: standing, then rewards, ways to earn or history.
 ///
 /// The tabs follow the WAI-ARIA tabs pattern that screen-reader users
 /// expect: one tab stop for the list (the selected tab), arrow keys (and
@@ -107,15 +111,11 @@ pub fn Panel() -> impl IntoView {
 fn Member() -> impl IntoView {
     let s = use_state();
     let tab = RwSignal::new(Tab::Rewards);
-    let rewards_tab = NodeRef::<html::Button>::new();
-    let history_tab = NodeRef::<html::Button>::new();
+    let buttons = Tab::ALL.map(|_| NodeRef::<html::Button>::new());
     let select = move |t: Tab| {
         tab.set(t);
-        let button = match t {
-            Tab::Rewards => rewards_tab,
-            Tab::History => history_tab,
-        };
-        if let Some(b) = button.get_untracked() {
+        let at = Tab::ALL.iter().position(|x| *x == t).unwrap_or(0);
+        if let Some(b) = buttons[at].get_untracked() {
             let _ = b.focus();
         }
     };
@@ -130,9 +130,10 @@ fn Member() -> impl IntoView {
     // Keys are kept from the host page (Home/End would scroll it).
     let on_key = move |ev: KeyboardEvent| {
         let to = match ev.key().as_str() {
-            "ArrowLeft" | "ArrowRight" => tab.get_untracked().other(),
-            "Home" => Tab::Rewards,
-            "End" => Tab::History,
+            "ArrowLeft" => tab.get_untracked().moved(-1),
+            "ArrowRight" => tab.get_untracked().moved(1),
+            "Home" => Tab::ALL[0],
+            "End" => Tab::ALL[Tab::ALL.len() - 1],
             _ => return,
         };
         ev.prevent_default();
@@ -143,12 +144,14 @@ fn Member() -> impl IntoView {
             <Balance/>
             <CouponView/>
             <div role="tablist" class="le-tabs" on:keydown=on_key>
-                {tab_button(Tab::Rewards, s.text.rewards, rewards_tab)}
-                {tab_button(Tab::History, s.text.history, history_tab)}
+                {tab_button(Tab::Rewards, s.text.rewards, buttons[0])}
+                {tab_button(Tab::Earn, s.text.earn, buttons[1])}
+                {tab_button(Tab::History, s.text.history, buttons[2])}
             </div>
             <div role="tabpanel" id="le-tabpanel" aria-labelledby=move || tab.get().id()>
                 {move || match tab.get() {
                     Tab::Rewards => view! { <Rewards/> }.into_any(),
+                    Tab::Earn => view! { <Earn/> }.into_any(),
                     Tab::History => view! { <History/> }.into_any(),
                 }}
             </div>

@@ -176,7 +176,6 @@ pub fn CouponView() -> impl IntoView {
     let t = s.text;
     move || {
         let receipt = s.last_coupon.get()?;
-        let copied = RwSignal::new(false);
         let copy_button = NodeRef::<html::Button>::new();
         // A new coupon takes focus: the shopper's next step is to copy it.
         Effect::new(move |_| {
@@ -188,15 +187,6 @@ pub fn CouponView() -> impl IntoView {
             }
         });
         let c = receipt.coupon;
-        let code = c.code.clone();
-        let copy = move |_| {
-            let code = code.clone();
-            spawn_local(async move {
-                if copy_text(&code).await {
-                    copied.set(true);
-                }
-            });
-        };
         // What it gives and its minimum order come worded by core, in the
         // widget's language, as the API words them for a store's checkout;
         // the expiry is an instant, dated here in the shopper's time zone.
@@ -204,21 +194,40 @@ pub fn CouponView() -> impl IntoView {
         Some(view! {
             <div class="le-coupon" role="group" aria-label=t.your_code>
                 <p class="le-muted">{t.your_code}" · "{c.offer}</p>
-                <p><code class="le-code">{c.code}</code></p>
+                <p><code class="le-code">{c.code.clone()}</code></p>
                 {expires.map(|e| view! { <p class="le-muted">{e}</p> })}
                 {c.min_order.map(|m| view! { <p class="le-muted">{m}</p> })}
-                <button class="le-secondary le-copy" node_ref=copy_button on:click=copy>
-                    {move || if copied.get() { t.copied } else { t.copy }}
-                </button>
+                <CopyButton text=c.code label=t.copy class="le-secondary le-copy" node=copy_button/>
             </div>
         })
     }
 }
 
-/// Copies `text` with the async Clipboard API; whether the browser did.
-/// An insecure page has no `navigator.clipboard`: false, not an exception.
-async fn copy_text(text: &str) -> bool {
-    let Some(navigator) = web_sys::window().map(|w| w.navigator()) else { return false };
-    let has_clipboard = js_sys::Reflect::get(&navigator, &"clipboard".into()).is_ok_and(|c| !c.is_undefined());
-    has_clipboard && wasm_bindgen_futures::JsFuture::from(navigator.clipboard().write_text(text)).await.is_ok()
+/// A button that copies `text` with the async Clipboard API and says
+/// "Copied" once the browser did (an insecure page has no
+/// `navigator.clipboard`: the label stays).
+#[component]
+pub fn CopyButton(
+    text: String,
+    label: &'static str,
+    class: &'static str,
+    #[prop(optional)] node: NodeRef<html::Button>,
+) -> impl IntoView {
+    let t = use_state().text;
+    let copied = RwSignal::new(false);
+    let copy = move |_| {
+        let text = text.clone();
+        spawn_local(async move {
+            let Some(navigator) = web_sys::window().map(|w| w.navigator()) else { return };
+            let has_clipboard = js_sys::Reflect::get(&navigator, &"clipboard".into()).is_ok_and(|c| !c.is_undefined());
+            if has_clipboard
+                && wasm_bindgen_futures::JsFuture::from(navigator.clipboard().write_text(&text)).await.is_ok()
+            {
+                copied.set(true);
+            }
+        });
+    };
+    view! {
+        <button class=class node_ref=node on:click=copy>{move || if copied.get() { t.copied } else { label }}</button>
+    }
 }

@@ -12,7 +12,9 @@ use std::cell::RefCell;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use loyalty_core::program::points_name;
-use loyalty_core::wire::{MemberSummary, ProgramSummary, RedemptionReceipt, ShopperOffers, TransactionPage};
+use loyalty_core::wire::{
+    MemberActivities, MemberSummary, ProgramSummary, RedemptionReceipt, ReferralSummary, ShopperOffers, TransactionPage,
+};
 use serde::Serialize;
 use wasm_bindgen::JsCast;
 
@@ -83,6 +85,11 @@ pub struct State {
     pub offers: RwSignal<Load<ShopperOffers>>,
     /// `GET /v1/me/transactions`, loaded when the History tab shows.
     pub history: RwSignal<Load<TransactionPage>>,
+    /// `GET /v1/me/activities`, loaded when the Earn tab shows.
+    pub activities: RwSignal<Load<MemberActivities>>,
+    /// `GET /v1/me/referral`, loaded when the Earn tab shows its "Refer a
+    /// friend" card (when the program offers referrals).
+    pub referral: RwSignal<Load<ReferralSummary>>,
     /// The latest redemption, shown with its code until the next one. Kept
     /// here, not in the reward's card, because the card is rebuilt when
     /// the catalog reloads after the redemption.
@@ -122,6 +129,8 @@ impl State {
             me: RwSignal::new(Load::Loading),
             offers: RwSignal::new(Load::Loading),
             history: RwSignal::new(Load::Idle),
+            activities: RwSignal::new(Load::Idle),
+            referral: RwSignal::new(Load::Idle),
             last_coupon: RwSignal::new(None),
             fresh_coupon: StoredValue::new(false),
         };
@@ -135,6 +144,8 @@ impl State {
             s.me.set(if signed_in { Load::Loading } else { Load::Idle });
             s.offers.set(if signed_in { Load::Loading } else { Load::Idle });
             s.history.set(Load::Idle);
+            s.activities.set(Load::Idle);
+            s.referral.set(Load::Idle);
             s.last_coupon.set(None);
             s.refresh();
         });
@@ -194,16 +205,22 @@ impl State {
 
     /// Loads the newest `limit` history lines.
     pub fn load_history(&self, limit: usize) {
+        self.load(self.history, format!("/v1/me/transactions?limit={limit}"));
+    }
+
+    /// Loads the signed-in shopper's `path` into `slot`, showing
+    /// "Loading…" only where nothing worth keeping is on screen, and
+    /// dropping the answer if another shopper signed in meanwhile.
+    pub fn load<T: serde::de::DeserializeOwned + Send + Sync + 'static>(&self, slot: RwSignal<Load<T>>, path: String) {
         let s = *self;
         let Some(token) = s.token_untracked() else { return };
-        if s.history.with_untracked(|h| matches!(h, Load::Idle | Load::Failed(_))) {
-            s.history.set(Load::Loading);
+        if slot.with_untracked(is_unshown) {
+            slot.set(Load::Loading);
         }
         spawn_local(async move {
-            let page =
-                s.api().get::<TransactionPage>(&format!("/v1/me/transactions?limit={limit}"), Some(&token), None).await;
+            let answer = s.api().get::<T>(&path, Some(&token), None).await;
             if s.token_untracked().as_deref() == Some(&token) {
-                s.history.set(page.into());
+                slot.set(answer.into());
             }
         });
     }
@@ -284,6 +301,11 @@ impl State {
         }
         self.emit("loyalty:error", e);
     }
+}
+
+/// Whether a read shows nothing worth keeping on screen while it reloads.
+fn is_unshown<T>(l: &Load<T>) -> bool {
+    matches!(l, Load::Idle | Load::Failed(_))
 }
 
 /// The state, for a component: components exist only once the widget is

@@ -42,7 +42,18 @@ pub struct Text {
     pub older: &'static str,
     pub guest_title: &'static str,
     pub guest_prompt: &'static str,
-    pub how_to_earn: &'static str,
+    pub ways_to_earn: &'static str,
+    /// The Earn tab.
+    pub earn: &'static str,
+    /// What is left of an activity under its caps.
+    pub left: &'static str,
+    pub done: &'static str,
+    pub refer: &'static str,
+    pub refer_link: &'static str,
+    pub copy_link: &'static str,
+    /// What the member's link brought.
+    pub referral_counts: &'static str,
+    pub referral_counts_pending: &'static str,
     pub errors: &'static [(&'static str, &'static str)],
 }
 
@@ -78,7 +89,15 @@ const EN: Text = Text {
     older: "Show older activity",
     guest_title: "Join our rewards",
     guest_prompt: "Sign in to see your points and redeem rewards.",
-    how_to_earn: "How to earn",
+    ways_to_earn: "Ways to earn",
+    earn: "Earn",
+    left: "{n} left",
+    done: "Done",
+    refer: "Refer a friend",
+    refer_link: "Your link",
+    copy_link: "Copy link",
+    referral_counts: "{joined} joined · {ordered} ordered · {points} earned",
+    referral_counts_pending: "{joined} joined · {ordered} ordered · {points} earned ({pending} pending)",
     errors: &[
         ("insufficient_points", "You do not have enough points for this reward."),
         ("not_eligible", "This reward is not available to you."),
@@ -121,7 +140,15 @@ const FR: Text = Text {
     older: "Afficher l'activité plus ancienne",
     guest_title: "Rejoignez le programme",
     guest_prompt: "Connectez-vous pour voir vos points et échanger des récompenses.",
-    how_to_earn: "Comment gagner des points",
+    ways_to_earn: "Comment gagner des points",
+    earn: "Gagner",
+    left: "Encore {n}",
+    done: "Fait",
+    refer: "Parrainez un ami",
+    refer_link: "Votre lien",
+    copy_link: "Copier le lien",
+    referral_counts: "{joined} inscrits · {ordered} ont commandé · {points} gagnés",
+    referral_counts_pending: "{joined} inscrits · {ordered} ont commandé · {points} gagnés (dont {pending} en attente)",
     errors: &[
         ("insufficient_points", "Vous n'avez pas assez de points pour cette récompense."),
         ("not_eligible", "Cette récompense ne vous est pas accessible."),

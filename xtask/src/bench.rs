@@ -80,12 +80,14 @@ fn brotli(bytes: &[u8]) -> usize {
 /// typed widget is over both today (BENCHMARKS.md has the figure and where
 /// the bytes are), so until it is brought down this budget is a ceiling
 /// just above the measured size: it stops growth, it does not mark the
-/// goal met. The stable build (only when the pinned nightly cannot be
-/// installed) links std's formatting and panic machinery, hence its margin.
+/// goal met. It moves only with a shopper-facing feature an issue asks
+/// for, by what that feature measurably costs (BENCHMARKS.md lists each).
+/// The stable build (only when the pinned nightly cannot be installed)
+/// links std's formatting and panic machinery, hence its margin.
 fn widget_budget_gzip(t: &Tools) -> usize {
     match t.widget_nightly {
-        Some(_) => 115 * 1024,
-        None => 135 * 1024,
+        Some(_) => 117 * 1024,
+        None => 137 * 1024,
     }
 }
 
