@@ -260,6 +260,13 @@ mod tests {
         assert_eq!(campaign(&p, &a_vip, noon).map(|c| c.campaign_id.as_str()), Some("vip-triple"));
         assert_eq!(campaign(&p, &anyone, t("2026-11-28T00:00:00Z")), None, "the end is not in the window");
         assert_eq!(campaign(&p, &anyone, t("2026-11-27T00:00:00Z")).map(|c| c.multiplier_percent), Some(200));
+        let words = p.earn_rules_in_words(crate::lang::Lang::En, noon);
+        assert!(words.contains(&"double: 2x points on purchases".to_owned()), "{words:?}");
+        assert!(words.contains(&"vip-triple: 3x points on purchases, for some members".to_owned()), "{words:?}");
+        assert!(!p
+            .earn_rules_in_words(crate::lang::Lang::En, t("2026-11-28T00:00:00Z"))
+            .iter()
+            .any(|w| w.contains("double")));
         let e = purchase(&p, 10_000, None, "USD", 150, campaign(&p, &a_vip, noon), noon, noon).unwrap();
         assert_eq!(e.points, 450, "100 points × 150 % × 300 %");
         p.campaigns[0].ends_at = p.campaigns[0].starts_at;

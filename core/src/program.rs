@@ -458,9 +458,11 @@ impl Program {
         self.earn.bonuses.iter().find(|b| b.event == event)
     }
 
-    /// The earn rules in words, for shoppers reading `lang`; amounts as
+    /// The earn rules in words, for shoppers reading `lang`, at `now` (the
+    /// campaigns running then are among them); amounts as
     /// [`money::format`] writes them, so they read like the store's prices.
-    pub fn earn_rules_in_words(&self, lang: Lang) -> Vec<String> {
+    /// The program's activities come last, one line each, in order.
+    pub fn earn_rules_in_words(&self, lang: Lang, now: Timestamp) -> Vec<String> {
         let fr = lang == Lang::Fr;
         let p = &self.earn.purchase;
         let (points, per) = (self.points(p.points, lang), money::format(p.per_amount_minor, &self.currency, lang));
@@ -513,6 +515,18 @@ impl Program {
             out.push(format!("{} {what}", self.points(b.points, lang)));
         }
         out.extend(self.referral_in_words(lang));
+        for c in self.campaigns.iter().filter(|c| c.starts_at <= now && now < c.ends_at) {
+            let times = format_multiplier(c.multiplier_percent, lang);
+            let some = !c.eligibility.is_everyone();
+            out.push(match (fr, some) {
+                (false, false) => format!("{}: {times}x points on purchases", c.name),
+                (false, true) => format!("{}: {times}x points on purchases, for some members", c.name),
+                (true, false) => format!("{}\u{a0}: {times}\u{a0}fois plus de points sur vos achats", c.name),
+                (true, true) => {
+                    format!("{}\u{a0}: {times}\u{a0}fois plus de points sur vos achats, pour certains membres", c.name)
+                }
+            });
+        }
         let sep = if fr { "\u{a0}:" } else { ":" };
         for a in &self.activities {
             out.push(format!("{}{sep} {}", self.points(a.points, lang), a.name));
@@ -595,7 +609,7 @@ mod tests {
         let p = Program::from_json(DEMO).unwrap();
         assert_eq!(p.tiers.len(), 3);
         assert_eq!(
-            p.earn_rules_in_words(Lang::En),
+            p.earn_rules_in_words(Lang::En, Timestamp(0)),
             vec![
                 "Earn 1 point for every $1.00 spent",
                 "Silver members earn 1.25x",
@@ -605,7 +619,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            p.earn_rules_in_words(Lang::Fr),
+            p.earn_rules_in_words(Lang::Fr, Timestamp(0)),
             vec![
                 "Gagnez 1 point par tranche de 1,00\u{a0}$US dépensée",
                 "Les membres Silver gagnent 1,25\u{a0}fois plus de points",

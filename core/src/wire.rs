@@ -113,13 +113,13 @@ pub struct TierSummary {
 
 impl ProgramSummary {
     /// The shopper-facing summary of a program, its earn rules worded in
-    /// `lang`.
-    pub fn of(p: &Program, lang: Lang) -> ProgramSummary {
+    /// `lang` at `now`.
+    pub fn of(p: &Program, lang: Lang, now: Timestamp) -> ProgramSummary {
         ProgramSummary {
             name: p.name.clone(),
             points_name: p.points_name.clone(),
             currency: p.currency.clone(),
-            earn_rules: p.earn_rules_in_words(lang),
+            earn_rules: p.earn_rules_in_words(lang, now),
             tiers: p
                 .tiers
                 .iter()
@@ -1011,7 +1011,7 @@ mod tests {
             });
         }
         for lang in [Lang::En, Lang::Fr] {
-            let summary = ProgramSummary::of(&p, lang);
+            let summary = ProgramSummary::of(&p, lang, Timestamp(0));
             let paired: Vec<(usize, &str)> = (0..summary.earn_rules.len())
                 .filter_map(|i| summary.activity_of_rule(i).map(|a| (i, a.name.as_str())))
                 .collect();
@@ -1020,7 +1020,8 @@ mod tests {
                 assert!(summary.earn_rules[i].ends_with(name), "{} words {name}", summary.earn_rules[i]);
             }
         }
-        assert_eq!(ProgramSummary::of(&Program { activities: Vec::new(), ..p }, Lang::En).activity_of_rule(0), None);
+        let none = Program { activities: Vec::new(), ..p };
+        assert_eq!(ProgramSummary::of(&none, Lang::En, Timestamp(0)).activity_of_rule(0), None);
     }
 }
 

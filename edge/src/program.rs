@@ -44,10 +44,11 @@ struct Body {
 }
 
 /// `GET /v1/program`: public; the earn rules are worded in the language
-/// the caller asks for (`Accept-Language`), as the rewards' reasons are.
+/// the caller asks for (`Accept-Language`), as the rewards' reasons are,
+/// with the campaigns running now.
 pub async fn get(ctx: &mut Ctx) -> Result<Reply> {
     let program = load(ctx).await?;
-    let mut summary = ProgramSummary::of(&program, ctx.lang());
+    let mut summary = ProgramSummary::of(&program, ctx.lang(), ctx.now);
     summary.rewards =
         rewards::catalog(ctx).await?.iter().filter(|r| r.active && r.show_to_guests).map(RewardView::from).collect();
     Reply::json(200, &summary)

@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
                 Program::from_json(&serde_json::to_string(&p).expect("serialises")).expect("its own JSON is accepted");
             assert_eq!(again, p);
             for lang in [Lang::En, Lang::Fr] {
-                let _ = p.earn_rules_in_words(lang);
+                let _ = p.earn_rules_in_words(lang, loyalty_core::Timestamp(1_800_000_000));
                 let _ = p.points(i64::MAX, lang);
             }
         }

@@ -56,6 +56,12 @@ describe('campaigns', () => {
     assert.equal(none.points_earned, 100);
     assert.equal(none.campaign, undefined);
 
+    // The campaigns running now are ways to earn, in words.
+    const words = (await api(w.base, 'GET', '/v1/program', { auth: 'none' })).json.earn_rules;
+    assert.ok(words.includes('Double points week: 2x points on purchases'), words.join(' | '));
+    assert.ok(words.includes('VIP triple: 3x points on purchases, for some members'), words.join(' | '));
+    assert.ok(!words.some((l) => l.startsWith('Earlier') || l.startsWith('Later')), words.join(' | '));
+
     const again = await api(w.base, 'POST', '/v1/events', { body: anyone.body });
     assert.equal(again.status, 200);
     assert.deepEqual(again.json.campaign, anyone.campaign, 'a repeated order answers as the first time');
