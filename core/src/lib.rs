@@ -11,6 +11,7 @@
 //! Map of the modules, in the order a request meets them:
 //! - [`ids`], [`timestamp`]: the validated scalars of the wire contract.
 //! - [`token`]: customer tokens (HS256 JWT) minted by a storefront backend.
+//! - [`apikey`]: scoped API keys: their form, their stored hash, what each scope grants.
 //! - [`program`]: the program configuration (earn rules, tiers, policies).
 //! - [`earn`], [`tier`]: how many points an event earns; which tier a member holds.
 //! - [`items`]: what each item of an order earns, and what refunding some of them takes back.
@@ -26,6 +27,7 @@
 
 #![warn(missing_docs)]
 
+pub mod apikey;
 pub mod chain;
 pub mod coupon;
 pub mod earn;

@@ -390,6 +390,18 @@ fn routes(d: &mut Doc) {
         .ok::<RetryAccepted>(202)
         .errors(&[400, 404, 503])
         .done();
+
+    d.op("post", "/v1/api-keys", "Make a scoped API key (admin scope); the answer holds the key, shown once", ApiKey)
+        .body::<ApiKeyRequest>()
+        .ok::<ApiKeyCreated>(201)
+        .done();
+    d.op("get", "/v1/api-keys", "The keys not revoked, without keys (admin scope)", ApiKey)
+        .ok::<ApiKeyList>(200)
+        .done();
+    d.op("delete", "/v1/api-keys/{key_id}", "Revoke a key: refused from the next request on (admin scope)", ApiKey)
+        .ok::<ApiKeyRevoked>(200)
+        .errors(&[400, 404])
+        .done();
 }
 
 /// The deliveries a store receives (OpenAPI 3.1 `webhooks`): one per event
@@ -497,7 +509,7 @@ pub fn document() -> Value {
         "security": [{"apiKey": []}],
         "components": {
             "securitySchemes": {
-                "apiKey": {"type": "http", "scheme": "bearer", "description": "LOYALTY_API_KEY (server routes)"},
+                "apiKey": {"type": "http", "scheme": "bearer", "description": "LOYALTY_API_KEY (server routes, every scope), or a scoped key `lek_…` from POST /v1/api-keys: `read` for every GET, `checkout` for POST /v1/events, refunds, coupon validation and redemption and referral sign-ups, `admin` for everything"},
                 "customerToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "HS256 JWT signed with LOYALTY_WIDGET_SECRET: sub, exp required"}
             },
             "schemas": Value::Object(schemas.into_iter().collect())

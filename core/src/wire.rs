@@ -1398,3 +1398,58 @@ pub struct ExportEvent {
     /// When.
     pub created_at: Timestamp,
 }
+
+/// `POST /v1/api-keys` body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ApiKeyRequest {
+    /// What the key is for ("POS till 3").
+    pub name: String,
+    /// What it may do.
+    pub scopes: Vec<crate::apikey::Scope>,
+}
+
+/// A key as listed: never the key itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ApiKeyView {
+    /// Its id.
+    pub key_id: String,
+    /// Its name.
+    pub name: String,
+    /// What it may do.
+    pub scopes: Vec<crate::apikey::Scope>,
+    /// When it was made.
+    pub created_at: Timestamp,
+}
+
+/// `POST /v1/api-keys` answer: the key, shown only here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ApiKeyCreated {
+    /// The key as listed.
+    #[serde(flatten)]
+    pub view: ApiKeyView,
+    /// The key (`lek_…`): kept only as its hash, so this is the one time
+    /// it can be read.
+    pub key: String,
+}
+
+/// `GET /v1/api-keys`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ApiKeyList {
+    /// Keys not revoked, newest first.
+    pub api_keys: Vec<ApiKeyView>,
+}
+
+/// `DELETE /v1/api-keys/{key_id}` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ApiKeyRevoked {
+    /// The key.
+    pub key_id: String,
+    /// Always true: the key is refused from now on.
+    pub revoked: bool,
+}

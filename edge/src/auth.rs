@@ -4,17 +4,21 @@
 
 use std::future::Future;
 
+use loyalty_core::apikey::{self, Scope};
 use loyalty_core::token::{self, Claims};
 use worker::RateLimiter;
 
+use crate::api_keys;
 use crate::error::{Error, Result};
 use crate::http::Ctx;
 
 /// An authenticated caller.
 #[derive(Debug, Clone)]
 pub enum Principal {
-    /// The storefront's backend, holding the API key.
+    /// The storefront's backend, holding the root API key (every scope).
     Server,
+    /// A scoped API key (`lek_…`), not yet looked up.
+    Key(String),
     /// A shopper, holding a token for their own customer_id.
     Customer(Claims),
 }
@@ -34,6 +38,9 @@ pub fn authenticate(ctx: &Ctx) -> Result<Principal> {
     if token::secrets_equal(credential.as_bytes(), config.api_key.as_bytes()) {
         return Ok(Principal::Server);
     }
+    if credential.starts_with(apikey::KEY_PREFIX) {
+        return Ok(Principal::Key(credential.to_owned()));
+    }
     if credential.contains('.') {
         return Ok(Principal::Customer(token::verify(
             credential,
@@ -45,10 +52,25 @@ pub fn authenticate(ctx: &Ctx) -> Result<Principal> {
     Err(Error::Unauthorized("invalid API key".into()))
 }
 
-/// Requires the API key.
-pub fn server(ctx: &Ctx) -> Result<()> {
+/// Requires the root API key, or a key (read from D1 on every request,
+/// so a revoked one is refused at once) whose scopes grant `need`.
+pub async fn server(ctx: &Ctx, need: Scope) -> Result<()> {
     match authenticate(ctx)? {
         Principal::Server => Ok(()),
+        Principal::Key(key) => {
+            let scopes =
+                api_keys::scopes_of(ctx, &key).await?.ok_or_else(|| Error::Unauthorized("invalid API key".into()))?;
+            if apikey::grants(&scopes, need) {
+                Ok(())
+            } else {
+                let held: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
+                Err(Error::Forbidden(format!(
+                    "this key's scopes ({}) do not include {}, which this route needs",
+                    held.join(", "),
+                    need.as_str()
+                )))
+            }
+        }
         Principal::Customer(_) => Err(Error::Forbidden("this route needs the API key, not a customer token".into())),
     }
 }
@@ -63,7 +85,9 @@ pub fn customer(ctx: &mut Ctx) -> Result<(Claims, Budget)> {
             let budget = Budget::of(ctx, Limit::Shopper, c.sub.clone())?;
             Ok((c, budget))
         }
-        Principal::Server => Err(Error::Forbidden("this route needs a customer token, not the API key".into())),
+        Principal::Server | Principal::Key(_) => {
+            Err(Error::Forbidden("this route needs a customer token, not an API key".into()))
+        }
     }
 }
 

@@ -11,10 +11,11 @@
 //! |----------|--------|
 //! | public   | `GET /v1/health`, `GET /v1/program`, `GET /v1/openapi.json` |
 //! | shopper  | `GET /v1/me`, `GET /v1/me/rewards`, `POST /v1/me/redemptions`, `GET /v1/me/transactions`, `GET /v1/me/coupons`, `GET /v1/me/referral`, `GET /v1/me/activities` |
-//! | server   | `/v1/rewards…`, `/v1/members…`, `POST /v1/events`, `POST /v1/orders/{id}/refunds`, `/v1/coupons…`, `POST /v1/referrals`, `PUT /v1/program`, `/v1/webhooks…` |
+//! | server   | `/v1/rewards…`, `/v1/members…`, `POST /v1/events`, `POST /v1/orders/{id}/refunds`, `/v1/coupons…`, `POST /v1/referrals`, `PUT /v1/program`, `/v1/webhooks…`, `/v1/api-keys…` (the root key, or a key whose scopes grant `Route::scope`) |
 //! | queue    | the `WEBHOOKS` consumer: one try of each delivery (`webhooks::consume`) |
 //! | dev only | `POST /dev/token`, `POST /dev/checkout/{validate,redeem,purchase}` |
 
+mod api_keys;
 mod audit;
 mod auth;
 mod config;
@@ -41,6 +42,7 @@ mod write;
 use web_sys::{Headers, Request, Response, ResponseInit};
 use worker::{event, Context, Env, Method, ScheduleContext, ScheduledEvent};
 
+use loyalty_core::apikey::Scope;
 use loyalty_core::wire::{Health, HealthStatus};
 
 use crate::config::Config;
@@ -99,6 +101,8 @@ pub enum Route<'a> {
     WebhookRotate(&'a str),
     WebhookDeliveries(&'a str),
     WebhookRetry(&'a str, &'a str),
+    ApiKeys,
+    ApiKey(&'a str),
     DevToken,
     DevCheckout(&'a str),
 }
@@ -140,6 +144,8 @@ impl<'a> Route<'a> {
             ["v1", "webhooks", id, "rotate-secret"] => Route::WebhookRotate(id),
             ["v1", "webhooks", id, "deliveries"] => Route::WebhookDeliveries(id),
             ["v1", "webhooks", id, "deliveries", d, "retry"] => Route::WebhookRetry(id, d),
+            ["v1", "api-keys"] => Route::ApiKeys,
+            ["v1", "api-keys", id] => Route::ApiKey(id),
             ["dev", "token"] => Route::DevToken,
             ["dev", "checkout", action] => Route::DevCheckout(action),
             _ => return None,
@@ -161,6 +167,25 @@ impl<'a> Route<'a> {
             | Route::MeActivities => Access::Shopper,
             Route::DevToken | Route::DevCheckout(_) => Access::Development,
             _ => Access::Server,
+        }
+    }
+
+    /// The scope a key needs for a server route with `method`
+    /// (shared/API.md, "API keys with scopes"): `read` for every GET,
+    /// `checkout` for what a checkout calls, `admin` for the rest.
+    pub fn scope(self, method: &Method) -> Scope {
+        match (self, method) {
+            (Route::ApiKeys | Route::ApiKey(_), _) => Scope::Admin,
+            (_, Method::Get) => Scope::Read,
+            (
+                Route::Events
+                | Route::OrderRefunds(_)
+                | Route::CouponsValidate
+                | Route::CouponRedeem(_)
+                | Route::Referrals,
+                Method::Post,
+            ) => Scope::Checkout,
+            _ => Scope::Admin,
         }
     }
 
@@ -214,6 +239,8 @@ impl<'a> Route<'a> {
             Route::WebhookRotate(_) => "/v1/webhooks/{webhook_id}/rotate-secret",
             Route::WebhookDeliveries(_) => "/v1/webhooks/{webhook_id}/deliveries",
             Route::WebhookRetry(..) => "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/retry",
+            Route::ApiKeys => "/v1/api-keys",
+            Route::ApiKey(_) => "/v1/api-keys/{key_id}",
             Route::DevToken => "/dev/token",
             Route::DevCheckout(_) => "/dev/checkout/{action}",
         }
@@ -296,6 +323,10 @@ async fn dispatch(ctx: &mut Ctx, route: Route<'_>) -> Result<Reply> {
             _ => Err(Error::MethodNotAllowed),
         },
 
+        (Route::ApiKeys, Post) => api_keys::create(ctx).await,
+        (Route::ApiKeys, Get) => api_keys::list(ctx).await,
+        (Route::ApiKey(id), Delete) => api_keys::revoke(ctx, id).await,
+
         (Route::Webhooks, Post | Get)
         | (Route::Webhook(_), Get | Delete)
         | (Route::WebhookRotate(_) | Route::WebhookRetry(..), Post)
@@ -346,7 +377,7 @@ async fn handle(ctx: &mut Ctx) -> (Reply, Option<String>) {
     }
     let allowed = match route.access(&ctx.method) {
         Access::Public | Access::Shopper => Ok(()),
-        Access::Server => auth::server(ctx),
+        Access::Server => auth::server(ctx, route.scope(&ctx.method)).await,
         Access::Development if ctx.config.as_ref().is_some_and(|c| c.development) => Ok(()),
         Access::Development => Err(Error::NotFound("no such route".into())),
     };
