@@ -22,11 +22,13 @@
 //! - [`lang`]: the languages shoppers read refusals and earn rules in (English, French).
 //! - [`money`]: integer amounts of a currency, and how shoppers read them.
 //! - [`coupon`]: codes, their format, and the discount they give at checkout.
+//! - [`analytics`]: the summary's range and its figures, from the daily counts the schema keeps.
 //! - [`webhook`]: events told to the store: types, payloads, Standard Webhooks signatures, retries.
 //! - [`wire`]: the JSON shapes of `shared/API.md` shared by edge and widget.
 
 #![warn(missing_docs)]
 
+pub mod analytics;
 pub mod apikey;
 pub mod chain;
 pub mod coupon;

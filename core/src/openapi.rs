@@ -159,6 +159,16 @@ impl Op<'_> {
         self
     }
 
+    /// `?from=` and `?to=`, UTC days (a bad or missing one is 400).
+    fn days(mut self) -> Self {
+        for name in ["from", "to"] {
+            self.parameters.push(
+                json!({"name": name, "in": "query", "required": true, "schema": {"type": "string", "format": "date"}}),
+            );
+        }
+        self
+    }
+
     /// `?limit=` and `?cursor=` of a paged list (a bad one is 400).
     fn paged(mut self) -> Self {
         self.parameters.push(json!({"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 100}}));
@@ -391,6 +401,11 @@ fn routes(d: &mut Doc) {
         .errors(&[400, 404, 503])
         .done();
 
+    d.op("get", "/v1/analytics/summary", "The program's figures over a range of UTC days (at most 366)", ApiKey)
+        .days()
+        .ok::<AnalyticsSummary>(200)
+        .errors(&[400])
+        .done();
     d.op("post", "/v1/api-keys", "Make a scoped API key (admin scope); the answer holds the key, shown once", ApiKey)
         .body::<ApiKeyRequest>()
         .ok::<ApiKeyCreated>(201)

@@ -52,11 +52,26 @@ pub struct Program {
     /// earned by `POST /v1/events` `{"type": "activity"}`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub activities: Vec<Activity>,
+    /// What points are worth in the program's currency (the liability the
+    /// analytics report; paying with points at checkout).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub points_value: Option<PointsValue>,
     /// The referral offer: a code and link per member, a reward for the
     /// friend who signs up through it, points for the referrer on the
     /// friend's first qualifying order. No referrals when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub referral: Option<ReferralOffer>,
+}
+
+/// `points` points are worth `amount_minor` of the program's currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PointsValue {
+    /// Points…
+    pub points: i64,
+    /// …are worth this much, in minor units.
+    pub amount_minor: i64,
 }
 
 /// What a referral gives (`crate::referral`).
@@ -428,6 +443,14 @@ impl Program {
                 if p.count == 0 || p.days == 0 || p.days > 3660 {
                     bad(format!("activities[{i}].per_period"), "count must be at least 1 and days 1 to 3660");
                 }
+            }
+        }
+        if let Some(v) = &self.points_value {
+            if v.points <= 0 || v.points > 1_000_000 {
+                bad("points_value.points".into(), "must be 1 to 1000000");
+            }
+            if v.amount_minor <= 0 || v.amount_minor > 1_000_000 {
+                bad("points_value.amount_minor".into(), "must be 1 to 1000000");
             }
         }
         if let Some(offer) = &self.referral {

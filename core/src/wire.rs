@@ -1453,3 +1453,93 @@ pub struct ApiKeyRevoked {
     /// Always true: the key is refused from now on.
     pub revoked: bool,
 }
+
+/// `GET /v1/analytics/summary`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct AnalyticsSummary {
+    /// First day (UTC), `YYYY-MM-DD`.
+    pub from: String,
+    /// Last day (UTC), included.
+    pub to: String,
+    /// The range's totals.
+    pub totals: AnalyticsTotals,
+    /// Every day of the range, in order.
+    pub daily: Vec<AnalyticsDay>,
+    /// The rewards redeemed most in the range (at most 10).
+    pub top_rewards: Vec<TopReward>,
+    /// Members per tier now, lowest first.
+    pub tiers: Vec<TierMembers>,
+}
+
+/// Totals of an analytics range.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct AnalyticsTotals {
+    /// Points credited by purchases, bonuses, activities, referrals,
+    /// imports and positive adjustments.
+    pub points_issued: i64,
+    /// Points spent on rewards.
+    pub points_redeemed: i64,
+    /// Points that expired.
+    pub points_expired: i64,
+    /// Every member's balance now, summed.
+    pub points_outstanding: i64,
+    /// What the outstanding points are worth at the program's
+    /// `points_value`, in minor units; `null` when it sets none.
+    pub liability_minor: Option<i64>,
+    /// Members now.
+    pub members_total: i64,
+    /// Members with a ledger entry in the range.
+    pub members_active: i64,
+    /// Rewards redeemed in the range.
+    pub redemptions: i64,
+    /// Purchases in the range.
+    pub purchases: i64,
+    /// What they came to, in minor units.
+    pub purchase_amount_minor: i64,
+}
+
+/// One day's figures.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct AnalyticsDay {
+    /// The day (UTC), `YYYY-MM-DD`.
+    pub date: String,
+    /// Points credited that day.
+    pub points_issued: i64,
+    /// Points spent that day.
+    pub points_redeemed: i64,
+    /// Points expired that day.
+    pub points_expired: i64,
+    /// Rewards redeemed that day.
+    pub redemptions: i64,
+    /// Members first seen that day.
+    pub new_members: i64,
+    /// Purchases that day.
+    pub purchases: i64,
+    /// What they came to, in minor units.
+    pub purchase_amount_minor: i64,
+}
+
+/// A reward among the most redeemed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct TopReward {
+    /// The reward.
+    pub reward_id: String,
+    /// Its name now.
+    pub name: String,
+    /// Redemptions in the range.
+    pub redemptions: i64,
+}
+
+/// How many members hold a tier.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct TierMembers {
+    /// The tier.
+    pub name: String,
+    /// Members in it now.
+    pub members: i64,
+}

@@ -94,6 +94,9 @@ pub enum Conflict {
     /// Another request holds this request's Idempotency-Key: it reserved
     /// the key first (see `idempotency`); its answer is the answer.
     IdempotencyKeyTaken,
+    /// `referral_invalid:…`: the referrals' guard refused a sign-up
+    /// (migration 0015), for this reason.
+    Referral(loyalty_core::referral::Refused),
     /// A UNIQUE or PRIMARY KEY violation on `table`.
     Duplicate { table: String },
     /// Anything else.
@@ -117,6 +120,8 @@ impl Conflict {
             Conflict::StaleMember
         } else if msg.contains("number_out_of_range") {
             Conflict::NumberOutOfRange
+        } else if let Some(r) = loyalty_core::referral::Refused::from_guard(msg) {
+            Conflict::Referral(r)
         } else if let Some(i) = msg.find("constraint failed: ") {
             let rest = &msg[i + "constraint failed: ".len()..];
             if msg[..i].ends_with("UNIQUE ") || msg[..i].ends_with("PRIMARY KEY ") {
@@ -219,6 +224,13 @@ mod tests {
         assert_eq!(
             Conflict::classify("UNIQUE constraint failed: idempotency.scope, idempotency.key"),
             Conflict::IdempotencyKeyTaken
+        );
+        // The referrals' guard, as D1 reported it when twenty sign-ups raced.
+        assert_eq!(
+            Conflict::classify(
+                "Error: referral_invalid:already_referred: SQLITE_CONSTRAINT (extended: SQLITE_CONSTRAINT_TRIGGER)"
+            ),
+            Conflict::Referral(loyalty_core::referral::Refused::AlreadyReferred)
         );
         assert!(matches!(Conflict::classify("network down"), Conflict::Other(_)));
     }

@@ -11,10 +11,11 @@
 //! |----------|--------|
 //! | public   | `GET /v1/health`, `GET /v1/program`, `GET /v1/openapi.json` |
 //! | shopper  | `GET /v1/me`, `GET /v1/me/rewards`, `POST /v1/me/redemptions`, `GET /v1/me/transactions`, `GET /v1/me/coupons`, `GET /v1/me/referral`, `GET /v1/me/activities` |
-//! | server   | `/v1/rewards…`, `/v1/members…`, `POST /v1/events`, `POST /v1/orders/{id}/refunds`, `/v1/coupons…`, `POST /v1/referrals`, `PUT /v1/program`, `/v1/webhooks…`, `/v1/api-keys…` (the root key, or a key whose scopes grant `Route::scope`) |
+//! | server   | `/v1/rewards…`, `/v1/members…`, `POST /v1/events`, `POST /v1/orders/{id}/refunds`, `/v1/coupons…`, `POST /v1/referrals`, `PUT /v1/program`, `/v1/webhooks…`, `/v1/api-keys…`, `GET /v1/analytics/summary` (the root key, or a key whose scopes grant `Route::scope`) |
 //! | queue    | the `WEBHOOKS` consumer: one try of each delivery (`webhooks::consume`) |
 //! | dev only | `POST /dev/token`, `POST /dev/checkout/{validate,redeem,purchase}` |
 
+mod analytics;
 mod api_keys;
 mod audit;
 mod auth;
@@ -103,6 +104,7 @@ pub enum Route<'a> {
     WebhookRetry(&'a str, &'a str),
     ApiKeys,
     ApiKey(&'a str),
+    Analytics,
     DevToken,
     DevCheckout(&'a str),
 }
@@ -146,6 +148,7 @@ impl<'a> Route<'a> {
             ["v1", "webhooks", id, "deliveries", d, "retry"] => Route::WebhookRetry(id, d),
             ["v1", "api-keys"] => Route::ApiKeys,
             ["v1", "api-keys", id] => Route::ApiKey(id),
+            ["v1", "analytics", "summary"] => Route::Analytics,
             ["dev", "token"] => Route::DevToken,
             ["dev", "checkout", action] => Route::DevCheckout(action),
             _ => return None,
@@ -241,6 +244,7 @@ impl<'a> Route<'a> {
             Route::WebhookRetry(..) => "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/retry",
             Route::ApiKeys => "/v1/api-keys",
             Route::ApiKey(_) => "/v1/api-keys/{key_id}",
+            Route::Analytics => "/v1/analytics/summary",
             Route::DevToken => "/dev/token",
             Route::DevCheckout(_) => "/dev/checkout/{action}",
         }
@@ -326,6 +330,7 @@ async fn dispatch(ctx: &mut Ctx, route: Route<'_>) -> Result<Reply> {
         (Route::ApiKeys, Post) => api_keys::create(ctx).await,
         (Route::ApiKeys, Get) => api_keys::list(ctx).await,
         (Route::ApiKey(id), Delete) => api_keys::revoke(ctx, id).await,
+        (Route::Analytics, Get) => analytics::summary(ctx).await,
 
         (Route::Webhooks, Post | Get)
         | (Route::Webhook(_), Get | Delete)

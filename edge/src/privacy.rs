@@ -232,6 +232,8 @@ pub async fn erase(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
                   friend_email = CASE WHEN friend_id = ?1 THEN NULL ELSE friend_email END
             WHERE referrer_id = ?1 OR friend_id = ?1")?,
         s("UPDATE reward_grants SET customer_id = ?2 WHERE customer_id = ?1")?,
+        // The analytics' count of who was active when counts the key.
+        s("UPDATE stats_active SET customer_id = ?2 WHERE customer_id = ?1")?,
         s("DELETE FROM member_tags WHERE customer_id = ?1")?,
         // Their deliveries go with them (ON DELETE CASCADE): a payload
         // still queued is never sent.

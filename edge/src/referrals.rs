@@ -197,9 +197,7 @@ pub async fn sign_up(ctx: &mut Ctx) -> Result<Reply> {
         Outcome::Refused(Conflict::Duplicate { table }) if table == "referrals" => {
             return Err(Error::ReferralInvalid(Refused::AlreadyReferred));
         }
-        Outcome::Refused(Conflict::Other(m)) if Refused::from_guard(&m).is_some() => {
-            return Err(Error::ReferralInvalid(Refused::from_guard(&m).unwrap_or(Refused::AlreadyReferred)));
-        }
+        Outcome::Refused(Conflict::Referral(r)) => return Err(Error::ReferralInvalid(r)),
         Outcome::Refused(c) => return Err(Error::Internal(format!("referral: {c:?}"))),
     };
     let coupon = match (reward, done.rows::<Issued>(last)?.into_iter().next()) {

@@ -1,10 +1,12 @@
 // Figures at scale, on local workerd (`cargo xtask bench --only scale`):
 // importing 100,000 members with `loyalty import`, the scheduled expiry
 // of 100,000 members whose points fall due on the same day, a member's
-// standing with 10,000 ledger entries against one with 20, and the
-// member search at 100,000 members. Prints `BENCH_JSON {...}` last.
+// standing with 10,000 ledger entries against one with 20, the member
+// search at 100,000 members, the analytics summary for a year over a
+// million ledger entries and what its daily figures cost purchases.
+// Prints `BENCH_JSON {...}` last.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { API_KEY, ROOT, api, fireCron, startWorker, tokenFor } from '../harness.mjs';
@@ -132,6 +134,68 @@ try {
     });
   }
   log(JSON.stringify(results.search));
+
+  // 5. Analytics for a year, once the ledger holds a million entries: 7
+  // more per member, spread over the last 365 days (their triggers keep
+  // the daily figures, as every write does).
+  const now = Math.floor(Date.now() / 1000);
+  w.editDatabase(`WITH RECURSIVE k(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM k WHERE i < 6)
+    INSERT INTO ledger (customer_id, kind, points, created_at, expires_at, reason, cause)
+    SELECT m.customer_id, 'adjust', 10 + k.i, ${now} - ((abs(random()) % 365) * 86400), NULL, 'bench', 'bench-a:' || m.customer_id || ':' || k.i
+      FROM members m, k WHERE m.customer_id LIKE 'scale\\_%' ESCAPE '\\'`);
+  const [{ n: entries }] = w.queryDatabase('SELECT COUNT(*) AS n FROM ledger');
+  const day = (offset) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+  results.analytics = {
+    ledger_entries: entries,
+    members: w.queryDatabase('SELECT COUNT(*) AS n FROM members')[0].n,
+    year: await timed(20, async () => {
+      const x = await api(w.base, 'GET', `/v1/analytics/summary?from=${day(-365)}&to=${day(0)}`);
+      if (x.status !== 200) throw new Error(`analytics ${x.status} ${x.text}`);
+    }),
+    month: await timed(20, async () => {
+      const x = await api(w.base, 'GET', `/v1/analytics/summary?from=${day(-30)}&to=${day(0)}`);
+      if (x.status !== 200) throw new Error(`analytics ${x.status} ${x.text}`);
+    }),
+  };
+  log(JSON.stringify(results.analytics));
+
+  // 6. What the daily figures cost the write path: purchases from 10
+  // connections for 4 s, with the triggers that keep them and without,
+  // in interleaved rounds (the same Worker and database).
+  const triggers = readFileSync(join(ROOT, 'edge/migrations/0017_analytics.sql'), 'utf8')
+    .split(/(?=CREATE TRIGGER )/)
+    .filter((t) => /^CREATE TRIGGER stats_/.test(t))
+    .map((t) => t.slice(0, t.indexOf('END;') + 4));
+  const names = triggers.map((t) => t.match(/^CREATE TRIGGER (\w+)/)[1]);
+  const purchases = async () => {
+    let done = 0;
+    const until = performance.now() + 4000;
+    await Promise.all(Array.from({ length: 10 }, async (_, c) => {
+      while (performance.now() < until) {
+        const x = await api(w.base, 'POST', '/v1/events', {
+          body: { type: 'purchase', order_id: `bench-o-${c}-${done}-${Math.random()}`, customer_id: `scale_${String((done * 7 + c) % MEMBERS).padStart(6, '0')}`, amount_minor: 1234, currency: 'USD' },
+        });
+        if (x.status !== 201) throw new Error(`purchase ${x.status} ${x.text}`);
+        done++;
+      }
+    }));
+    return done / 4;
+  };
+  const rounds = { with: [], without: [] };
+  for (let i = 0; i < 5; i++) {
+    rounds.with.push(await purchases());
+    w.editDatabase(names.map((n) => `DROP TRIGGER ${n};`).join('\n'));
+    rounds.without.push(await purchases());
+    w.editDatabase(triggers.join('\n'));
+  }
+  const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+  results.rollup_cost = {
+    purchases_per_sec_with: median(rounds.with),
+    purchases_per_sec_without: median(rounds.without),
+    cost_percent: +((1 - median(rounds.with) / median(rounds.without)) * 100).toFixed(1),
+    rounds,
+  };
+  log(JSON.stringify(results.rollup_cost));
 } finally {
   await w.stop();
 }

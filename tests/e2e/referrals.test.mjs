@@ -143,6 +143,10 @@ describe('referrals', () => {
     // referrer's points become spendable when the order's do.
     const gus = p('gus');
     assert.equal((await signUp({ code, customer_id: gus })).status, 201);
+    // Told once as earned, when made pending, not again when spendable.
+    const rx = await receiver();
+    const hook = await api(w.base, 'POST', '/v1/webhooks', { body: { url: rx.url, events: ['points.earned'] } });
+    assert.equal(hook.status, 201, hook.text);
     const placed = new Date(Date.now() - 14 * 86_400_000 + 2_000).toISOString().replace(/\.\d+Z$/, 'Z');
     const r = await api(w.base, 'POST', '/v1/events', {
       body: { type: 'purchase', order_id: uid('o'), customer_id: gus, amount_minor: 2_000, currency: 'USD', occurred_at: placed },
@@ -155,6 +159,11 @@ describe('referrals', () => {
     assert.equal((await mine(dave)).json.points_pending, 500);
     const history = await api(w.base, 'GET', `/v1/members/${dave}/transactions`);
     assert.equal(history.json.transactions[0].description, 'Referral bonus');
+    const told = w.queryDatabase(`SELECT data FROM events WHERE type = 'points.earned' AND customer_id = '${dave}'`);
+    assert.equal(told.length, 1, JSON.stringify(told));
+    assert.equal(JSON.parse(told[0].data).points, 500);
+    await api(w.base, 'DELETE', `/v1/webhooks/${hook.json.webhook_id}`);
+    await rx.close();
   });
 
   test('twenty sign-ups of one friend through twenty codes at once make exactly one referral and one coupon', async () => {
