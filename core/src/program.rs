@@ -33,6 +33,13 @@ pub struct Program {
     /// What tier thresholds are measured in.
     #[serde(default)]
     pub tier_basis: TierBasis,
+    /// Over which time they are measured.
+    #[serde(default)]
+    pub tier_window: TierWindow,
+    /// With a window: days a member below their tier keeps it before
+    /// moving down.
+    #[serde(default = "default_tier_grace_days")]
+    pub tier_grace_days: u32,
     /// Days purchase points stay pending (unspendable) after the purchase,
     /// e.g. a return window. 0 means points are spendable at once.
     #[serde(default)]
@@ -310,10 +317,47 @@ pub struct TierRule {
     /// Earn multiplier in percent.
     #[serde(default = "default_multiplier")]
     pub multiplier_percent: u32,
+    /// A reward given free, once, when a member first reaches this tier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry_reward_id: Option<String>,
 }
 
 fn default_multiplier() -> u32 {
     100
+}
+
+/// Over which time tier thresholds are measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum TierWindow {
+    /// The member's whole life: tiers follow the lifetime figures.
+    #[default]
+    Lifetime,
+    /// The last 12 months: a member falling short keeps the tier for
+    /// `tier_grace_days`, then moves down.
+    #[serde(rename = "rolling_12_months")]
+    Rolling12Months,
+    /// The calendar year so far (UTC): each year starts from nothing.
+    CalendarYear,
+}
+
+impl TierWindow {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TierWindow::Lifetime => "lifetime",
+            TierWindow::Rolling12Months => "rolling_12_months",
+            TierWindow::CalendarYear => "calendar_year",
+        }
+    }
+}
+
+/// Thirty days, as the contract says.
+pub const DEFAULT_TIER_GRACE_DAYS: u32 = 30;
+
+fn default_tier_grace_days() -> u32 {
+    DEFAULT_TIER_GRACE_DAYS
 }
 
 /// What tier thresholds count.
@@ -414,6 +458,12 @@ impl Program {
             if !(100..=1000).contains(&t.multiplier_percent) {
                 bad(format!("tiers[{i}].multiplier_percent"), "must be 100 to 1000");
             }
+            if t.entry_reward_id.as_deref().is_some_and(|r| !crate::ids::is_valid_id(r)) {
+                bad(format!("tiers[{i}].entry_reward_id"), "must be a reward id");
+            }
+        }
+        if self.tier_grace_days > 365 {
+            bad("tier_grace_days".into(), "must be 0 to 365");
         }
         if self.pending_days > 365 {
             bad("pending_days".into(), "must be 0 to 365");

@@ -189,6 +189,31 @@ pub struct MemberSummary {
     /// When pending points become spendable, soonest first.
     #[serde(default)]
     pub pending_lots: Vec<PendingLot>,
+    /// With tiers over a window: the member's progress in it, and until
+    /// when a tier the progress no longer reaches is kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier_window: Option<TierWindowStatus>,
+}
+
+/// A member's standing in the program's tier window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct TierWindowStatus {
+    /// The window.
+    pub window: crate::program::TierWindow,
+    /// What counts toward tiers since `since` (points or minor units
+    /// spent, per the program's basis).
+    pub progress: i64,
+    /// Where the window starts now.
+    pub since: Timestamp,
+    /// When a calendar-year window starts again from nothing (and each
+    /// member's tier is reviewed against the new year); none for a
+    /// rolling window, which moves every day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resets_at: Option<Timestamp>,
+    /// While the progress is below the tier shown: until when it is kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keeps_until: Option<Timestamp>,
 }
 
 /// The next tier.

@@ -37,6 +37,7 @@ mod referrals;
 mod rewards;
 mod schedule;
 mod snapshot;
+mod tiers;
 mod webhooks;
 mod write;
 
@@ -487,6 +488,9 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
             }
             if let Err(e) = schedule::grant_birthdays(&db, now, schedule::BUDGET, &mut errors).await {
                 errors.push(format!("birthday bonuses: {e}"));
+            }
+            if let Err(e) = tiers::review(&db, now, schedule::BUDGET, &mut errors).await {
+                errors.push(format!("tier review: {e}"));
             }
             match schedule::expire_due(&db, now, schedule::BUDGET, &mut errors).await {
                 Ok(n) => expired = n,

@@ -5,13 +5,13 @@ use loyalty_core::eligibility::MemberAttributes;
 use loyalty_core::ids::check_id;
 use loyalty_core::import;
 use loyalty_core::ledger::{self, Entry, EntryKind, Line};
-use loyalty_core::program::{BonusEvent, Program};
+use loyalty_core::program::{BonusEvent, Program, TierWindow};
 use loyalty_core::redemption::{self, Usage};
 use loyalty_core::search::{self, MemberSearch};
 use loyalty_core::timestamp::{format_date, parse_date};
 use loyalty_core::wire::{
     AdjustmentRequest, MemberDetail, MemberList, MemberPatch, MemberSummary, NextTierSummary, PendingLot, RewardOffer,
-    RewardOffers, RewardView, ShopperOffers, Transaction, TransactionPage,
+    RewardOffers, RewardView, ShopperOffers, TierWindowStatus, Transaction, TransactionPage,
 };
 use loyalty_core::{earn, tier, Lang, Timestamp};
 use serde::Deserialize;
@@ -44,11 +44,24 @@ pub struct MemberRow {
     pub lifetime_spend_minor: i64,
     /// Bumped by every ledger entry.
     pub version: i64,
+    /// Windowed tiers: the tier held (`loyalty_core::tier::Held`).
+    #[serde(default)]
+    pub tier_held: Option<String>,
+    /// Since when the member's progress has been below it.
+    #[serde(default)]
+    pub tier_below_since: Option<i64>,
+    /// The progress in the window: recomputed by the scheduled job, moved
+    /// between its runs as the lifetime figures move (migration 0018).
+    #[serde(default)]
+    pub tier_progress: i64,
+    /// The member's opaque key, where a read asks for it.
+    #[serde(default)]
+    pub member_key: Option<String>,
 }
 
 /// The columns of [`MemberRow`].
-const MEMBER_COLUMNS: &str =
-    "customer_id, email, tags, enrolled_at, birthday, balance, lifetime_earned, lifetime_spend_minor, version";
+const MEMBER_COLUMNS: &str = "customer_id, email, tags, enrolled_at, birthday, balance, lifetime_earned, \
+                              lifetime_spend_minor, version, tier_held, tier_below_since, tier_progress";
 
 impl MemberRow {
     /// A member never seen before: zero balance, enrolled today.
@@ -63,7 +76,25 @@ impl MemberRow {
             lifetime_earned: 0,
             lifetime_spend_minor: 0,
             version: 0,
+            tier_held: None,
+            tier_below_since: None,
+            tier_progress: 0,
+            member_key: None,
         }
+    }
+
+    /// The member's tier at `now`: by the lifetime figures, or, with a
+    /// window, by the progress in it and the tier held through its grace.
+    pub fn tier(&self, program: &Program, now: Timestamp) -> tier::TierStatus {
+        match program.tier_window {
+            TierWindow::Lifetime => tier::status(program, self.lifetime_earned, self.lifetime_spend_minor),
+            _ => tier::windowed(program, &self.held(), self.tier_progress, now).0,
+        }
+    }
+
+    /// What the member holds of a windowed tier.
+    pub fn held(&self) -> tier::Held {
+        tier::Held { tier: self.tier_held.clone(), below_since: self.tier_below_since.map(Timestamp) }
     }
 
     /// The tags.
@@ -72,13 +103,13 @@ impl MemberRow {
     }
 
     /// What eligibility rules read.
-    pub fn attributes(&self, program: Option<&Program>) -> MemberAttributes {
+    pub fn attributes(&self, program: Option<&Program>, now: Timestamp) -> MemberAttributes {
         MemberAttributes {
             enrolled_at: parse_date(&self.enrolled_at),
             birthday: self.birthday.as_deref().and_then(parse_date),
             email: self.email.clone(),
             tags: self.tags(),
-            tier: program.and_then(|p| tier::status(p, self.lifetime_earned, self.lifetime_spend_minor).tier),
+            tier: program.and_then(|p| self.tier(p, now).tier),
             lifetime_earned: self.lifetime_earned,
         }
     }
@@ -158,7 +189,8 @@ macro_rules! state_columns {
             "(SELECT json_object('customer_id', customer_id, 'email', email, 'tags', tags,
                                'enrolled_at', enrolled_at, 'birthday', birthday, 'balance', balance,
                                'lifetime_earned', lifetime_earned, 'lifetime_spend_minor', lifetime_spend_minor,
-                               'version', version)
+                               'version', version, 'tier_held', tier_held, 'tier_below_since', tier_below_since,
+                               'tier_progress', tier_progress)
                       FROM members WHERE customer_id = ",
             $id,
             ") AS member,
@@ -312,7 +344,7 @@ pub async fn load_many_for_expiry(db: &Db, ids: &[String], now: Timestamp) -> Re
 
 /// The member's standing under `program` at `now`.
 pub fn summarize(program: Option<&Program>, st: &MemberState, now: Timestamp) -> MemberSummary {
-    let status = program.map(|p| tier::status(p, st.row.lifetime_earned, st.row.lifetime_spend_minor));
+    let status = program.map(|p| st.row.tier(p, now));
     MemberSummary {
         customer_id: st.row.customer_id.clone(),
         balance: st.row.balance,
@@ -326,7 +358,21 @@ pub fn summarize(program: Option<&Program>, st: &MemberState, now: Timestamp) ->
         }),
         expiring: ledger::expiring_from_newest(st.row.balance, &st.holding, now),
         pending_lots: st.pending.clone(),
+        tier_window: program.and_then(|p| window_status(p, &st.row, now)),
     }
+}
+
+/// The member's standing in a windowed program's tier window.
+fn window_status(program: &Program, row: &MemberRow, now: Timestamp) -> Option<TierWindowStatus> {
+    let since = tier::window_start(program.tier_window, now)?;
+    let (_, held) = tier::windowed(program, &row.held(), row.tier_progress, now);
+    Some(TierWindowStatus {
+        window: program.tier_window,
+        progress: row.tier_progress,
+        since,
+        resets_at: tier::window_resets(program.tier_window, now),
+        keeps_until: held.below_since.map(|b| b.plus_days(program.tier_grace_days)),
+    })
 }
 
 async fn standing(ctx: &Ctx, customer_id: &str) -> Result<(MemberSummary, MemberState)> {
@@ -509,7 +555,7 @@ async fn offers(ctx: &mut Ctx, customer_id: &str, only_eligible: bool) -> Result
     let mine: Vec<Count> = rows(&res, 1)?;
     let totals: Vec<Count> = rows(&res, 2)?;
     let count = |v: &[Count], id: &str| v.iter().find(|c| c.reward_id == id).map_or(0, |c| c.n as u32);
-    let attrs = row.attributes(program.as_deref());
+    let attrs = row.attributes(program.as_deref(), ctx.now);
     let lang = ctx.lang();
     let rewards = catalog
         .iter()

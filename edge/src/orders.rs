@@ -4,7 +4,6 @@ use loyalty_core::earn;
 use loyalty_core::ids::check_id;
 use loyalty_core::items::{self, Line};
 use loyalty_core::program::{Activity, BonusEvent, Program};
-use loyalty_core::tier;
 use loyalty_core::wire::{
     ActivityStanding, AppliedCampaign, EventReceipt, EventRequest, EventType, ItemRefund, MemberActivities,
     RefundReceipt, RefundRequest,
@@ -72,9 +71,9 @@ async fn purchase(ctx: &Ctx, program: &Program, ev: &EventRequest, w: &mut Write
     }
     let member = rows::<MemberRow>(&seen, 1)?.into_iter().next();
     let member = member.unwrap_or_else(|| MemberRow::unseen(&ev.customer_id, now));
-    let status = tier::status(program, member.lifetime_earned, member.lifetime_spend_minor);
+    let status = member.tier(program, now);
     let occurred_at = ev.occurred_at.unwrap_or(now);
-    let campaign = earn::campaign(program, &member.attributes(Some(program)), occurred_at);
+    let campaign = earn::campaign(program, &member.attributes(Some(program), now), occurred_at);
     let items = ev.items.as_deref();
     let e = earn::purchase(program, amount, items, currency, status.multiplier_percent, campaign, occurred_at, now)?;
     let pending = e.points > 0 && e.available_at > now;

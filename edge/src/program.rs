@@ -70,8 +70,9 @@ pub async fn put(ctx: &mut Ctx) -> Result<Reply> {
         )?,
         db.stmt("DELETE FROM tiers", args![])?,
         db.stmt(
-            "INSERT INTO tiers (threshold, name, basis)
-             SELECT json_extract(t.value, '$.threshold'), json_extract(t.value, '$.name'), json_extract(?1, '$.tier_basis')
+            "INSERT INTO tiers (threshold, name, basis, tier_window)
+             SELECT json_extract(t.value, '$.threshold'), json_extract(t.value, '$.name'), json_extract(?1, '$.tier_basis'),
+                    json_extract(?1, '$.tier_window')
                FROM json_each(?1, '$.tiers') t",
             args![&json],
         )?,

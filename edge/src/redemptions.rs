@@ -116,7 +116,7 @@ async fn decide_and_write(
         .ok_or_else(|| Error::NotFound(format!("no reward {reward_id}")))?;
     let reward = rewards::parse(&stored.body)?;
     let usage = Usage { by_member: stored.by_member as u32, total: stored.total as u32 };
-    redemption::decide(&reward, &member.attributes(program.as_deref()), member.balance, usage, now)
+    redemption::decide(&reward, &member.attributes(program.as_deref(), now), member.balance, usage, now)
         .map_err(Error::refused)?;
     let write = Redemption { customer_id, reward: &reward, expected_body: None };
     write.run(ctx, w).await?.ok_or_else(|| Error::Internal("redemption vanished".into()))

@@ -21,7 +21,7 @@ pub const BUDGET: Duration = Duration::from_secs(10);
 
 /// Members read in one round trip and written in one batch by the expiry
 /// and its warnings.
-const MEMBERS_PER_CHUNK: i64 = 100;
+pub const MEMBERS_PER_CHUNK: i64 = 100;
 
 /// Moves due pending points into the ledger. The entry's `cause` (the
 /// pending row's own, else pending:<id>) is UNIQUE, so a second run (or a
@@ -55,7 +55,7 @@ pub async fn activate_pending(db: &Db, now: Timestamp) -> Result<usize> {
 
 /// Time since `started` (ms since the epoch). A Worker's clock moves
 /// between I/O, which is all these loops wait on.
-fn elapsed_since(started: u64) -> Duration {
+pub fn elapsed_since(started: u64) -> Duration {
     Duration::from_millis(worker::Date::now().as_millis().saturating_sub(started))
 }
 
@@ -286,6 +286,17 @@ struct ProgramBody {
     body: String,
 }
 
+/// The program as D1 holds it (the scheduled job has no request, so no
+/// KV snapshot memoised with one); `None` before one is configured.
+pub async fn stored_program(db: &Db) -> Result<Option<loyalty_core::program::Program>> {
+    let Some(row) = db.first::<ProgramBody>("SELECT body FROM program WHERE id = 1", args![]).await? else {
+        return Ok(None);
+    };
+    loyalty_core::program::Program::from_json(&row.body)
+        .map(Some)
+        .map_err(|e| crate::error::Error::Internal(format!("stored program is invalid: {e}")))
+}
+
 #[derive(Deserialize)]
 struct BirthdayRow {
     customer_id: String,
@@ -304,11 +315,9 @@ struct BirthdayRow {
 /// racing run, or a store that sent the birthday event itself this year,
 /// grants nothing more. Returns how many bonuses were granted.
 pub async fn grant_birthdays(db: &Db, now: Timestamp, budget: Duration, errors: &mut Vec<String>) -> Result<usize> {
-    let Some(program) = db.first::<ProgramBody>("SELECT body FROM program WHERE id = 1", args![]).await? else {
+    let Some(program) = stored_program(db).await? else {
         return Ok(0);
     };
-    let program = loyalty_core::program::Program::from_json(&program.body)
-        .map_err(|e| crate::error::Error::Internal(format!("stored program is invalid: {e}")))?;
     if program.bonus(loyalty_core::program::BonusEvent::Birthday).is_none() {
         return Ok(0);
     }

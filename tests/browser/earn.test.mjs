@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { ROOT, api, startWorker, tokenFor, uid } from '../harness.mjs';
+import { ROOT, api, fireCron, startWorker, tokenFor, uid } from '../harness.mjs';
 import { a11yViolations, openBrowser, shot } from './browser.mjs';
 
 const program = {
@@ -103,4 +103,48 @@ test('a guest sees the same ways to earn, without counts, and the page passes ax
   assert.ok(!lines.some((l) => l.includes(' left') || l.includes('Done')));
   await assertAccessible(page, 'the guest view');
   await page.evaluate(() => sessionStorage.removeItem('signed-out'));
+});
+
+test('with tiers over a window, the tier card says what counts and until when a tier is kept', async () => {
+  const windowed = {
+    ...program,
+    tier_window: 'calendar_year',
+    tier_grace_days: 30,
+    tiers: [
+      { name: 'Bronze', threshold: 0 },
+      { name: 'Silver', threshold: 500, multiplier_percent: 125 },
+      { name: 'Gold', threshold: 2000, multiplier_percent: 150 },
+    ],
+  };
+  assert.equal((await api(w.base, 'PUT', '/v1/program', { body: windowed })).status, 200);
+  const member = uid('window');
+  const order = uid('o');
+  const bought = await api(w.base, 'POST', '/v1/events', {
+    body: { type: 'purchase', order_id: order, customer_id: member, amount_minor: 60_000, currency: 'USD' },
+  });
+  assert.equal(bought.status, 201, bought.text);
+  const { page } = b;
+  const open = async () => {
+    await page.goto(`${w.base}/?customer=${member}`);
+    await page.evaluate(() => sessionStorage.removeItem('signed-out'));
+    await page.reload();
+    await page.locator('.le-launcher').click();
+    await page.locator('.le-window').waitFor();
+  };
+  const words = (at) => new Date(at).toLocaleDateString('en', { year: 'numeric', month: 'short', day: 'numeric' });
+  await open();
+  const m = (await api(w.base, 'GET', '/v1/me', { auth: tokenFor(member) })).json;
+  assert.equal(await page.locator('.le-tier strong').textContent(), 'Silver tier');
+  assert.equal(await page.locator('.le-window').textContent(), `Counted this year, until ${words(m.tier_window.resets_at)}`);
+
+  // The whole order refunded: the progress is gone, the tier is kept
+  // through its grace, and the card says until when.
+  await fireCron(w.base);
+  assert.equal((await api(w.base, 'POST', `/v1/orders/${order}/refunds`, { body: { amount_minor: 60_000 } })).status, 201);
+  await open();
+  const kept = (await api(w.base, 'GET', '/v1/me', { auth: tokenFor(member) })).json.tier_window.keeps_until;
+  assert.equal(await page.locator('.le-window').textContent(), `Silver is yours until ${words(kept)}`);
+  await assertAccessible(page, 'the tier window');
+  await shot(page, 'tier-window');
+  assert.deepEqual(b.errors, []);
 });

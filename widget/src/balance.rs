@@ -40,6 +40,13 @@ fn standing(m: MemberSummary) -> impl IntoView {
             }
             None => (100, t.top_tier.to_owned()),
         };
+        // Tiers over a window: what counts, and until when the tier is
+        // kept when the progress no longer reaches it.
+        let window = m.tier_window.as_ref().map(|w| match (w.keeps_until, w.resets_at) {
+            (Some(until), _) => fill(t.tier_kept, &[("name", &name), ("date", &day(until, t))]),
+            (None, Some(resets)) => fill(t.window_until, &[("date", &day(resets, t))]),
+            (None, None) => t.window_rolling.to_owned(),
+        });
         view! {
             <div class="le-tier">
                 <p><strong>{fill(t.tier, &[("name", &name)])}</strong></p>
@@ -48,6 +55,7 @@ fn standing(m: MemberSummary) -> impl IntoView {
                     <div class="le-fill" style:width=format!("{percent}%")></div>
                 </div>
                 <p class="le-muted">{caption}</p>
+                {window.map(|w| view! { <p class="le-muted le-window">{w}</p> })}
             </div>
         }
     });
