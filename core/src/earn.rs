@@ -102,8 +102,9 @@ pub fn expires_at(program: &Program, available_at: Timestamp) -> Option<Timestam
 }
 
 /// The bonus a member gets for `event`, given how many times they already
-/// got it (`prior`) and, for birthdays, whether they got it this calendar
-/// year. `None` when the program has no such bonus or the cap is reached.
+/// got it (`prior`) and, for birthdays, whether they got it for this
+/// birthday's year ([`birthday_year`], [`birthday_due`]). `None` when the
+/// program has no such bonus or the cap is reached.
 pub fn bonus_points(program: &Program, event: BonusEvent, prior: u32, already_this_year: bool) -> Option<i64> {
     let rule = program.bonus(event)?;
     if rule.per_member_cap.is_some_and(|cap| prior >= cap) {
@@ -161,6 +162,21 @@ pub fn birthday_due(birthday: Date, today: Date) -> Option<Date> {
     ((today - latest).whole_days() <= BIRTHDAY_LATE_DAYS).then_some(latest)
 }
 
+/// The year a birthday bonus granted on `today` counts for: that of the
+/// member's birthday nearest to `today`, before or after (a store that
+/// grants it a few days early or late grants that birthday's), as the
+/// job's [`birthday_due`] counts it; the calendar year when the birthday
+/// is not known. One claim per member and year (migration 0001) then
+/// holds whoever grants it first.
+pub fn birthday_year(birthday: Option<Date>, today: Date) -> i32 {
+    let Some(b) = birthday else { return today.year() };
+    [today.year() - 1, today.year(), today.year() + 1]
+        .into_iter()
+        .filter_map(|y| birthday_in(b, y))
+        .min_by_key(|d| (*d - today).whole_days().abs())
+        .map_or(today.year(), |d| d.year())
+}
+
 /// The month and day (`MM-DD`, the end of a stored birthday) of every
 /// birthday [`birthday_due`] grants on `today`: what the job looks up.
 pub fn birthday_month_days(today: Date) -> Vec<String> {
@@ -202,7 +218,27 @@ mod tests {
         assert!(birthday_month_days(date("2027-03-01")).contains(&"02-29".to_owned()));
     }
 
+    #[test]
+    fn a_birthday_granted_by_hand_counts_for_the_nearest_birthday() {
+        assert_eq!(birthday_year(Some(date("1990-12-30")), date("2027-01-02")), 2026);
+        assert_eq!(birthday_year(Some(date("1990-01-03")), date("2026-12-28")), 2027);
+        assert_eq!(birthday_year(Some(date("1990-06-15")), date("2026-06-01")), 2026);
+        assert_eq!(birthday_year(None, date("2027-01-02")), 2027);
+    }
+
     proptest! {
+        /// A birthday the job grants, late or not, and the same birthday
+        /// granted by hand up to a week either side count for one year.
+        #[test]
+        fn by_hand_and_by_the_job_a_birthday_counts_for_one_year(b in 0i64..3_650, t in 0i64..3_000, off in -7i64..=7) {
+            let birthday = date("1980-01-01") + time::Duration::days(b);
+            let today = date("2020-01-01") + time::Duration::days(t);
+            if let Some(occurrence) = birthday_due(birthday, today) {
+                let by_hand = occurrence + time::Duration::days(off);
+                prop_assert_eq!(birthday_year(Some(birthday), by_hand), occurrence.year());
+            }
+        }
+
         /// What the job looks up by month and day is exactly what it grants.
         #[test]
         fn the_month_days_looked_up_are_the_birthdays_due(b in 0i32..3_000, t in 0i32..3_000) {

@@ -265,7 +265,7 @@ pub struct BonusRule {
     /// Points per occurrence.
     pub points: i64,
     /// At most this many times per member (lifetime). Birthdays are in
-    /// addition limited to once per calendar year.
+    /// addition limited to once a year (`earn::birthday_year`).
     #[serde(default)]
     pub per_member_cap: Option<u32>,
 }

@@ -4,6 +4,7 @@ use loyalty_core::earn;
 use loyalty_core::ids::check_id;
 use loyalty_core::items::{self, Line};
 use loyalty_core::program::{Activity, BonusEvent, Program};
+use loyalty_core::timestamp::parse_date;
 use loyalty_core::wire::{
     ActivityStanding, AppliedCampaign, EventReceipt, EventRequest, EventType, ItemRefund, MemberActivities,
     RefundReceipt, RefundRequest,
@@ -155,8 +156,10 @@ async fn purchase(ctx: &Ctx, program: &Program, ev: &EventRequest, w: &mut Write
 #[derive(Deserialize)]
 struct Claims {
     n: i64,
-    this_year: Option<i64>,
+    /// The years of the member's claims (JSON array).
+    years: String,
     in_period: Option<i64>,
+    birthday: Option<String>,
 }
 
 /// What a non-purchase event earns: a fixed bonus, or one of the
@@ -213,7 +216,6 @@ async fn bonus(
             return Ok(first);
         }
     }
-    let year = i64::from(now.date().year());
     let period_start = match earnable {
         Earnable::Activity(a) => a.per_period.map_or(i64::MAX, |p| now.0 - i64::from(p.days) * 86_400),
         Earnable::Bonus(_) => i64::MAX,
@@ -224,15 +226,24 @@ async fn bonus(
         let c: Option<Claims> = w
             .db()
             .first(
-                "SELECT COUNT(*) AS n, SUM(year = ?1) AS this_year, SUM(created_at > ?2) AS in_period
-                   FROM bonus_claims WHERE customer_id = ?3 AND event = ?4",
-                args![year, period_start, &ev.customer_id, event_name.as_str()],
+                "SELECT COUNT(*) AS n, json_group_array(year) AS years, SUM(created_at > ?1) AS in_period,
+                        (SELECT birthday FROM members WHERE customer_id = ?2) AS birthday
+                   FROM bonus_claims WHERE customer_id = ?2 AND event = ?3",
+                args![period_start, &ev.customer_id, event_name.as_str()],
             )
             .await?;
+        // A birthday counts for the year of the birthday nearest today, as
+        // the scheduled job counts it; other bonuses for the calendar year.
+        let birthday = c.as_ref().and_then(|c| c.birthday.as_deref()).and_then(parse_date);
+        let year = i64::from(match earnable {
+            Earnable::Bonus(BonusEvent::Birthday) => earn::birthday_year(birthday, now.date()),
+            _ => now.date().year(),
+        });
+        let years: Vec<i64> = c.as_ref().map(|c| serde_json::from_str(&c.years)).transpose()?.unwrap_or_default();
         let (n, this_year, in_period) =
-            c.map_or((0, 0, 0), |c| (c.n, c.this_year.unwrap_or(0), c.in_period.unwrap_or(0)));
+            c.map_or((0, false, 0), |c| (c.n, years.contains(&year), c.in_period.unwrap_or(0)));
         let points = match earnable {
-            Earnable::Bonus(event) => earn::bonus_points(program, event, n as u32, this_year > 0),
+            Earnable::Bonus(event) => earn::bonus_points(program, event, n as u32, this_year),
             Earnable::Activity(a) => earn::activity_points(a, n as u32, in_period as u32),
         };
         let Some(points) = points else {
