@@ -128,6 +128,12 @@ pub fn activity_points(activity: &Activity, prior: u32, in_period: u32) -> Optio
     Some(activity.points)
 }
 
+/// Where the period of `activity`'s per-period cap starts at `now`: its
+/// claims after this instant count against it. `None` without such a cap.
+pub fn activity_period_start(activity: &Activity, now: Timestamp) -> Option<Timestamp> {
+    activity.per_period.map(|p| Timestamp(now.0 - i64::from(p.days) * 86_400))
+}
+
 /// How many more times `activity` earns for a member who had it `prior`
 /// times in all and `in_period` times within its period: `None` when it
 /// has no cap; `Some(0)` exactly when [`activity_points`] gives nothing.

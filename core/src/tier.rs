@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::program::{Program, TierBasis, TierRule, TierWindow};
 use crate::timestamp::Timestamp;
+use crate::webhook::TierDirection;
 use time::Date;
 
 /// A member's standing: current tier and the way to the next.
@@ -35,12 +36,35 @@ pub fn tier_for(tiers: &[TierRule], progress: i64) -> Option<&TierRule> {
     tiers.iter().rev().find(|t| progress >= t.threshold)
 }
 
-/// The member's tier status from their lifetime points and spend.
-pub fn status(program: &Program, lifetime_points: i64, lifetime_spend_minor: i64) -> TierStatus {
-    let progress = match program.tier_basis {
+/// What counts toward tiers of the lifetime figures: points or spend, per
+/// the program's basis.
+pub fn lifetime_progress(program: &Program, lifetime_points: i64, lifetime_spend_minor: i64) -> i64 {
+    match program.tier_basis {
         TierBasis::LifetimePoints => lifetime_points,
         TierBasis::LifetimeSpend => lifetime_spend_minor,
-    };
+    }
+}
+
+/// A tier's place among the program's, lowest first (`None` for no tier,
+/// or one the program no longer has).
+pub fn rank(program: &Program, name: Option<&str>) -> Option<usize> {
+    name.and_then(|n| program.tiers.iter().position(|t| t.name == n))
+}
+
+/// Which way a move from `from` to `to` goes; `None` when it is no move.
+/// No tier is below the lowest.
+pub fn direction(program: &Program, from: Option<&str>, to: Option<&str>) -> Option<TierDirection> {
+    let (f, t) = (rank(program, from), rank(program, to));
+    match t.cmp(&f) {
+        std::cmp::Ordering::Greater => Some(TierDirection::Up),
+        std::cmp::Ordering::Less => Some(TierDirection::Down),
+        std::cmp::Ordering::Equal => None,
+    }
+}
+
+/// The member's tier status from their lifetime points and spend.
+pub fn status(program: &Program, lifetime_points: i64, lifetime_spend_minor: i64) -> TierStatus {
+    let progress = lifetime_progress(program, lifetime_points, lifetime_spend_minor);
     let current = tier_for(&program.tiers, progress);
     let next = program.tiers.iter().find(|t| t.threshold > progress).map(|t| NextTier {
         name: t.name.clone(),
@@ -95,10 +119,9 @@ pub struct Held {
 /// for `tier_grace_days` from when it fell below, then the tier the
 /// progress reaches. Returns the status and what to hold from now on.
 pub fn windowed(program: &Program, held: &Held, progress: i64, now: Timestamp) -> (TierStatus, Held) {
-    let rank = |name: Option<&str>| name.and_then(|n| program.tiers.iter().position(|t| t.name == n));
     let reached = tier_for(&program.tiers, progress);
-    let reached_rank = rank(reached.map(|t| t.name.as_str()));
-    let held_rank = rank(held.tier.as_deref());
+    let reached_rank = rank(program, reached.map(|t| t.name.as_str()));
+    let held_rank = rank(program, held.tier.as_deref());
     let (tier, below_since) = match (held_rank, reached_rank) {
         (Some(h), r) if r.is_none_or(|r| r < h) => {
             let since = held.below_since.unwrap_or(now);
@@ -131,8 +154,7 @@ pub fn windowed(program: &Program, held: &Held, progress: i64, now: Timestamp) -
 /// `to`: each tier above `from` up to `to` that names one (a member who
 /// skips a tier reaches it too). Nothing on the way down.
 pub fn entry_rewards<'p>(program: &'p Program, from: Option<&str>, to: Option<&str>) -> Vec<&'p TierRule> {
-    let rank = |name: Option<&str>| name.and_then(|n| program.tiers.iter().position(|t| t.name == n));
-    let (from, to) = (rank(from), rank(to));
+    let (from, to) = (rank(program, from), rank(program, to));
     program
         .tiers
         .iter()
@@ -212,6 +234,9 @@ mod tests {
         assert_eq!(names(entry_rewards(&with_rewards, Some("Bronze"), Some("Gold"))), ["Silver", "Gold"]);
         assert_eq!(names(entry_rewards(&with_rewards, Some("Gold"), Some("Silver"))), Vec::<String>::new());
         assert_eq!(names(entry_rewards(&with_rewards, None, Some("Silver"))), ["Silver"]);
+        assert_eq!(direction(&p, Some("Bronze"), Some("Gold")), Some(TierDirection::Up));
+        assert_eq!(direction(&p, Some("Gold"), Some("Silver")), Some(TierDirection::Down));
+        assert_eq!(direction(&p, Some("Silver"), Some("Silver")), None);
     }
 
     proptest! {

@@ -29,18 +29,12 @@ pub async fn create(ctx: &mut Ctx) -> Result<Reply> {
         scopes: req.scopes,
         created_at: ctx.now,
     };
-    ctx.db()?
-        .batch(vec![ctx.db()?.stmt(
-            "INSERT INTO api_keys (key_id, name, scopes, key_hash, created_at) VALUES (?, ?, ?, ?, ?)",
-            args![
-                &view.key_id,
-                &view.name,
-                serde_json::to_string(&view.scopes)?,
-                apikey::hash(&key),
-                view.created_at.0
-            ],
-        )?])
-        .await?;
+    let db = ctx.db()?;
+    db.batch(vec![db.stmt(
+        "INSERT INTO api_keys (key_id, name, scopes, key_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+        args![&view.key_id, &view.name, serde_json::to_string(&view.scopes)?, apikey::hash(&key), view.created_at.0],
+    )?])
+    .await?;
     Reply::json(201, &ApiKeyCreated { view, key })
 }
 

@@ -60,7 +60,7 @@ pub struct MemberRow {
 }
 
 /// The columns of [`MemberRow`].
-const MEMBER_COLUMNS: &str = "customer_id, email, tags, enrolled_at, birthday, balance, lifetime_earned, \
+pub const MEMBER_COLUMNS: &str = "customer_id, email, tags, enrolled_at, birthday, balance, lifetime_earned, \
                               lifetime_spend_minor, version, tier_held, tier_below_since, tier_progress";
 
 impl MemberRow {

@@ -217,7 +217,7 @@ async fn bonus(
         }
     }
     let period_start = match earnable {
-        Earnable::Activity(a) => a.per_period.map_or(i64::MAX, |p| now.0 - i64::from(p.days) * 86_400),
+        Earnable::Activity(a) => earn::activity_period_start(a, now).map_or(i64::MAX, |t| t.0),
         Earnable::Bonus(_) => i64::MAX,
     };
     // Claims are numbered; two racing claims for the same number cannot both
@@ -329,12 +329,7 @@ pub async fn my_activities(ctx: &Ctx, customer_id: &str) -> Result<Reply> {
     let asked: Vec<(String, i64)> = program
         .activities
         .iter()
-        .map(|a| {
-            (
-                format!("activity:{}", a.activity_id),
-                a.per_period.map_or(i64::MAX, |p| now.0 - i64::from(p.days) * 86_400),
-            )
-        })
+        .map(|a| (format!("activity:{}", a.activity_id), earn::activity_period_start(a, now).map_or(i64::MAX, |t| t.0)))
         .collect();
     let counts: Vec<ActivityClaims> = if asked.is_empty() {
         Vec::new()

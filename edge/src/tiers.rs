@@ -25,7 +25,7 @@ use crate::args;
 use crate::db::{rows, Db};
 use crate::error::Result;
 use crate::http::random_id;
-use crate::members::MemberRow;
+use crate::members::{MemberRow, MEMBER_COLUMNS};
 use crate::redemptions::{coupon_stmt, Issuer};
 use crate::rewards;
 use crate::schedule::{elapsed_since, stored_program, MEMBERS_PER_CHUNK};
@@ -114,9 +114,9 @@ async fn review_chunk(
     let list = serde_json::to_string(ids)?;
     let since = tier::window_start(program.tier_window, now);
     let mut reads = vec![db.stmt(
-        "SELECT customer_id, email, tags, enrolled_at, birthday, balance, lifetime_earned, lifetime_spend_minor,
-                version, tier_held, tier_below_since, tier_progress, member_key
-           FROM members WHERE customer_id IN (SELECT value FROM json_each(?))",
+        &format!(
+            "SELECT {MEMBER_COLUMNS}, member_key FROM members WHERE customer_id IN (SELECT value FROM json_each(?))"
+        ),
         args![list.as_str()],
     )?];
     if let Some(since) = since {
@@ -153,20 +153,15 @@ async fn review_chunk(
                 (p, tier::windowed(program, &m.held(), p, now).1)
             }
             None => {
-                let p = match program.tier_basis {
-                    TierBasis::LifetimePoints => m.lifetime_earned,
-                    TierBasis::LifetimeSpend => m.lifetime_spend_minor,
-                };
+                let p = tier::lifetime_progress(program, m.lifetime_earned, m.lifetime_spend_minor);
                 (p, Held { tier: tier::tier_for(&program.tiers, p).map(|t| t.name.clone()), below_since: None })
             }
         };
         // A member never reviewed held the lowest tier: their first
         // review is a move only if it finds them above it.
         let before = m.tier_held.clone().or_else(|| program.tiers.first().map(|t| t.name.clone()));
-        if since.is_some() && held.tier != before {
-            let rank = |n: &Option<String>| n.as_ref().and_then(|n| program.tiers.iter().position(|t| &t.name == n));
-            let up = rank(&held.tier).map_or(-1, |r| r as i64) > rank(&before).map_or(-1, |r| r as i64);
-            moves.push(json!([m.customer_id, m.version, before, held.tier, if up { "up" } else { "down" }]));
+        if let Some(direction) = since.and(tier::direction(program, before.as_deref(), held.tier.as_deref())) {
+            moves.push(json!([m.customer_id, m.version, before, held.tier, direction]));
         }
         for t in tier::entry_rewards(program, m.tier_held.as_deref(), held.tier.as_deref()) {
             if let Some(r) = entry_rewards.iter().find(|r| Some(r.reward_id.as_str()) == t.entry_reward_id.as_deref()) {
