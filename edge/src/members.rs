@@ -86,9 +86,18 @@ impl MemberRow {
     /// The member's tier at `now`: by the lifetime figures, or, with a
     /// window, by the progress in it and the tier held through its grace.
     pub fn tier(&self, program: &Program, now: Timestamp) -> tier::TierStatus {
+        self.tier_and_held(program, now).0
+    }
+
+    /// [`MemberRow::tier`], and with a window what the member holds of it
+    /// from now on (the tier and since when the progress is below it).
+    fn tier_and_held(&self, program: &Program, now: Timestamp) -> (tier::TierStatus, Option<tier::Held>) {
         match program.tier_window {
-            TierWindow::Lifetime => tier::status(program, self.lifetime_earned, self.lifetime_spend_minor),
-            _ => tier::windowed(program, &self.held(), self.tier_progress, now).0,
+            TierWindow::Lifetime => (tier::status(program, self.lifetime_earned, self.lifetime_spend_minor), None),
+            _ => {
+                let (status, held) = tier::windowed(program, &self.held(), self.tier_progress, now);
+                (status, Some(held))
+            }
         }
     }
 
@@ -344,7 +353,7 @@ pub async fn load_many_for_expiry(db: &Db, ids: &[String], now: Timestamp) -> Re
 
 /// The member's standing under `program` at `now`.
 pub fn summarize(program: Option<&Program>, st: &MemberState, now: Timestamp) -> MemberSummary {
-    let status = program.map(|p| st.row.tier(p, now));
+    let (status, held) = program.map(|p| st.row.tier_and_held(p, now)).unzip();
     MemberSummary {
         customer_id: st.row.customer_id.clone(),
         balance: st.row.balance,
@@ -358,14 +367,13 @@ pub fn summarize(program: Option<&Program>, st: &MemberState, now: Timestamp) ->
         }),
         expiring: ledger::expiring_from_newest(st.row.balance, &st.holding, now),
         pending_lots: st.pending.clone(),
-        tier_window: program.and_then(|p| window_status(p, &st.row, now)),
+        tier_window: program.zip(held.flatten()).and_then(|(p, h)| window_status(p, &st.row, &h, now)),
     }
 }
 
 /// The member's standing in a windowed program's tier window.
-fn window_status(program: &Program, row: &MemberRow, now: Timestamp) -> Option<TierWindowStatus> {
+fn window_status(program: &Program, row: &MemberRow, held: &tier::Held, now: Timestamp) -> Option<TierWindowStatus> {
     let since = tier::window_start(program.tier_window, now)?;
-    let (_, held) = tier::windowed(program, &row.held(), row.tier_progress, now);
     Some(TierWindowStatus {
         window: program.tier_window,
         progress: row.tier_progress,
