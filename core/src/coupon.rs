@@ -204,8 +204,39 @@ pub fn validate(
     Ok(discount(c.kind, &c.spec, order_minor))
 }
 
+/// The codes of a pool file (the console's upload): one code a line, in
+/// the first column of a CSV (`,` or `;`), quotes removed. A first line
+/// that is not a code (a header such as `code`) is skipped, and so are
+/// blank lines; any other line that is not a valid pool code is returned
+/// as `(line number, text)`, so the merchant sees which line to fix
+/// before anything is sent.
+pub fn codes_from_csv(text: &str) -> (Vec<String>, Vec<(usize, String)>) {
+    let (mut codes, mut bad) = (Vec::new(), Vec::new());
+    for (i, line) in text.lines().enumerate() {
+        let cell = line.split([',', ';']).next().unwrap_or("").trim().trim_matches('"').trim();
+        if cell.is_empty() {
+            continue;
+        }
+        match normalize_pool_code(cell) {
+            Some(code) => codes.push(code),
+            None if i == 0 => {}
+            None => bad.push((i + 1, line.to_owned())),
+        }
+    }
+    (codes, bad)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn pool_files_read_their_first_column_and_name_bad_lines() {
+        let (codes, bad) = super::codes_from_csv("code,note\nSUMMER2026A,x\n\n\"SUMMER2026B\";y\nno\nWINTER-2026-C\n");
+        assert_eq!(codes, vec!["SUMMER2026A", "SUMMER2026B", "WINTER-2026-C"]);
+        assert_eq!(bad, vec![(5, "no".to_owned())]);
+        let (codes, bad) = super::codes_from_csv("FIRSTCODE1\n");
+        assert_eq!((codes, bad.len()), (vec!["FIRSTCODE1".to_owned()], 0));
+    }
+
     use super::*;
     use proptest::prelude::*;
 

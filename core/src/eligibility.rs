@@ -229,6 +229,59 @@ impl Eligibility {
     }
 }
 
+fn allowed_operators(attribute: Attribute) -> &'static [Operator] {
+    match attribute {
+        Attribute::EnrolledAt | Attribute::Birthday | Attribute::LifetimeEarned => {
+            &[Operator::Equals, Operator::NotEquals, Operator::Between, Operator::GreaterThan, Operator::LessThan]
+        }
+        Attribute::Tags => &[Operator::ContainsAll, Operator::ContainsAny, Operator::ContainsNone],
+        Attribute::Tier | Attribute::Email => {
+            &[Operator::Equals, Operator::NotEquals, Operator::ContainsAny, Operator::ContainsNone]
+        }
+    }
+}
+
+/// The attributes rules may test, by their wire names (rule builders).
+pub fn attribute_names() -> [&'static str; 6] {
+    ATTRIBUTES.map(|(_, n)| n)
+}
+
+/// The operators that apply to the attribute named `attribute`, by wire
+/// name; none for an unknown attribute.
+pub fn operators_for(attribute: &str) -> Vec<&'static str> {
+    ATTRIBUTES
+        .iter()
+        .find(|(_, n)| *n == attribute)
+        .map(|(a, _)| allowed_operators(*a).iter().map(|o| operator_name(*o)).collect())
+        .unwrap_or_default()
+}
+
+/// A condition's value typed in one text field, as its wire form for that
+/// attribute and operator: lists and ranges separated by commas (`a, b`),
+/// integers as numbers. What does not read as the type asked for is kept
+/// as text, so [`Eligibility::parse`] names the problem at its condition.
+pub fn value_from_text(attribute: &str, operator: &str, typed: &str) -> Json {
+    let parts = || typed.split(',').map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned);
+    let number = |p: &str| p.parse::<i64>().map_or_else(|_| json!(p), |n| json!(n));
+    match (attribute, operator) {
+        ("lifetime_earned", "between") => Json::Array(parts().map(|p| number(&p)).collect()),
+        ("lifetime_earned", _) => number(typed.trim()),
+        (_, "between") => Json::Array(parts().map(Json::String).collect()),
+        (_, "contains_all" | "contains_any" | "contains_none") => Json::Array(parts().map(Json::String).collect()),
+        _ => json!(typed.trim()),
+    }
+}
+
+/// The text a rule builder shows for a stored value: the inverse of
+/// [`value_from_text`].
+pub fn value_to_text(value: &Json) -> String {
+    match value {
+        Json::Array(xs) => xs.iter().map(value_to_text).collect::<Vec<_>>().join(", "),
+        Json::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
 fn parse_condition(c: &Json) -> Result<Condition, String> {
     let o = c.as_object().ok_or("must be an object with attribute, operator and value")?;
     if let Some(k) = o.keys().find(|k| !matches!(k.as_str(), "attribute" | "operator" | "value")) {
@@ -249,15 +302,7 @@ fn parse_condition(c: &Json) -> Result<Condition, String> {
         )
     })?;
     let value = o.get("value").ok_or("value is required")?;
-    let allowed: &[Operator] = match attribute {
-        Attribute::EnrolledAt | Attribute::Birthday | Attribute::LifetimeEarned => {
-            &[Operator::Equals, Operator::NotEquals, Operator::Between, Operator::GreaterThan, Operator::LessThan]
-        }
-        Attribute::Tags => &[Operator::ContainsAll, Operator::ContainsAny, Operator::ContainsNone],
-        Attribute::Tier | Attribute::Email => {
-            &[Operator::Equals, Operator::NotEquals, Operator::ContainsAny, Operator::ContainsNone]
-        }
-    };
+    let allowed = allowed_operators(attribute);
     if !allowed.contains(&operator) {
         return Err(format!(
             "operator \"{op}\" does not apply to {a} (use {})",
@@ -521,6 +566,39 @@ impl schemars::JsonSchema for Eligibility {
                 "additionalProperties": false
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod builder_tests {
+    use super::*;
+
+    /// What a builder types round-trips through the wire form of every
+    /// condition the parser accepts, and a typo is named by the parser.
+    #[test]
+    fn typed_values_become_the_wire_form_the_parser_reads() {
+        let cases = [
+            ("tags", "contains_any", "vip, gold", json!(["vip", "gold"])),
+            ("tier", "equals", " Gold ", json!("Gold")),
+            ("email", "contains_none", "a@x.io", json!(["a@x.io"])),
+            ("lifetime_earned", "greater_than", "1000", json!(1000)),
+            ("lifetime_earned", "between", "10, 20", json!([10, 20])),
+            ("enrolled_at", "between", "2026-01-01, 2026-06-30", json!(["2026-01-01", "2026-06-30"])),
+            ("birthday", "less_than", "2000-01-01", json!("2000-01-01")),
+        ];
+        for (a, o, typed, wire) in cases {
+            let v = value_from_text(a, o, typed);
+            assert_eq!(v, wire, "{a} {o}");
+            assert!(operators_for(a).contains(&o));
+            let rule = json!([{"conditions": [{"attribute": a, "operator": o, "value": v}]}]);
+            assert!(Eligibility::parse(&rule, "e").is_ok(), "{a} {o}");
+            assert_eq!(value_from_text(a, o, &value_to_text(&v)), v);
+        }
+        let typo = json!([{"conditions": [{"attribute": "lifetime_earned", "operator": "equals", "value": value_from_text("lifetime_earned", "equals", "1k")}]}]);
+        let issues = Eligibility::parse(&typo, "eligibility").unwrap_err();
+        assert_eq!(issues[0].path, "eligibility[0].conditions[0]");
+        assert!(operators_for("nope").is_empty());
+        assert_eq!(attribute_names().len(), 6);
     }
 }
 

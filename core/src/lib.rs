@@ -12,6 +12,7 @@
 //! - [`ids`], [`timestamp`]: the validated scalars of the wire contract.
 //! - [`token`]: customer tokens (HS256 JWT) minted by a storefront backend.
 //! - [`apikey`]: scoped API keys: their form, their stored hash, what each scope grants.
+//! - [`session`]: the console's cookie sessions, begun with an admin-scope key.
 //! - [`program`]: the program configuration (earn rules, tiers, policies).
 //! - [`earn`], [`tier`]: how many points an event earns; which tier a member holds.
 //! - [`items`]: what each item of an order earns, and what refunding some of them takes back.
@@ -49,6 +50,7 @@ pub mod redemption;
 pub mod referral;
 pub mod reward;
 pub mod search;
+pub mod session;
 pub mod tier;
 pub mod timestamp;
 pub mod token;

@@ -289,6 +289,15 @@ fn routes(d: &mut Doc) {
     .errors(&[400, 404])
     .done();
     d.op(
+        "get",
+        "/v1/members/{customer_id}/coupons",
+        "The member's codes not used and not expired, newest first (at most 50), as GET /v1/me/coupons",
+        ApiKey,
+    )
+    .ok::<MemberCoupons>(200)
+    .errors(&[400])
+    .done();
+    d.op(
         "delete",
         "/v1/members/{customer_id}",
         "Erase the member: personal data removed, the ledger's figures kept under the member's opaque key",
@@ -417,6 +426,36 @@ fn routes(d: &mut Doc) {
         .ok::<ApiKeyRevoked>(200)
         .errors(&[400, 404])
         .done();
+
+    // The console's session: a key exchanged for an HttpOnly cookie, which
+    // then stands for the key on server routes (with the console header).
+    d.op(
+        "post",
+        "/v1/session",
+        "Sign the console in: an admin-scope key for a session cookie (HttpOnly, SameSite=Strict, 8 hours)",
+        Public,
+    )
+    .body::<SessionRequest>()
+    .ok::<ConsoleSession>(201)
+    .errors(&[401, 403, 429, 503])
+    .done();
+    d.op("get", "/v1/session", "The console's session: who is signed in, until when (the cookie)", Public)
+        .ok::<ConsoleSession>(200)
+        .errors(&[401, 429, 503])
+        .done();
+    d.op(
+        "delete",
+        "/v1/session",
+        "Sign the console out: the session is ended server-side and the cookie removed",
+        Public,
+    )
+    .ok::<SessionEnded>(200)
+    .errors(&[401, 429, 503])
+    .done();
+    d.op("get", "/v1/program/config", "The program as PUT /v1/program takes it, for editing (read scope)", ApiKey)
+        .ok::<Program>(200)
+        .errors(&[404])
+        .done();
 }
 
 /// The deliveries a store receives (OpenAPI 3.1 `webhooks`): one per event
@@ -524,7 +563,7 @@ pub fn document() -> Value {
         "security": [{"apiKey": []}],
         "components": {
             "securitySchemes": {
-                "apiKey": {"type": "http", "scheme": "bearer", "description": "LOYALTY_API_KEY (server routes, every scope), or a scoped key `lek_…` from POST /v1/api-keys: `read` for every GET, `checkout` for POST /v1/events, refunds, coupon validation and redemption and referral sign-ups, `admin` for everything"},
+                "apiKey": {"type": "http", "scheme": "bearer", "description": "LOYALTY_API_KEY (server routes, every scope), or a scoped key `lek_…` from POST /v1/api-keys: `read` for every GET, `checkout` for POST /v1/events, refunds, coupon validation and redemption and referral sign-ups, `admin` for everything. The console's session cookie (`le_session`, from POST /v1/session) stands for an admin key on these routes when the request also carries the `X-Loyalty-Console` header"},
                 "customerToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "HS256 JWT signed with LOYALTY_WIDGET_SECRET: sub, exp required"}
             },
             "schemas": Value::Object(schemas.into_iter().collect())

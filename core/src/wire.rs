@@ -255,6 +255,24 @@ pub struct MemberDetail {
     pub email: Option<String>,
 }
 
+impl MemberDetail {
+    /// What eligibility rules read of this member, as the server reads it
+    /// (the tier shown is the tier rules test): the console checks a rule
+    /// being written against a member with the very function redemption
+    /// runs ([`crate::eligibility::Eligibility::explain`]).
+    pub fn attributes(&self) -> crate::eligibility::MemberAttributes {
+        use crate::timestamp::parse_date;
+        crate::eligibility::MemberAttributes {
+            enrolled_at: self.enrolled_at.as_deref().and_then(parse_date),
+            birthday: self.birthday.as_deref().and_then(parse_date),
+            email: self.email.clone(),
+            tags: self.tags.clone(),
+            tier: self.summary.tier.clone(),
+            lifetime_earned: self.summary.lifetime_earned,
+        }
+    }
+}
+
 /// `GET /v1/members`: a page of members, ordered by customer id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -1477,6 +1495,36 @@ pub struct ApiKeyRevoked {
     pub key_id: String,
     /// Always true: the key is refused from now on.
     pub revoked: bool,
+}
+
+/// `POST /v1/session` body: the console's sign-in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SessionRequest {
+    /// The root key or an API key with the `admin` scope. It is checked and
+    /// forgotten: the session's cookie is what the browser keeps.
+    pub key: String,
+}
+
+/// `POST /v1/session` (201, with the cookie) and `GET /v1/session`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ConsoleSession {
+    /// The key signed in with: its id, or `root` for `LOYALTY_API_KEY`.
+    pub key_id: String,
+    /// Its name (`Root key` for the root key).
+    pub name: String,
+    /// When the session ends, whatever is done with it.
+    pub expires_at: Timestamp,
+}
+
+/// `DELETE /v1/session` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct SessionEnded {
+    /// Always true: the cookie is refused from now on, and removed.
+    pub ended: bool,
 }
 
 /// `GET /v1/analytics/summary`.

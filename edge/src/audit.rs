@@ -75,7 +75,7 @@ pub async fn export(ctx: &mut Ctx) -> Result<Reply> {
         body.push_str(&serde_json::to_string(&r.line()?)?);
         body.push('\n');
     }
-    Ok(Reply { status: 200, body, content_type: NDJSON })
+    Ok(Reply { status: 200, body, content_type: NDJSON, cookie: None })
 }
 
 #[derive(Deserialize)]

@@ -5,12 +5,13 @@
 use std::future::Future;
 
 use loyalty_core::apikey::{self, Scope};
+use loyalty_core::session;
 use loyalty_core::token::{self, Claims};
 use worker::RateLimiter;
 
-use crate::api_keys;
 use crate::error::{Error, Result};
 use crate::http::Ctx;
+use crate::{api_keys, sessions};
 
 /// An authenticated caller.
 #[derive(Debug, Clone)]
@@ -21,13 +22,25 @@ pub enum Principal {
     Key(String),
     /// A shopper, holding a token for their own customer_id.
     Customer(Claims),
+    /// The console, holding a session cookie (`/v1/session`), not yet looked up.
+    Session(String),
 }
 
-/// Authenticates the `Authorization: Bearer …` header.
+/// Authenticates the `Authorization: Bearer …` header, or else the
+/// console's session cookie.
 pub fn authenticate(ctx: &Ctx) -> Result<Principal> {
-    let header = ctx
-        .header("authorization")
-        .ok_or_else(|| Error::Unauthorized("missing Authorization: Bearer header".into()))?;
+    let Some(header) = ctx.header("authorization") else {
+        return match sessions::token_of(ctx) {
+            // No other site's page can set this header without a CORS
+            // preflight, which server routes never allow.
+            Some(t) if ctx.header(session::CONSOLE_HEADER).is_some() => Ok(Principal::Session(t)),
+            Some(_) => Err(Error::Forbidden(format!(
+                "a request with the console's session cookie needs the {} header",
+                session::CONSOLE_HEADER
+            ))),
+            None => Err(Error::Unauthorized("missing Authorization: Bearer header".into())),
+        };
+    };
     let credential = header
         .strip_prefix("Bearer ")
         .or_else(|| header.strip_prefix("bearer "))
@@ -71,6 +84,11 @@ pub async fn server(ctx: &Ctx, need: Scope) -> Result<()> {
                 )))
             }
         }
+        // Sessions begin only with an admin-scope key (`sessions::sign_in`).
+        Principal::Session(token) => match sessions::live(&ctx.db()?, &token, ctx.now).await? {
+            Some(_) => Ok(()),
+            None => Err(Error::Unauthorized("the session has ended; sign in again".into())),
+        },
         Principal::Customer(_) => Err(Error::Forbidden("this route needs the API key, not a customer token".into())),
     }
 }
@@ -85,7 +103,7 @@ pub fn customer(ctx: &mut Ctx) -> Result<(Claims, Budget)> {
             let budget = Budget::of(ctx, Limit::Shopper, c.sub.clone())?;
             Ok((c, budget))
         }
-        Principal::Server | Principal::Key(_) => {
+        Principal::Server | Principal::Key(_) | Principal::Session(_) => {
             Err(Error::Forbidden("this route needs a customer token, not an API key".into()))
         }
     }

@@ -31,6 +31,8 @@ pub struct Reply {
     pub body: String,
     /// Its media type.
     pub content_type: &'static str,
+    /// A `Set-Cookie` value: only the console's session routes send one.
+    pub cookie: Option<String>,
 }
 
 /// The media type of every answer but the ledger export.
@@ -46,7 +48,12 @@ impl Reply {
 
     /// A JSON answer already written.
     pub fn raw(status: u16, body: String) -> Reply {
-        Reply { status, body, content_type: JSON }
+        Reply { status, body, content_type: JSON, cookie: None }
+    }
+
+    /// The same answer, setting a cookie.
+    pub fn with_cookie(self, cookie: String) -> Reply {
+        Reply { cookie: Some(cookie), ..self }
     }
 
     /// The contract's error body for `e`.

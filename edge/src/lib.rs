@@ -10,8 +10,9 @@
 //! | class    | routes |
 //! |----------|--------|
 //! | public   | `GET /v1/health`, `GET /v1/program`, `GET /v1/openapi.json` |
+//! | console  | `POST/GET/DELETE /v1/session`: an admin-scope key exchanged for an HttpOnly session cookie, which then stands for the key on server routes (`sessions`) |
 //! | shopper  | `GET /v1/me`, `GET /v1/me/rewards`, `POST /v1/me/redemptions`, `GET /v1/me/transactions`, `GET /v1/me/coupons`, `GET /v1/me/referral`, `GET /v1/me/activities` |
-//! | server   | `/v1/rewards…`, `/v1/members…`, `POST /v1/events`, `POST /v1/orders/{id}/refunds`, `/v1/coupons…`, `POST /v1/referrals`, `PUT /v1/program`, `/v1/webhooks…`, `/v1/api-keys…`, `GET /v1/analytics/summary` (the root key, or a key whose scopes grant `Route::scope`) |
+//! | server   | `/v1/rewards…`, `/v1/members…`, `POST /v1/events`, `POST /v1/orders/{id}/refunds`, `/v1/coupons…`, `POST /v1/referrals`, `PUT /v1/program`, `GET /v1/program/config`, `/v1/webhooks…`, `/v1/api-keys…`, `GET /v1/analytics/summary` (the root key, or a key whose scopes grant `Route::scope`) |
 //! | queue    | the `WEBHOOKS` consumer: one try of each delivery (`webhooks::consume`) |
 //! | dev only | `POST /dev/token`, `POST /dev/checkout/{validate,redeem,purchase}` |
 
@@ -36,6 +37,7 @@ mod redemptions;
 mod referrals;
 mod rewards;
 mod schedule;
+mod sessions;
 mod snapshot;
 mod tiers;
 mod webhooks;
@@ -73,6 +75,8 @@ pub enum Access {
 pub enum Route<'a> {
     Health,
     Program,
+    ProgramConfig,
+    Session,
     OpenApi,
     Me,
     MeRewards,
@@ -92,6 +96,7 @@ pub enum Route<'a> {
     MemberAdjustments(&'a str),
     MemberRedemptions(&'a str),
     MemberExport(&'a str),
+    MemberCoupons(&'a str),
     Imports,
     LedgerExport,
     Events,
@@ -117,6 +122,8 @@ impl<'a> Route<'a> {
         Some(match segs.as_slice() {
             ["v1", "health"] => Route::Health,
             ["v1", "program"] => Route::Program,
+            ["v1", "program", "config"] => Route::ProgramConfig,
+            ["v1", "session"] => Route::Session,
             ["v1", "openapi.json"] => Route::OpenApi,
             ["v1", "me"] => Route::Me,
             ["v1", "me", "rewards"] => Route::MeRewards,
@@ -136,6 +143,7 @@ impl<'a> Route<'a> {
             ["v1", "members", id, "adjustments"] => Route::MemberAdjustments(id),
             ["v1", "members", id, "redemptions"] => Route::MemberRedemptions(id),
             ["v1", "members", id, "export"] => Route::MemberExport(id),
+            ["v1", "members", id, "coupons"] => Route::MemberCoupons(id),
             ["v1", "imports"] => Route::Imports,
             ["v1", "ledger", "export"] => Route::LedgerExport,
             ["v1", "events"] => Route::Events,
@@ -160,7 +168,9 @@ impl<'a> Route<'a> {
     /// any handler runs, so no handler can forget it.
     pub fn access(self, method: &Method) -> Access {
         match self {
-            Route::Health | Route::OpenApi => Access::Public,
+            // The session routes authenticate themselves (a key to sign in,
+            // the cookie after).
+            Route::Health | Route::OpenApi | Route::Session => Access::Public,
             Route::Program if *method == Method::Get => Access::Public,
             Route::Me
             | Route::MeRewards
@@ -213,6 +223,8 @@ impl<'a> Route<'a> {
         match self {
             Route::Health => "/v1/health",
             Route::Program => "/v1/program",
+            Route::ProgramConfig => "/v1/program/config",
+            Route::Session => "/v1/session",
             Route::OpenApi => "/v1/openapi.json",
             Route::Me => "/v1/me",
             Route::MeRewards => "/v1/me/rewards",
@@ -232,6 +244,7 @@ impl<'a> Route<'a> {
             Route::MemberAdjustments(_) => "/v1/members/{customer_id}/adjustments",
             Route::MemberRedemptions(_) => "/v1/members/{customer_id}/redemptions",
             Route::MemberExport(_) => "/v1/members/{customer_id}/export",
+            Route::MemberCoupons(_) => "/v1/members/{customer_id}/coupons",
             Route::Imports => "/v1/imports",
             Route::LedgerExport => "/v1/ledger/export",
             Route::Events => "/v1/events",
@@ -260,6 +273,10 @@ async fn dispatch(ctx: &mut Ctx, route: Route<'_>) -> Result<Reply> {
         (Route::OpenApi, Get) => Ok(Reply::raw(200, OPENAPI.to_owned())),
         (Route::Program, Get) => program::get(ctx).await,
         (Route::Program, Put) => program::put(ctx).await,
+        (Route::ProgramConfig, Get) => program::config(ctx).await,
+        (Route::Session, Post) => sessions::sign_in(ctx).await,
+        (Route::Session, Get) => sessions::current(ctx).await,
+        (Route::Session, Delete) => sessions::sign_out(ctx).await,
 
         // Reads run while the shopper's budget is checked; the redemption
         // checks it beside its own read, before it writes.
@@ -303,7 +320,13 @@ async fn dispatch(ctx: &mut Ctx, route: Route<'_>) -> Result<Reply> {
         (Route::Imports, Post) => imports::post(ctx).await,
         (Route::LedgerExport, Get) => audit::export(ctx).await,
         (Route::Member(id), Get | Patch | Delete)
-        | (Route::MemberRewards(id) | Route::MemberTransactions(id) | Route::MemberExport(id), Get)
+        | (
+            Route::MemberRewards(id)
+            | Route::MemberTransactions(id)
+            | Route::MemberExport(id)
+            | Route::MemberCoupons(id),
+            Get,
+        )
         | (Route::MemberAdjustments(id) | Route::MemberRedemptions(id), Post) => {
             let id = members::checked(id)?;
             ctx.member = Some(id.to_owned());
@@ -312,6 +335,7 @@ async fn dispatch(ctx: &mut Ctx, route: Route<'_>) -> Result<Reply> {
                 (Route::Member(_), Delete) => privacy::erase(ctx, id).await,
                 (Route::Member(_), _) => members::patch(ctx, id).await,
                 (Route::MemberExport(_), _) => privacy::export(ctx, id).await,
+                (Route::MemberCoupons(_), _) => coupons::mine(ctx, id).await,
                 (Route::MemberRewards(_), _) => members::eligible_offers(ctx, id).await,
                 (Route::MemberTransactions(_), _) => members::transactions(ctx, id).await,
                 (Route::MemberAdjustments(_), _) => members::adjust(ctx, id).await,
@@ -411,6 +435,9 @@ fn respond(ctx: &Ctx, reply: Reply) -> std::result::Result<Response, wasm_bindge
     }
     h.set("cache-control", "no-store")?;
     h.set("x-content-type-options", "nosniff")?;
+    if let Some(cookie) = &reply.cookie {
+        h.set("set-cookie", cookie)?;
+    }
     if reply.status == 429 {
         h.set("retry-after", &auth::PERIOD_SECS.to_string())?;
     }
@@ -512,6 +539,9 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
             }
             if let Err(e) = webhooks::purge(&db, now).await {
                 errors.push(format!("events purge: {e}"));
+            }
+            if let Err(e) = sessions::purge(&db, now).await {
+                errors.push(format!("console sessions purge: {e}"));
             }
             // The ledger's hash chain reaches every entry written before
             // this run (50 chunks of 2,000 a minute at most).

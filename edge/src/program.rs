@@ -54,6 +54,13 @@ pub async fn get(ctx: &mut Ctx) -> Result<Reply> {
     Reply::json(200, &summary)
 }
 
+/// `GET /v1/program/config`: the program exactly as `PUT /v1/program`
+/// takes it (read scope), for editing it (the console).
+pub async fn config(ctx: &mut Ctx) -> Result<Reply> {
+    let program = load(ctx).await?;
+    Reply::json(200, &*program)
+}
+
 /// `PUT /v1/program`: replace the program (API key).
 pub async fn put(ctx: &mut Ctx) -> Result<Reply> {
     let body = ctx.body().await?;

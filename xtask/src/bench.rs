@@ -91,9 +91,32 @@ fn widget_budget_gzip(t: &Tools) -> usize {
     }
 }
 
-/// Fails when the built widget is over its budget.
+/// The console's transfer (script, module, stylesheet and page, gzip)
+/// before `cargo xtask test` fails. Issue #20 aims under 250 KB; the
+/// console is over it (BENCHMARKS.md has the figure and why), so this is
+/// a ceiling just above the measured size that stops growth, as the
+/// widget's is. It is the console's own: the widget's budget is separate.
+fn console_budget_gzip(t: &Tools) -> usize {
+    match t.widget_nightly {
+        Some(_) => 410 * 1024,
+        None => 450 * 1024,
+    }
+}
+
+/// Fails when the built widget, or the console, is over its budget.
 pub fn widget_budget(t: &Tools) -> Result {
-    let total = sizes(t)?["widget_total"]["gzip"].as_u64().unwrap_or(u64::MAX) as usize;
+    let all = sizes(t)?;
+    let console = all["console_total"]["gzip"].as_u64().unwrap_or(u64::MAX) as usize;
+    let ceiling = console_budget_gzip(t);
+    eprintln!("xtask: console transfer {:.1} KB gzip (ceiling {} KB)", console as f64 / 1024.0, ceiling / 1024);
+    if console > ceiling {
+        return Err(format!(
+            "the console is {:.1} KB gzip, over its {} KB ceiling: see BENCHMARKS.md",
+            console as f64 / 1024.0,
+            ceiling / 1024
+        ));
+    }
+    let total = all["widget_total"]["gzip"].as_u64().unwrap_or(u64::MAX) as usize;
     let budget = widget_budget_gzip(t);
     eprintln!("xtask: widget transfer {:.1} KB gzip (budget {} KB)", total as f64 / 1024.0, budget / 1024);
     if total > budget {
@@ -112,7 +135,14 @@ fn sizes(t: &Tools) -> Result<Value> {
     let worker = read(&root.join("edge/build/index_bg.wasm"))?;
     let js = read(&root.join(build::ASSETS).join("widget/loyalty.js"))?;
     let wasm = read(&root.join(build::ASSETS).join("widget/loyalty_bg.wasm"))?;
+    let admin = root.join(build::ASSETS).join("admin");
+    let mut console = (0, 0, 0);
+    for f in ["index.html", "console.js", "console_bg.wasm", "console.css"] {
+        let bytes = read(&admin.join(f))?;
+        console = (console.0 + bytes.len(), console.1 + gzip(&bytes), console.2 + brotli(&bytes));
+    }
     Ok(json!({
+        "console_total": {"raw": console.0, "gzip": console.1, "brotli": console.2},
         "worker_wasm": {"raw": worker.len(), "gzip": gzip(&worker)},
         "widget_js": {"raw": js.len(), "gzip": gzip(&js), "brotli": brotli(&js)},
         "widget_wasm": {"raw": wasm.len(), "gzip": gzip(&wasm), "brotli": brotli(&wasm)},

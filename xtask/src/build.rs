@@ -13,6 +13,7 @@ use crate::{cargo, link, output, root, run, Result};
 /// Builds everything `wrangler dev` serves, and the `loyalty` command.
 pub fn all(t: &Tools) -> Result {
     widget(t)?;
+    console(t)?;
     worker(t)?;
     site()?;
     cli()
@@ -137,6 +138,74 @@ pub fn widget(t: &Tools) -> Result {
         .arg(pkg.join("linked.js"))
         .args(["--minify", "--target=es2020", "--legal-comments=none"])
         .arg(format!("--outfile={}", out.join("loyalty.js").display())))?;
+    Ok(())
+}
+
+/// The console (`console/`): cargo → wasm-bindgen (`--target web`) →
+/// wasm-opt (-Oz) → esbuild bundles the entry with the glue as one ES
+/// module. It is a back office: no byte-shaving beyond the optimizer.
+/// Out: `target/assets/admin/{index.html, console.js, console_bg.wasm,
+/// console.css}`, and `target/assets/_headers`, which gives its pages
+/// their security headers. Runs after [`widget`], which rebuilds
+/// `target/assets` whole.
+pub fn console(t: &Tools) -> Result {
+    let root = root();
+    // As the widget: with the pinned nightly, std is rebuilt for size
+    // and a panic is a trap (no formatting machinery), in a target dir
+    // of its own.
+    let wasm = match t.widget_nightly {
+        Some(nightly) => {
+            let dir = root.join("target/console-nightly");
+            run(Command::new("rustup")
+                .args(["run", nightly, "cargo", "build", "-Zbuild-std=std,panic_abort"])
+                .args(["--release", "--target", "wasm32-unknown-unknown", "-p", "loyalty-console"])
+                .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", WIDGET_OPT_LEVEL)
+                .env("CARGO_TARGET_DIR", &dir)
+                .env("RUSTFLAGS", "-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none")
+                .current_dir(&root))?;
+            dir.join("wasm32-unknown-unknown/release/loyalty_console.wasm")
+        }
+        None => {
+            run(cargo().args(["build", "--release", "--target", "wasm32-unknown-unknown", "-p", "loyalty-console"]))?;
+            root.join("target/wasm32-unknown-unknown/release/loyalty_console.wasm")
+        }
+    };
+    let pkg = root.join("target/console-pkg");
+    let _ = fs::remove_dir_all(&pkg);
+    run(Command::new(&t.wasm_bindgen)
+        .arg(wasm)
+        .args(["--target", "web", "--no-typescript", "--remove-name-section", "--remove-producers-section"])
+        .args(["--out-name", "glue", "--out-dir"])
+        .arg(&pkg))?;
+    let out = root.join(ASSETS).join("admin");
+    let _ = fs::remove_dir_all(&out);
+    fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+    run(t
+        .node_tool("wasm-opt")
+        .args(["-Oz", "--strip-debug", "--strip-target-features"])
+        .arg(pkg.join("glue_bg.wasm"))
+        .arg("-o")
+        .arg(out.join("console_bg.wasm")))?;
+    fs::copy(root.join("console/main.js"), pkg.join("main.js")).map_err(|e| e.to_string())?;
+    run(t
+        .node_tool("esbuild")
+        .arg(pkg.join("main.js"))
+        .args([
+            "--bundle",
+            "--format=esm",
+            "--minify",
+            "--target=es2020",
+            "--legal-comments=none",
+            "--log-level=warning",
+        ])
+        .arg(format!("--outfile={}", out.join("console.js").display())))?;
+    run(t
+        .node_tool("esbuild")
+        .arg(root.join("console/style.css"))
+        .args(["--minify", "--log-level=warning"])
+        .arg(format!("--outfile={}", out.join("console.css").display())))?;
+    fs::copy(root.join("console/index.html"), out.join("index.html")).map_err(|e| e.to_string())?;
+    fs::copy(root.join("console/_headers"), root.join(ASSETS).join("_headers")).map_err(|e| e.to_string())?;
     Ok(())
 }
 

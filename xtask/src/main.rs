@@ -126,6 +126,8 @@ fn test(args: &[String]) -> Result {
         "loyalty-edge",
         "-p",
         "loyalty-widget",
+        "-p",
+        "loyalty-console",
         "--target",
         "wasm32-unknown-unknown",
         "--",
@@ -140,7 +142,7 @@ fn test(args: &[String]) -> Result {
     run(cargo().args(["doc", "-p", "loyalty-core", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"))?;
     step("wasm builds");
     build::all(&t)?;
-    step("widget size budget");
+    step("widget size budget and console ceiling");
     bench::widget_budget(&t)?;
     if e2e {
         step("end-to-end and browser tests (wrangler dev + Chromium)");

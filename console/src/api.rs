@@ -1,0 +1,105 @@
+//! HTTP to the Worker that serves the console, with gloo-net. The console
+//! is same-origin with the API, so the browser sends the session cookie
+//! itself (the page never holds a credential); every request carries the
+//! console header the Worker asks of cookie requests. Answers are decoded
+//! into the `core::wire` types the Worker serialised, through
+//! serde-wasm-bindgen from the browser's parsed JSON; request bodies are
+//! the same types, serialised with serde_json.
+
+use gloo_net::http::{Method, RequestBuilder, Response};
+use leptos::prelude::*;
+use loyalty_core::session::CONSOLE_HEADER;
+use loyalty_core::wire::{ErrorBody, ErrorDetail};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use wasm_bindgen_futures::JsFuture;
+
+/// An API refusal in the contract's terms, or the console's own:
+/// `network` (no answer), `invalid_response` (not what the contract says).
+pub type ApiError = ErrorDetail;
+
+fn error(code: &str, message: impl Into<String>) -> ApiError {
+    ErrorDetail { code: code.to_owned(), message: message.into() }
+}
+
+thread_local! {
+    /// Set when an answer says the session is over (401): the app shows
+    /// the sign-in again, saying why. A thread-local rather than context:
+    /// requests finish in tasks that have left the component tree.
+    static SESSION_LOST: std::cell::Cell<Option<RwSignal<Option<String>>>> = const { std::cell::Cell::new(None) };
+}
+
+/// Where a lost session is told ([`crate::App`] installs it once).
+pub fn on_session_lost(signal: RwSignal<Option<String>>) {
+    SESSION_LOST.with(|s| s.set(Some(signal)));
+}
+
+/// `GET path`.
+pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    send::<(), T>(Method::GET, path, None, false).await
+}
+
+/// `method path` with `body` as JSON; an `Idempotency-Key` when asked
+/// (one per click, so a retried request cannot write twice).
+pub async fn send<B: Serialize, T: DeserializeOwned>(
+    method: Method,
+    path: &str,
+    body: Option<&B>,
+    idempotent: bool,
+) -> Result<T, ApiError> {
+    let mut builder = RequestBuilder::new(path).method(method).header(CONSOLE_HEADER, "1");
+    if idempotent {
+        builder = builder.header("Idempotency-Key", &new_key());
+    }
+    let request = match body {
+        Some(b) => {
+            let text = serde_json::to_string(b).map_err(|e| error("internal", e.to_string()))?;
+            builder.header("Content-Type", "application/json").body(text)
+        }
+        None => builder.build(),
+    }
+    .map_err(|_| error("internal", "cannot build the request"))?;
+    let response = request.send().await.map_err(|_| error("network", "the Worker did not answer"))?;
+    let answer = decode(response).await;
+    if let Err(e) = &answer {
+        if e.code == "unauthorized" && !path.starts_with("/v1/session") {
+            if let Some(lost) = SESSION_LOST.with(|s| s.get()) {
+                lost.set(Some(e.message.clone()));
+            }
+        }
+    }
+    answer
+}
+
+/// A 2xx answer as `T`; any other, its error body.
+async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
+    let status = response.status();
+    let raw = web_sys::Response::from(response);
+    let body = match raw.json() {
+        Ok(parsing) => JsFuture::from(parsing).await.ok(),
+        Err(_) => None,
+    };
+    if (200..300).contains(&status) {
+        let body = body.ok_or_else(|| error("invalid_response", format!("HTTP {status} without a JSON body")))?;
+        serde_wasm_bindgen::from_value(body).map_err(|e| error("invalid_response", e.to_string()))
+    } else {
+        match body.map(serde_wasm_bindgen::from_value::<ErrorBody>) {
+            Some(Ok(body)) => Err(body.error),
+            _ => Err(error("internal", format!("HTTP {status}"))),
+        }
+    }
+}
+
+/// A fresh idempotency key: 32 hex digits from the browser's CSPRNG.
+pub fn new_key() -> String {
+    let mut bytes = [0u8; 16];
+    if let Some(c) = web_sys::window().and_then(|w| w.crypto().ok()) {
+        let _ = c.get_random_values_with_u8_array(&mut bytes);
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A path segment, percent-encoded (ids may hold `:` and `@`).
+pub fn seg(s: &str) -> String {
+    String::from(js_sys::encode_uri_component(s))
+}
