@@ -17,7 +17,7 @@ function filesUnder(dir) {
     .sort();
 }
 
-test('a deploy uploads the widget and nothing of the demo store', () => {
+test('a deploy uploads the widget and the console, and nothing of the demo store', () => {
   const outdir = mkdtempSync(join(tmpdir(), 'loyalty-deploy-'));
   const r = spawnSync(WRANGLER, ['deploy', '--dry-run', '--outdir', outdir], { cwd: join(ROOT, 'edge'), env: ENV, encoding: 'utf8', timeout: 120_000 });
   const said = `${r.stdout}\n${r.stderr}`;
@@ -26,8 +26,16 @@ test('a deploy uploads the widget and nothing of the demo store', () => {
   assert.ok(read, `wrangler did not say which assets it read:\n${said}`);
   assert.equal(read[2], join(ROOT, 'target', 'assets'));
   const files = filesUnder(read[2]);
-  assert.deepEqual(files, ['widget/loyalty.js', 'widget/loyalty_bg.wasm']);
-  // wrangler counts the widget/ folder among the files it read.
-  assert.equal(Number(read[1]), files.length + 1, said);
-  assert.ok(!said.includes('index.html') && !said.includes('checkout'), said);
+  assert.deepEqual(files, [
+    '_headers',
+    'admin/console.css',
+    'admin/console.js',
+    'admin/console_bg.wasm',
+    'admin/index.html',
+    'widget/loyalty.js',
+    'widget/loyalty_bg.wasm',
+  ]);
+  // wrangler counts the widget/ and admin/ folders among the files it read.
+  assert.equal(Number(read[1]), files.length + 2, said);
+  assert.ok(!said.includes('checkout') && !said.includes('store.js') && !said.includes('account.html'), said);
 });

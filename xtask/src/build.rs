@@ -1,5 +1,6 @@
-//! Release artefacts: the widget (`target/assets/widget/`: what a deploy
-//! uploads, and nothing else), the Worker (`edge/build/`) and the demo
+//! Release artefacts: the widget and the console (`target/assets/widget/`
+//! and `target/assets/admin/`: what a deploy uploads, and nothing else),
+//! the Worker (`edge/build/`) and the demo
 //! store with the widget (`target/site/`: what `wrangler dev --assets`
 //! serves for development and the tests).
 
@@ -223,7 +224,7 @@ pub fn worker(t: &Tools) -> Result {
 }
 
 /// What `wrangler deploy` uploads (edge/wrangler.toml `[assets]`): the
-/// widget's files only. The demo store is not part of a deployment: its
+/// widget's and the console's files only. The demo store is not part of a deployment: its
 /// pages need the dev routes, which a deployed Worker does not serve.
 pub const ASSETS: &str = "target/assets";
 
