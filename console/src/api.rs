@@ -12,6 +12,7 @@ use loyalty_core::session::CONSOLE_HEADER;
 use loyalty_core::wire::{ErrorBody, ErrorDetail};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 
 /// An API refusal in the contract's terms, or the console's own:
@@ -36,7 +37,7 @@ pub fn on_session_lost(signal: RwSignal<Option<String>>) {
 
 /// `GET path`.
 pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
-    send::<(), T>(Method::GET, path, None, false).await
+    decode(request(Method::GET, path, None, false).await?)
 }
 
 /// `method path` with `body` as JSON; an `Idempotency-Key` when asked
@@ -47,20 +48,25 @@ pub async fn send<B: Serialize, T: DeserializeOwned>(
     body: Option<&B>,
     idempotent: bool,
 ) -> Result<T, ApiError> {
+    let text = body.map(serde_json::to_string).transpose().map_err(|e| error("internal", e.to_string()))?;
+    decode(request(method, path, text, idempotent).await?)
+}
+
+/// The request and its answer's parsed JSON: one copy for every type the
+/// console reads or sends (generic code is copied per type, and this is
+/// the bulk of it), leaving only the encoding and decoding to each type.
+async fn request(method: Method, path: &str, body: Option<String>, idempotent: bool) -> Result<JsValue, ApiError> {
     let mut builder = RequestBuilder::new(path).method(method).header(CONSOLE_HEADER, "1");
     if idempotent {
         builder = builder.header("Idempotency-Key", &new_key());
     }
     let request = match body {
-        Some(b) => {
-            let text = serde_json::to_string(b).map_err(|e| error("internal", e.to_string()))?;
-            builder.header("Content-Type", "application/json").body(text)
-        }
+        Some(text) => builder.header("Content-Type", "application/json").body(text),
         None => builder.build(),
     }
     .map_err(|_| error("internal", "cannot build the request"))?;
     let response = request.send().await.map_err(|_| error("network", "the Worker did not answer"))?;
-    let answer = decode(response).await;
+    let answer = json(response).await;
     if let Err(e) = &answer {
         if e.code == "unauthorized" && !path.starts_with("/v1/session") {
             if let Some(lost) = SESSION_LOST.with(|s| s.get()) {
@@ -71,8 +77,8 @@ pub async fn send<B: Serialize, T: DeserializeOwned>(
     answer
 }
 
-/// A 2xx answer as `T`; any other, its error body.
-async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
+/// A 2xx answer's JSON, parsed by the browser; any other, its error body.
+async fn json(response: Response) -> Result<JsValue, ApiError> {
     let status = response.status();
     let raw = web_sys::Response::from(response);
     let body = match raw.json() {
@@ -80,14 +86,18 @@ async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> 
         Err(_) => None,
     };
     if (200..300).contains(&status) {
-        let body = body.ok_or_else(|| error("invalid_response", format!("HTTP {status} without a JSON body")))?;
-        serde_wasm_bindgen::from_value(body).map_err(|e| error("invalid_response", e.to_string()))
+        body.ok_or_else(|| error("invalid_response", format!("HTTP {status} without a JSON body")))
     } else {
         match body.map(serde_wasm_bindgen::from_value::<ErrorBody>) {
             Some(Ok(body)) => Err(body.error),
             _ => Err(error("internal", format!("HTTP {status}"))),
         }
     }
+}
+
+/// An answer's JSON as the `core::wire` type the contract says it is.
+fn decode<T: DeserializeOwned>(body: JsValue) -> Result<T, ApiError> {
+    serde_wasm_bindgen::from_value(body).map_err(|e| error("invalid_response", e.to_string()))
 }
 
 /// A fresh idempotency key: 32 hex digits from the browser's CSPRNG.
