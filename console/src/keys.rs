@@ -231,7 +231,10 @@ fn Deliveries(id: String) -> impl IntoView {
     };
     fetch();
     view! {
-        <h3>"Deliveries"</h3>
+        <div class="row">
+            <h3>"Deliveries"</h3>
+            <button type="button" on:click=move |_| fetch()>"Refresh deliveries"</button>
+        </div>
         {ui::show(
             page,
             fetch,

@@ -19,6 +19,9 @@ pub fn Members() -> impl IntoView {
     let query = RwSignal::new(String::new());
     let results = RwSignal::new(Load::<MemberList>::Loading);
     let chosen = RwSignal::new(None::<String>);
+    // What the last action on a member did: it outlives the reload the
+    // action causes, and an erasure's closing of the member.
+    let outcome = RwSignal::new(Outcome::Idle);
     let search = move || {
         let q = query.get_untracked();
         ui::load(results, move || async move {
@@ -76,7 +79,7 @@ pub fn Members() -> impl IntoView {
                                         key=|m| m.summary.customer_id.clone()
                                         let:m
                                     >
-                                        <MemberRow m chosen/>
+                                        <MemberRow m chosen outcome/>
                                     </For>
                                 </tbody>
                             </table>
@@ -86,9 +89,10 @@ pub fn Members() -> impl IntoView {
                 )}
             </section>
             <section aria-label="Member">
+                {outcome_view(outcome)}
                 {move || match chosen.get() {
                     None => view! { <p class="muted">"Choose a member to see their account."</p> }.into_any(),
-                    Some(id) => view! { <Member id chosen/> }.into_any(),
+                    Some(id) => view! { <Member id chosen outcome/> }.into_any(),
                 }}
             </section>
         </div>
@@ -96,7 +100,7 @@ pub fn Members() -> impl IntoView {
 }
 
 #[component]
-fn MemberRow(m: MemberDetail, chosen: RwSignal<Option<String>>) -> impl IntoView {
+fn MemberRow(m: MemberDetail, chosen: RwSignal<Option<String>>, outcome: RwSignal<Outcome>) -> impl IntoView {
     let id = m.summary.customer_id.clone();
     let label = match &m.email {
         Some(e) => format!("{id} ({e})"),
@@ -110,7 +114,10 @@ fn MemberRow(m: MemberDetail, chosen: RwSignal<Option<String>>) -> impl IntoView
                     type="button"
                     class="link"
                     aria-pressed=move || (chosen.get().as_deref() == Some(id.as_str())).to_string()
-                    on:click=move |_| chosen.set(Some(pick.clone()))
+                    on:click=move |_| {
+                        outcome.set(Outcome::Idle);
+                        chosen.set(Some(pick.clone()));
+                    }
                 >
                     {label}
                 </button>
@@ -141,7 +148,7 @@ async fn account(id: &str) -> Result<Account, ApiError> {
 }
 
 #[component]
-fn Member(id: String, chosen: RwSignal<Option<String>>) -> impl IntoView {
+fn Member(id: String, chosen: RwSignal<Option<String>>, outcome: RwSignal<Outcome>) -> impl IntoView {
     let state = RwSignal::new(Load::<Account>::Loading);
     let id = StoredValue::new(id);
     let fetch = move || {
@@ -149,7 +156,7 @@ fn Member(id: String, chosen: RwSignal<Option<String>>) -> impl IntoView {
         ui::load(state, move || async move { account(&id).await });
     };
     fetch();
-    ui::show(state, fetch, move |a| view! { <AccountView a reload=fetch chosen/> }.into_any())
+    ui::show(state, fetch, move |a| view! { <AccountView a reload=fetch chosen outcome/> }.into_any())
 }
 
 #[component]
@@ -157,6 +164,7 @@ fn AccountView(
     a: Account,
     reload: impl Fn() + Clone + Send + Sync + 'static,
     chosen: RwSignal<Option<String>>,
+    outcome: RwSignal<Outcome>,
 ) -> impl IntoView {
     let d = a.detail.clone();
     let id = d.summary.customer_id.clone();
@@ -185,9 +193,9 @@ fn AccountView(
         <h2 id="member-title">{format!("Member {id}")}</h2>
         <dl class="cards" aria-label="Standing">{standing}</dl>
         <dl class="attrs" aria-label="Attributes">{attrs}</dl>
-        <Adjust id=id.clone() reload=reload.clone()/>
+        <Adjust id=id.clone() reload=reload.clone() outcome/>
         <h3>"Redeem for this member"</h3>
-        <Redeem id=id.clone() offers reload=reload.clone()/>
+        <Redeem id=id.clone() offers reload=reload.clone() outcome/>
         <h3>"Codes"</h3>
         <Show
             when={
@@ -235,7 +243,7 @@ fn AccountView(
             </tbody>
         </table>
         <h3>"Data"</h3>
-        <Data id chosen/>
+        <Data id chosen outcome/>
     }
 }
 
@@ -258,10 +266,9 @@ fn outcome_view(o: RwSignal<Outcome>) -> impl IntoView {
 }
 
 #[component]
-fn Adjust(id: String, reload: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
+fn Adjust(id: String, reload: impl Fn() + Clone + Send + Sync + 'static, outcome: RwSignal<Outcome>) -> impl IntoView {
     let points = RwSignal::new(String::new());
     let reason = RwSignal::new(String::new());
-    let outcome = RwSignal::new(Outcome::Idle);
     let id = StoredValue::new(id);
     let reload = StoredValue::new(reload);
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -307,7 +314,6 @@ fn Adjust(id: String, reload: impl Fn() + Clone + Send + Sync + 'static) -> impl
                 on:input=move |ev| reason.set(event_target_value(&ev))
             />
             <button type="submit">"Adjust"</button>
-            {outcome_view(outcome)}
         </form>
     }
 }
@@ -317,8 +323,8 @@ fn Redeem(
     id: String,
     offers: Vec<loyalty_core::wire::RewardOffer>,
     reload: impl Fn() + Clone + Send + Sync + 'static,
+    outcome: RwSignal<Outcome>,
 ) -> impl IntoView {
-    let outcome = RwSignal::new(Outcome::Idle);
     let id = StoredValue::new(id);
     let reload = StoredValue::new(reload);
     let redeem = move |reward_id: String| {
@@ -341,7 +347,6 @@ fn Redeem(
         });
     };
     view! {
-        {outcome_view(outcome)}
         <ul class="offers">
             {offers
                 .into_iter()
@@ -376,8 +381,7 @@ fn Redeem(
 }
 
 #[component]
-fn Data(id: String, chosen: RwSignal<Option<String>>) -> impl IntoView {
-    let outcome = RwSignal::new(Outcome::Idle);
+fn Data(id: String, chosen: RwSignal<Option<String>>, outcome: RwSignal<Outcome>) -> impl IntoView {
     let confirm = RwSignal::new(String::new());
     let id = StoredValue::new(id);
     let export = move |_| {
@@ -427,6 +431,5 @@ fn Data(id: String, chosen: RwSignal<Option<String>>) -> impl IntoView {
             />
             <button type="submit" class="danger">"Erase member"</button>
         </form>
-        {outcome_view(outcome)}
     }
 }

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { after, before, test } from 'node:test';
 
-import { API_KEY, api, credit, startWorker, tokenFor, uid } from '../harness.mjs';
+import { API_KEY, api, credit, receiver, startWorker, tokenFor, uid } from '../harness.mjs';
 import { openBrowser, shot } from './browser.mjs';
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -262,4 +262,73 @@ test('a key made on the Keys page is shown once and works until revoked there; s
   await page.getByRole('link', { name: 'Members' }).click();
   await page.locator('.notice', { hasText: 'Signed out: the session has ended; sign in again' }).waitFor();
   await page.getByLabel('API key').waitFor();
+});
+
+test('for a member, the console redeems a reward, exports their data and erases them; a webhook endpoint is added and shows its deliveries', async () => {
+  const { page } = b;
+  const member = uid('served');
+  await credit(w.base, member, 900);
+  assert.equal((await api(w.base, 'PATCH', `/v1/members/${member}`, { body: { email: `${member}@example.com` } })).status, 200);
+  await signIn(page);
+  await page.getByRole('link', { name: 'Members' }).click();
+  await page.getByLabel('Customer id, e-mail or tag:NAME').fill(`${member}@example.com`);
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.getByRole('button', { name: `${member} (${member}@example.com)` }).click();
+  await page.getByRole('heading', { name: `Member ${member}` }).waitFor();
+
+  // Redeem on their behalf: the code is theirs, the balance moves.
+  const eligible = (await api(w.base, 'GET', `/v1/members/${member}/rewards`)).json.rewards.filter((o) => o.affordable);
+  const reward = eligible[0].reward;
+  await page.getByRole('button', { name: `Redeem ${reward.name}` }).click();
+  const done = page.getByRole('status').filter({ hasText: 'Redeemed: code ' });
+  await done.waitFor();
+  const code = (await done.textContent()).match(/code (\S+) /)[1];
+  const coupons = (await api(w.base, 'GET', `/v1/members/${member}/coupons`)).json.coupons;
+  assert.deepEqual(coupons.map((c) => c.code), [code]);
+  await page.locator('table.list code', { hasText: code }).waitFor();
+  await page.locator('.card dd', { hasText: String(900 - reward.points_cost) }).first().waitFor();
+
+  // Export: the browser downloads the member's document.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: "Export this member's data" }).click()]);
+  assert.equal(download.suggestedFilename(), `member-${member}.json`);
+  const exported = JSON.parse(readFileSync(await download.path(), 'utf8'));
+  assert.equal(exported.customer_id, member);
+  assert.equal(exported.attributes.email, `${member}@example.com`);
+
+  // Erase: only once the id is typed.
+  await page.getByRole('button', { name: 'Erase member' }).click();
+  await page.getByRole('alert').filter({ hasText: 'type the customer id exactly' }).waitFor();
+  await page.getByLabel('To erase this member, type their customer id').fill(member);
+  await page.getByRole('button', { name: 'Erase member' }).click();
+  await page.getByText('Choose a member to see their account.').waitFor();
+  assert.equal((await api(w.base, 'GET', `/v1/members?q=${member}%40example.com`)).json.members.length, 0);
+
+  // A webhook endpoint: its secret shown once; its deliveries listed.
+  const hook = await receiver();
+  try {
+    await page.getByRole('link', { name: 'Keys and webhooks' }).click();
+    await page.getByLabel('Endpoint URL (https)').fill(hook.url);
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    assert.match((await page.locator('code.secret').textContent()).trim(), /^whsec_/);
+    await credit(w.base, uid('hooked'), 10);
+    for (let i = 0; i < 100 && hook.got.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(hook.got.length > 0, 'the endpoint was called');
+    await page.getByRole('button', { name: `Deliveries of ${hook.url}` }).click();
+    // `credit` is an adjustment: the member's creation and the points, each delivered.
+    // The list is read when opened; until both are recorded as delivered, refresh it (bounded).
+    const delivered = (type) => page.locator('table.list tr', { hasText: type }).filter({ hasText: 'delivered' });
+    for (let i = 0; i < 40; i++) {
+      if ((await delivered('member.created').count()) && (await delivered('points.adjusted').count())) break;
+      await page.getByRole('button', { name: 'Refresh deliveries' }).click();
+      await page.locator('table.list tr', { hasText: 'points.adjusted' }).first().waitFor();
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.equal(await delivered('member.created').count(), 1);
+    assert.equal(await delivered('points.adjusted').count(), 1);
+    await assertAccessible(page, 'keys and webhooks');
+    await page.getByRole('button', { name: `Remove ${hook.url}` }).click();
+    await page.getByText('No endpoint yet.').waitFor();
+  } finally {
+    await hook.close();
+  }
 });
