@@ -51,17 +51,31 @@ pub async fn summary(ctx: &mut Ctx) -> Result<Reply> {
                   GROUP BY s.reward_id ORDER BY redemptions DESC, s.reward_id LIMIT 10",
                 args![&f, &t],
             )?,
-            // Each member's tier by the program's thresholds (the `tiers`
-            // rows beside it, as the `tier.changed` trigger reads them).
+            // Each member's tier as `GET /v1/me` shows it: by the program's
+            // thresholds (the `tiers` rows, as the `tier.changed` trigger
+            // reads them) over the member's lifetime or, with a window, the
+            // tier the window's progress reaches or the tier held while its
+            // grace lasts, whichever is higher (core's `tier::windowed`).
             db.stmt(
                 "SELECT t.name, COUNT(h.threshold) AS members
                    FROM tiers t LEFT JOIN (
-                        SELECT (SELECT MAX(x.threshold) FROM tiers x
-                                 WHERE x.threshold <= CASE x.basis WHEN 'lifetime_spend'
-                                                        THEN m.lifetime_spend_minor ELSE m.lifetime_earned END) AS threshold
+                        SELECT CASE WHEN ?1 = 'lifetime' THEN
+                                 (SELECT MAX(x.threshold) FROM tiers x
+                                   WHERE x.threshold <= CASE x.basis WHEN 'lifetime_spend'
+                                                          THEN m.lifetime_spend_minor ELSE m.lifetime_earned END)
+                               ELSE MAX(
+                                 COALESCE((SELECT MAX(x.threshold) FROM tiers x WHERE x.threshold <= m.tier_progress), -1),
+                                 CASE WHEN (m.tier_below_since IS NULL AND ?2 > 0) OR m.tier_below_since + ?2 > ?3
+                                      THEN COALESCE((SELECT x.threshold FROM tiers x WHERE x.name = m.tier_held), -1)
+                                      ELSE -1 END)
+                               END AS threshold
                           FROM members m) h ON h.threshold = t.threshold
                   GROUP BY t.threshold, t.name ORDER BY t.threshold",
-                args![],
+                args![
+                    program.as_ref().map_or("lifetime", |p| p.tier_window.as_str()),
+                    program.as_ref().map_or(0, |p| i64::from(p.tier_grace_days) * 86_400),
+                    ctx.now.0
+                ],
             )?,
         ])
         .await?;

@@ -135,4 +135,32 @@ describe('tiers over a window', () => {
     assert.equal(m.tier_window.progress, 60_000);
     assert.equal(m.tier, 'Silver');
   });
+
+  test('the analytics count each member in the tier the window gives them, not their lifetime figures', async () => {
+    await useProgram(windowed(30));
+    const held = uid('held');
+    const fallen = uid('fallen');
+    const risen = uid('risen');
+    for (const c of [held, fallen, risen]) await buy(c, 250_000);
+    await fireCron(w.base);
+    const tiers = async () => {
+      const today = new Date().toISOString().slice(0, 10);
+      const s = (await api(w.base, 'GET', `/v1/analytics/summary?from=${today}&to=${today}`)).json;
+      return Object.fromEntries(s.tiers.map((t) => [t.name, t.members]));
+    };
+    const before = await tiers();
+    // As if last year's points had left the window: `held` fell below Gold
+    // ten days ago (within its grace), `fallen` forty days ago (past it).
+    const day = 86_400;
+    const now = Math.floor(Date.now() / 1000);
+    w.editDatabase(`UPDATE members SET tier_progress = 100, tier_held = 'Gold', tier_below_since = ${now - 10 * day} WHERE customer_id = '${held}'`);
+    w.editDatabase(`UPDATE members SET tier_progress = 600, tier_held = 'Gold', tier_below_since = ${now - 40 * day} WHERE customer_id = '${fallen}'`);
+    assert.equal((await me(held)).tier, 'Gold', 'kept through the grace');
+    assert.equal((await me(fallen)).tier, 'Silver', 'the grace has passed');
+    assert.equal((await me(risen)).tier, 'Gold');
+    const after = await tiers();
+    assert.equal(after.Gold, before.Gold - 1, 'the member past the grace has left Gold');
+    assert.equal(after.Silver, before.Silver + 1, 'for the tier the window gives');
+    assert.equal(after.Bronze, before.Bronze);
+  });
 });
