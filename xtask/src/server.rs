@@ -181,6 +181,7 @@ pub fn dev() -> Result {
     println!("    checkout     {base}/checkout.html");
     println!("    API          {base}/v1/health  (API key: dev-api-key)");
     println!("    widget       {base}/widget/loyalty.js");
+    println!("    console      {base}/admin/  (sign in with dev-api-key)");
     println!("    command      loyalty --help  (import, export ledger, verify)");
     println!("  State lives in {} and survives restarts. Ctrl-C (or SIGTERM, SIGHUP) stops.\n", state.display());
     // Wait for a stop signal; if wrangler dies on its own, report it.
