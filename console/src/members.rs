@@ -331,7 +331,7 @@ fn Redeem(
         let path = format!("/v1/members/{}/redemptions", seg(&id.get_value()));
         outcome.set(Outcome::Busy);
         spawn_local(async move {
-            let body = RedeemRequest { reward_id };
+            let body = RedeemRequest { reward_id, attributes: Default::default() };
             match api::send::<_, RedemptionReceipt>(Method::POST, &path, Some(&body), true).await {
                 Ok(r) => {
                     outcome.set(Outcome::Done(format!(

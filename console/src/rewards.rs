@@ -258,7 +258,13 @@ fn Editor(
         coupon: CouponPolicy::default(),
         eligibility: Eligibility::default(),
         limits: Limits::default(),
+        image_url: None,
+        texts: Default::default(),
+        transaction_attributes: Vec::new(),
     });
+    // Not edited here yet: kept as loaded, and said so.
+    let kept = StoredValue::new((r.texts.clone(), r.transaction_attributes.clone()));
+    let image = RwSignal::new(opt_text(&r.image_url));
     let reward_id = RwSignal::new(r.reward_id.clone());
     let name = RwSignal::new(r.name.clone());
     let description = RwSignal::new(r.description.clone());
@@ -322,6 +328,9 @@ fn Editor(
                 per_member: number(&per_member.get(), "limits.per_member", &mut issues),
                 total: number(&total.get(), "limits.total", &mut issues),
             },
+            image_url: Some(image.get().trim().to_owned()).filter(|u| !u.is_empty()),
+            texts: kept.with_value(|k| k.0.clone()),
+            transaction_attributes: kept.with_value(|k| k.1.clone()),
         };
         if let Err(e) = reward.validate() {
             issues.extend(ui::issues_of(&e));
@@ -369,6 +378,7 @@ fn Editor(
                     <TextField label="Name" id="r-name" value=name issues path="name"/>
                     <TextField label="Description" id="r-description" value=description issues path="description"/>
                     <TextField label="Points cost" id="r-cost" value=cost issues path="points_cost" kind="number"/>
+                    <TextField label="Image URL (https)" id="r-image" value=image issues path="image_url"/>
                     <div class="field">
                         <label for="r-kind">"Kind"</label>
                         <select id="r-kind" on:change=move |ev| kind.set(event_target_value(&ev))>
@@ -409,6 +419,19 @@ fn Editor(
                             on:change=move |ev| pool_only.set(event_target_checked(&ev))/>" Only codes from the pool"</label>
                     </div>
                 </div>
+                {kept
+                    .with_value(|(texts, attributes)| {
+                        let mut said = Vec::new();
+                        if !texts.is_empty() {
+                            said.push(format!("its texts in {}", texts.keys().cloned().collect::<Vec<_>>().join(", ")));
+                        }
+                        if !attributes.is_empty() {
+                            said.push(format!("{} transaction attribute(s)", attributes.len()));
+                        }
+                        (!said.is_empty()).then(|| {
+                            view! { <p class="muted">{format!("Kept as they are (set through the API): {}.", said.join(", "))}</p> }
+                        })
+                    })}
                 <RuleBuilder rule issues/>
                 <WhoQualifies draft=Signal::derive(move || draft.with(|d| d.0.eligibility.clone())) rule_ok=Signal::derive(move || {
                     issues.get().iter().all(|i| !i.path.starts_with("eligibility"))
@@ -658,7 +681,7 @@ fn Pool(id: String) -> impl IntoView {
             }
             let info = last.unwrap_or_default();
             outcome.set(Some(Ok(format!(
-                "Added {} code(s), {} already known. The pool now holds {}: {} issued, {} used.",
+                "Added {} code(s), {} already known. The reward now has {} code(s): {} issued, {} used.",
                 int(added),
                 int(duplicates as i64),
                 int(info.total),
@@ -677,7 +700,7 @@ fn Pool(id: String) -> impl IntoView {
                 |d| {
                     let i = d.coupons_info;
                     view! {
-                        <p>{format!("{} code(s) in the pool: {} issued, {} used.", int(i.total), int(i.issued), int(i.redeemed))}</p>
+                        <p>{format!("{} code(s), pooled or generated: {} issued, {} used.", int(i.total), int(i.issued), int(i.redeemed))}</p>
                     }
                     .into_any()
                 },

@@ -3,6 +3,8 @@
 //! [`Reward::from_json`] is the one way a reward enters the system: it
 //! checks types, then every rule, and reports all problems at once.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::eligibility::Eligibility;
@@ -130,6 +132,129 @@ pub struct Reward {
     /// Redemption limits.
     #[serde(default)]
     pub limits: Limits,
+    /// A picture of it (`https:` only), shown with its name as the text
+    /// alternative.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_url: Option<String>,
+    /// Words shown before confirming and with the result, per language
+    /// (`en`, `fr`); plain text, never markup.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub texts: BTreeMap<String, RewardTexts>,
+    /// What a redemption must say about itself (seed 004): each checked at
+    /// redemption and stored with it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transaction_attributes: Vec<TransactionAttribute>,
+}
+
+/// A reward's own words in one language.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RewardTexts {
+    /// Shown before the shopper confirms.
+    #[serde(default)]
+    pub confirm: String,
+    /// Shown with the result.
+    #[serde(default)]
+    pub after: String,
+}
+
+/// One attribute a redemption of the reward carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TransactionAttribute {
+    /// Its key in a redemption's `attributes`.
+    pub attribute_id: String,
+    /// What it is, for people.
+    pub name: String,
+    /// The type of its value.
+    #[serde(rename = "type")]
+    pub kind: AttributeType,
+    /// Whether every redemption must carry it.
+    #[serde(default)]
+    pub mandatory: bool,
+}
+
+/// The type of an attribute's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum AttributeType {
+    /// A string of 1 to 500 characters.
+    Text,
+    /// An integer within ±(2^53 − 1).
+    Number,
+    /// true or false.
+    Boolean,
+}
+
+/// An attribute's value in a redemption: text, an integer or a boolean.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(untagged)]
+pub enum AttributeValue {
+    /// true or false.
+    Boolean(bool),
+    /// An integer.
+    Number(i64),
+    /// Text.
+    Text(String),
+}
+
+/// The languages a reward's `texts` may be written in.
+pub const TEXT_LANGUAGES: [&str; 2] = ["en", "fr"];
+
+/// Whether `url` is an `https:` URL with a host and nothing a page could
+/// misread (no spaces, quotes, angle brackets or control characters).
+pub fn is_image_url(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("https://") else { return false };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    url.len() <= 2048
+        && !host.is_empty()
+        && !host.contains('@')
+        && url.chars().all(|c| c.is_ascii_graphic() && !matches!(c, '"' | '\'' | '<' | '>' | '\\' | '`'))
+}
+
+/// Checks a redemption's `attributes` against the reward's
+/// `transaction_attributes`: every mandatory one present, none unknown,
+/// each of its type; all problems at once.
+pub fn check_attributes(defs: &[TransactionAttribute], given: &BTreeMap<String, AttributeValue>) -> Result<(), Error> {
+    let mut issues = Vec::new();
+    for d in defs {
+        let path = format!("attributes.{}", d.attribute_id);
+        match (given.get(&d.attribute_id), d.kind) {
+            (None, _) if d.mandatory => issues.push(Issue::new(path, format!("{} is required", d.name))),
+            (None, _) => {}
+            (Some(AttributeValue::Text(t)), AttributeType::Text) => {
+                if t.trim().is_empty() || t.chars().count() > 500 || t.chars().any(char::is_control) {
+                    issues.push(Issue::new(path, "must be 1 to 500 characters of text"));
+                }
+            }
+            (Some(AttributeValue::Number(n)), AttributeType::Number) => {
+                if n.unsigned_abs() > crate::numbers::MAX_SAFE as u64 {
+                    issues.push(Issue::new(path, "must be within ±(2^53 − 1)"));
+                }
+            }
+            (Some(AttributeValue::Boolean(_)), AttributeType::Boolean) => {}
+            (Some(_), kind) => issues.push(Issue::new(
+                path,
+                match kind {
+                    AttributeType::Text => "must be text",
+                    AttributeType::Number => "must be an integer",
+                    AttributeType::Boolean => "must be true or false",
+                },
+            )),
+        }
+    }
+    for key in given.keys().filter(|k| !defs.iter().any(|d| &d.attribute_id == *k)) {
+        issues.push(Issue::new(format!("attributes.{key}"), "is not an attribute of this reward"));
+    }
+    if issues.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Invalid(issues))
+    }
 }
 
 fn yes() -> bool {
@@ -215,6 +340,39 @@ impl Reward {
         if self.limits.total == Some(0) {
             bad("limits.total", "must be at least 1, or null for no limit");
         }
+        if self.image_url.as_deref().is_some_and(|u| !is_image_url(u)) {
+            bad("image_url", "must be an https: URL of at most 2048 characters, without spaces or quotes");
+        }
+        for (lang, t) in &self.texts {
+            if !TEXT_LANGUAGES.contains(&lang.as_str()) {
+                issues.push(Issue::new(format!("texts.{lang}"), "must be one of the languages en, fr"));
+            }
+            for (field, text) in [("confirm", &t.confirm), ("after", &t.after)] {
+                if text.chars().count() > 500 || text.chars().any(|c| c.is_control() && c != '\n') {
+                    issues.push(Issue::new(
+                        format!("texts.{lang}.{field}"),
+                        "must be at most 500 characters of plain text",
+                    ));
+                }
+            }
+        }
+        if self.transaction_attributes.len() > 20 {
+            issues.push(Issue::new("transaction_attributes", "must be at most 20"));
+        }
+        for (i, a) in self.transaction_attributes.iter().enumerate() {
+            if !is_valid_id(&a.attribute_id) || a.attribute_id.len() > 64 {
+                issues.push(Issue::new(
+                    format!("transaction_attributes[{i}].attribute_id"),
+                    "must be 1 to 64 characters of A-Z a-z 0-9 _ - . : @",
+                ));
+            }
+            if self.transaction_attributes[..i].iter().any(|b| b.attribute_id == a.attribute_id) {
+                issues.push(Issue::new(format!("transaction_attributes[{i}].attribute_id"), "is listed twice"));
+            }
+            if a.name.trim().is_empty() || a.name.chars().count() > 100 {
+                issues.push(Issue::new(format!("transaction_attributes[{i}].name"), "must be 1 to 100 characters"));
+            }
+        }
         if issues.is_empty() {
             Ok(())
         } else {
@@ -257,6 +415,43 @@ pub(crate) mod tests {
         let Err(Error::Invalid(issues)) = Reward::from_json("R1", json.as_bytes()) else { panic!() };
         let paths: Vec<_> = issues.iter().map(|i| i.path.as_str()).collect();
         assert_eq!(paths, ["name", "points_cost", "discount.percent", "discount", "coupon.prefix", "limits.total"]);
+    }
+
+    #[test]
+    fn seed_004_additions_are_checked() {
+        let json = r#"{"name": "Tote", "kind": "free_product", "points_cost": 100, "discount": {"sku": "TOTE"},
+            "image_url": "https://cdn.example.com/tote.png",
+            "texts": {"en": {"confirm": "Ships in 3 days.", "after": "Thanks!"}, "fr": {"confirm": "Expédié sous 3 jours."}},
+            "transaction_attributes": [
+              {"attribute_id": "size", "name": "Size", "type": "text", "mandatory": true},
+              {"attribute_id": "qty", "name": "Quantity", "type": "number"},
+              {"attribute_id": "gift", "name": "Gift wrap", "type": "boolean"}]}"#;
+        let r = Reward::from_json("TOTE", json.as_bytes()).unwrap();
+        assert_eq!(r.texts["fr"].after, "");
+        let back = Reward::from_json("TOTE", &serde_json::to_vec(&r).unwrap()).unwrap();
+        assert_eq!(back, r);
+        let given = |j: &str| serde_json::from_str::<BTreeMap<String, AttributeValue>>(j).unwrap();
+        assert!(check_attributes(&r.transaction_attributes, &given(r#"{"size": "M"}"#)).is_ok());
+        assert!(check_attributes(&r.transaction_attributes, &given(r#"{"size": "M", "qty": 2, "gift": true}"#)).is_ok());
+        let Err(Error::Invalid(issues)) =
+            check_attributes(&r.transaction_attributes, &given(r#"{"qty": "two", "gift": 1, "colour": "red"}"#))
+        else {
+            panic!()
+        };
+        let paths: Vec<_> = issues.iter().map(|i| i.path.as_str()).collect();
+        assert_eq!(paths, ["attributes.size", "attributes.qty", "attributes.gift", "attributes.colour"]);
+        for bad in [
+            r#""image_url": "http://cdn.example.com/x.png""#,
+            r#""image_url": "https://x.example/a b.png""#,
+            r#""image_url": "https://""#,
+            r#""image_url": "javascript:alert(1)""#,
+            r#""texts": {"de": {"confirm": "x"}}"#,
+            r#""transaction_attributes": [{"attribute_id": "a", "name": "A", "type": "text"}, {"attribute_id": "a", "name": "B", "type": "text"}]"#,
+            r#""transaction_attributes": [{"attribute_id": "a", "name": "A", "type": "date"}]"#,
+        ] {
+            let json = format!(r#"{{"name": "x", "kind": "free_shipping", "points_cost": 1, {bad}}}"#);
+            assert!(Reward::from_json("R", json.as_bytes()).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -4,6 +4,8 @@
 //! Requests are strict (`deny_unknown_fields`, exact types): a typo in a
 //! field name is a 400 with the field named, not a silently ignored value.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::coupon::{self, Discount, InvalidReason};
@@ -371,6 +373,10 @@ impl<R> RewardOffer<R> {
 pub struct RedeemRequest {
     /// Which reward.
     pub reward_id: String,
+    /// What the reward's `transaction_attributes` ask of a redemption
+    /// (`reward::check_attributes`); stored with it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attributes: BTreeMap<String, crate::reward::AttributeValue>,
 }
 
 /// `POST …/redemptions` answer.
@@ -824,19 +830,20 @@ pub struct CouponPoolRequest {
     pub codes: Vec<String>,
 }
 
-/// Pool counts of a reward (`coupons_info`).
+/// A reward's codes (`coupons_info`), every one counted, generated or
+/// from the pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CouponsInfo {
-    /// Codes in the pool, issued or not.
+    /// Codes the reward has: its pool, issued or not, and every generated code.
     pub total: i64,
-    /// Pool codes handed to a redemption.
+    /// Codes handed to a redemption (or a reward given free).
     pub issued: i64,
-    /// Pool codes used on an order.
+    /// Codes used on an order.
     pub redeemed: i64,
 }
 
-/// `GET /v1/rewards/{id}`: the reward plus its pool counts.
+/// `GET /v1/rewards/{id}`: the reward plus its codes' counts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RewardDetail {
@@ -1308,6 +1315,9 @@ pub struct ExportRedemption {
     pub points: i64,
     /// When.
     pub created_at: Timestamp,
+    /// The attributes it carried (`RedeemRequest::attributes`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attributes: BTreeMap<String, crate::reward::AttributeValue>,
 }
 
 /// A coupon.

@@ -94,7 +94,7 @@ pub async fn export(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
                 " FROM bonus_claims WHERE customer_id = ?1 ORDER BY created_at, event, seq"
             ))?,
             q(concat!(
-                "SELECT redemption_id, reward_id, points, ",
+                "SELECT redemption_id, reward_id, points, attributes, ",
                 ts!("created_at"),
                 " FROM redemptions WHERE customer_id = ?1 ORDER BY created_at, redemption_id"
             ))?,
@@ -156,7 +156,7 @@ pub async fn export(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
         orders: rows::<ExportOrder>(&res, 3)?,
         refunds: rows::<ExportRefund>(&res, 4)?,
         bonus_claims: rows::<ExportBonus>(&res, 5)?,
-        redemptions: rows::<ExportRedemption>(&res, 6)?,
+        redemptions: rows::<RedemptionRow>(&res, 6)?.into_iter().map(RedemptionRow::export).collect::<Result<_>>()?,
         coupons: rows::<ExportCoupon>(&res, 7)?,
         import: rows::<ExportImport>(&res, 8)?.into_iter().next(),
         referrals: rows::<ExportReferral>(&res, 10)?,
@@ -219,7 +219,9 @@ pub async fn erase(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
             WHERE order_id IN (SELECT order_id FROM orders WHERE customer_id = ?2)")?,
         s("UPDATE bonus_claims SET customer_id = ?2, response = replace(response, json_quote(?1), json_quote(?2))
             WHERE customer_id = ?1")?,
-        s("UPDATE redemptions SET customer_id = ?2, response = replace(response, json_quote(?1), json_quote(?2))
+        // What the member wrote with a redemption goes with them.
+        s("UPDATE redemptions SET customer_id = ?2, response = replace(response, json_quote(?1), json_quote(?2)),
+                                  attributes = NULL
             WHERE customer_id = ?1")?,
         s("UPDATE coupons SET customer_id = ?2 WHERE customer_id = ?1")?,
         s("UPDATE imports SET customer_id = ?2 WHERE customer_id = ?1")?,
@@ -253,5 +255,28 @@ pub async fn erase(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
             Err(Error::Conflict("a member already has this member's key as customer id".into()))
         }
         Outcome::Refused(c) => Err(Error::Internal(format!("erasure: {c:?}"))),
+    }
+}
+
+/// A redemption as the export reads it: its attributes are stored as
+/// JSON text (migration 0020).
+#[derive(serde::Deserialize)]
+struct RedemptionRow {
+    redemption_id: String,
+    reward_id: String,
+    points: i64,
+    created_at: loyalty_core::Timestamp,
+    attributes: Option<String>,
+}
+
+impl RedemptionRow {
+    fn export(self) -> Result<ExportRedemption> {
+        Ok(ExportRedemption {
+            redemption_id: self.redemption_id,
+            reward_id: self.reward_id,
+            points: self.points,
+            created_at: self.created_at,
+            attributes: self.attributes.as_deref().map(serde_json::from_str).transpose()?.unwrap_or_default(),
+        })
     }
 }

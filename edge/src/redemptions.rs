@@ -5,7 +5,7 @@
 use loyalty_core::coupon;
 use loyalty_core::ids::check_id;
 use loyalty_core::redemption::{self, Usage};
-use loyalty_core::reward::Reward;
+use loyalty_core::reward::{self, Reward};
 use loyalty_core::wire::{CouponSummary, RedeemRequest, RedemptionReceipt};
 use loyalty_core::{Refusal, Timestamp};
 use serde::Deserialize;
@@ -54,13 +54,19 @@ pub async fn redeem(ctx: &mut Ctx, customer_id: &str, principal: &str, budget: B
     // when the write comes first (its reservation is the lookup).
     let mut w = Write::deferred(ctx, principal, &raw)?;
 
+    // What the redemption says about itself, stored with it (checked
+    // against the reward before any write, whichever way it goes).
+    let attributes = (!req.attributes.is_empty()).then(|| serde_json::to_string(&req.attributes)).transpose()?;
+    let attributes = attributes.as_deref();
+
     let mut budget = Some(budget);
     let snapshot = rewards::catalog(ctx).await.ok();
     if let Some(reward) = snapshot.as_ref().and_then(|c| c.iter().find(|r| r.reward_id == req.reward_id)) {
         if redemption::needs_only_balance(reward) {
+            reward::check_attributes(&reward.transaction_attributes, &req.attributes)?;
             budget.take().unwrap_or_else(Budget::unlimited).check().await?;
             let expected = serde_json::to_string(reward)?;
-            let write = Redemption { customer_id, reward, expected_body: Some(&expected) };
+            let write = Redemption { customer_id, reward, expected_body: Some(&expected), attributes };
             // `None`: the catalog changed under the snapshot and nothing
             // was written but the key's reservation, which `w` now holds.
             if let Some(reply) = write.run(ctx, &mut w).await? {
@@ -70,7 +76,7 @@ pub async fn redeem(ctx: &mut Ctx, customer_id: &str, principal: &str, budget: B
     }
 
     let budget = budget.unwrap_or_else(Budget::unlimited);
-    let result = decide_and_write(ctx, &mut w, customer_id, &req.reward_id, budget).await;
+    let result = decide_and_write(ctx, &mut w, customer_id, &req, attributes, budget).await;
     if result.is_err() {
         // Refused (or failed) after the snapshot's batch reserved the key:
         // give it back, or a retry would wait a day for a request that is over.
@@ -87,9 +93,11 @@ async fn decide_and_write(
     ctx: &mut Ctx,
     w: &mut Write,
     customer_id: &str,
-    reward_id: &str,
+    req: &RedeemRequest,
+    attributes: Option<&str>,
     budget: Budget,
 ) -> Result<Reply> {
+    let reward_id = req.reward_id.as_str();
     let now = ctx.now;
     let program = program::load(ctx).await.ok();
     let db = w.db();
@@ -115,10 +123,11 @@ async fn decide_and_write(
         .next()
         .ok_or_else(|| Error::NotFound(format!("no reward {reward_id}")))?;
     let reward = rewards::parse(&stored.body)?;
+    reward::check_attributes(&reward.transaction_attributes, &req.attributes)?;
     let usage = Usage { by_member: stored.by_member as u32, total: stored.total as u32 };
     redemption::decide(&reward, &member.attributes(program.as_deref(), now), member.balance, usage, now)
         .map_err(Error::refused)?;
-    let write = Redemption { customer_id, reward: &reward, expected_body: None };
+    let write = Redemption { customer_id, reward: &reward, expected_body: None, attributes };
     write.run(ctx, w).await?.ok_or_else(|| Error::Internal("redemption vanished".into()))
 }
 
@@ -130,6 +139,8 @@ struct Redemption<'a> {
     reward: &'a Reward,
     /// Write only if the stored reward is still exactly this JSON.
     expected_body: Option<&'a str>,
+    /// The checked `attributes`, as JSON.
+    attributes: Option<&'a str>,
 }
 
 impl Redemption<'_> {
@@ -144,9 +155,9 @@ impl Redemption<'_> {
         let redemption_id = random_id("rdm");
         let mut stmts = vec![members::ensure_member(db, customer_id, now)?];
         stmts.push(db.stmt(
-            "INSERT INTO redemptions (redemption_id, customer_id, reward_id, points, created_at)
-             SELECT ?1, ?2, reward_id, points_cost, ?3 FROM rewards WHERE reward_id = ?4 AND (?5 IS NULL OR body = ?5)",
-            args![&redemption_id, customer_id, now.0, &reward.reward_id, self.expected_body],
+            "INSERT INTO redemptions (redemption_id, customer_id, reward_id, points, created_at, attributes)
+             SELECT ?1, ?2, reward_id, points_cost, ?3, ?6 FROM rewards WHERE reward_id = ?4 AND (?5 IS NULL OR body = ?5)",
+            args![&redemption_id, customer_id, now.0, &reward.reward_id, self.expected_body, self.attributes],
         )?);
         // The debit is posted by the `redemptions_debit` trigger.
         stmts.push(coupon_stmt(db, reward, Issuer::Redemption(&redemption_id), customer_id, now)?);

@@ -99,12 +99,13 @@ struct Counts {
     redeemed: Option<i64>,
 }
 
-/// How many pool codes a reward has, has handed out, and has seen used.
+/// How many codes a reward has, generated or pooled (seed 004's
+/// `coupons_info`), how many are handed out, and how many were used.
 async fn pool_counts(db: &Db, reward_id: &str) -> Result<CouponsInfo> {
     let c: Option<Counts> = db
         .first(
             "SELECT COUNT(*) AS total, SUM(redemption_id IS NOT NULL) AS issued, SUM(used_at IS NOT NULL) AS redeemed
-               FROM coupons WHERE reward_id = ? AND pooled = 1",
+               FROM coupons WHERE reward_id = ?",
             args![reward_id],
         )
         .await?;

@@ -203,7 +203,7 @@ test('a reward with a rule typed in the builder is checked by core as it is type
     buffer: Buffer.from(csv),
   });
   await page.getByRole('button', { name: 'Upload codes' }).click();
-  await page.getByRole('status').filter({ hasText: 'Added 3 code(s), 0 already known. The pool now holds 3' }).waitFor();
+  await page.getByRole('status').filter({ hasText: 'Added 3 code(s), 0 already known. The reward now has 3 code(s)' }).waitFor();
   await assertAccessible(page, 'rewards');
   await shot(page, 'console-5-rewards');
 });

@@ -97,7 +97,7 @@ fn RewardCard(offer: RewardOffer<RewardView>) -> impl IntoView {
         let (reward_id, name) = (reward_id.clone(), name.clone());
         move |key: String| {
             stage.set(Stage::Busy);
-            let body = RedeemRequest { reward_id: reward_id.clone() };
+            let body = RedeemRequest { reward_id: reward_id.clone(), attributes: Default::default() };
             let name = name.clone();
             spawn_local(async move {
                 let token = s.token_untracked();
