@@ -17,6 +17,14 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// Its code (`en`, `fr`), as a reward's `texts` are keyed.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Fr => "fr",
+        }
+    }
+
     /// The language for an `Accept-Language` header: the supported language
     /// with the highest quality (`fr-CA;q=0.9` counts as `fr`), the first
     /// listed on a tie; English when none is supported, the header is

@@ -262,6 +262,12 @@ fn yes() -> bool {
 }
 
 impl Reward {
+    /// The reward's own words in `lang`, if it has any there (the widget
+    /// then uses its own).
+    pub fn texts_in(&self, lang: crate::Lang) -> Option<&RewardTexts> {
+        self.texts.get(lang.code())
+    }
+
     /// Parses and validates a reward saved under `reward_id` (from the URL).
     pub fn from_json(reward_id: &str, json: &[u8]) -> Result<Reward, Error> {
         check_id("reward_id", reward_id)?;

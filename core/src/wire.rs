@@ -87,16 +87,26 @@ pub struct RewardView {
     pub kind: RewardKind,
     /// Points it costs.
     pub points_cost: i64,
+    /// Its picture (`https:`); its name is the text alternative.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_url: Option<String>,
+    /// The reward's words before confirming, in the request's language
+    /// (plain text), when it has some there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirm_text: Option<String>,
 }
 
-impl From<&Reward> for RewardView {
-    fn from(r: &Reward) -> RewardView {
+impl RewardView {
+    /// What a shopper reading `lang` sees of `r`.
+    pub fn of(r: &Reward, lang: Lang) -> RewardView {
         RewardView {
             reward_id: r.reward_id.clone(),
             name: r.name.clone(),
             description: r.description.clone(),
             kind: r.kind,
             points_cost: r.points_cost,
+            image_url: r.image_url.clone(),
+            confirm_text: r.texts_in(lang).map(|t| t.confirm.clone()).filter(|t| !t.is_empty()),
         }
     }
 }
@@ -393,6 +403,10 @@ pub struct RedemptionReceipt {
     pub balance_after: i64,
     /// The coupon to use at checkout.
     pub coupon: CouponSummary,
+    /// The reward's words for after the redemption, in the request's
+    /// language (plain text), when it has some there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_text: Option<String>,
 }
 
 /// The `loyalty:redeemed` event's `detail`, which the widget sends to the

@@ -533,7 +533,8 @@ pub async fn patch(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
 /// a shopper sees it (no rule internals).
 pub async fn shopper_offers(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
     let all = offers(ctx, customer_id, false).await?;
-    let rewards = all.rewards.into_iter().map(|o| o.map(|r| RewardView::from(&r))).collect();
+    let lang = ctx.lang();
+    let rewards = all.rewards.into_iter().map(|o| o.map(|r| RewardView::of(&r, lang))).collect();
     Reply::json(200, &ShopperOffers { rewards })
 }
 

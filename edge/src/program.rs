@@ -48,9 +48,14 @@ struct Body {
 /// with the campaigns running now.
 pub async fn get(ctx: &mut Ctx) -> Result<Reply> {
     let program = load(ctx).await?;
-    let mut summary = ProgramSummary::of(&program, ctx.lang(), ctx.now);
-    summary.rewards =
-        rewards::catalog(ctx).await?.iter().filter(|r| r.active && r.show_to_guests).map(RewardView::from).collect();
+    let lang = ctx.lang();
+    let mut summary = ProgramSummary::of(&program, lang, ctx.now);
+    summary.rewards = rewards::catalog(ctx)
+        .await?
+        .iter()
+        .filter(|r| r.active && r.show_to_guests)
+        .map(|r| RewardView::of(r, lang))
+        .collect();
     Reply::json(200, &summary)
 }
 

@@ -183,6 +183,7 @@ impl Redemption<'_> {
             points_debited: issued.points,
             balance_after: issued.balance,
             coupon: coupon_summary(ctx, reward, issued.code, issued.expires_at).await,
+            after_text: reward.texts_in(ctx.lang()).map(|t| t.after.clone()).filter(|t| !t.is_empty()),
         };
         w.finish(Reply::json(201, &receipt)?).await.map(Some)
     }

@@ -70,7 +70,7 @@ fn RewardCard(offer: RewardOffer<RewardView>) -> impl IntoView {
             t.redeemable.to_owned()
         }
     };
-    let RewardView { reward_id, name, description, points_cost, .. } = offer.reward;
+    let RewardView { reward_id, name, description, points_cost, image_url, confirm_text, .. } = offer.reward;
 
     // Each step replaces the buttons on screen, so focus is moved on by
     // hand, or a keyboard user would be sent back to the top of the page:
@@ -124,6 +124,8 @@ fn RewardCard(offer: RewardOffer<RewardView>) -> impl IntoView {
         }
     };
 
+    // The picture's text alternative is the reward's name.
+    let picture = image_url.map(|src| view! { <img class="le-reward-img" src=src alt=name.clone() loading="lazy"/> });
     let head = view! { <RewardHead name=name.clone() cost=points_cost/> };
     let actions = move || match stage.get() {
         Stage::Confirming(key) => {
@@ -133,6 +135,8 @@ fn RewardCard(offer: RewardOffer<RewardView>) -> impl IntoView {
             view! {
                 <div class="le-confirm" role="group" aria-label=label>
                     <p>{question}</p>
+                    // The merchant's own words, as text (never markup).
+                    {confirm_text.clone().map(|c| view! { <p class="le-muted">{c}</p> })}
                     <button class="le-primary le-confirm-yes" node_ref=confirm_button
                         on:click=move |_| redeem(key.clone())>{t.confirm_yes}</button>
                     <button class="le-secondary" on:click=move |_| {
@@ -161,6 +165,7 @@ fn RewardCard(offer: RewardOffer<RewardView>) -> impl IntoView {
     };
     view! {
         <li class="le-reward" class:le-locked=!can_redeem data-reward-id=reward_id>
+            {picture}
             {head}
             <p class="le-muted">{description}</p>
             <p class="le-status">{status}</p>
@@ -198,6 +203,7 @@ pub fn CouponView() -> impl IntoView {
                 {expires.map(|e| view! { <p class="le-muted">{e}</p> })}
                 {c.min_order.map(|m| view! { <p class="le-muted">{m}</p> })}
                 <CopyButton text=c.code label=t.copy class="le-secondary le-copy" node=copy_button/>
+                {receipt.after_text.map(|a| view! { <p class="le-after">{a}</p> })}
             </div>
         })
     }
