@@ -25,14 +25,19 @@ pub fn Keys() -> impl IntoView {
     }
 }
 
-/// A secret shown once, with how to keep it.
-#[component]
-fn ShownOnce(label: &'static str, secret: String) -> impl IntoView {
-    view! {
-        <div class="once" role="status">
-            <p>{format!("{label} — copy it now: it is not shown again.")}</p>
-            <code class="secret">{secret}</code>
-        </div>
+/// What a creation answered: the secret it shows once, with how to keep
+/// it, or why it failed.
+fn shown_once(label: &'static str, created: RwSignal<Option<Result<String, ApiError>>>) -> impl IntoView {
+    move || match created.get() {
+        None => ().into_any(),
+        Some(Ok(secret)) => view! {
+            <div class="once" role="status">
+                <p>{format!("{label} — copy it now: it is not shown again.")}</p>
+                <code class="secret">{secret}</code>
+            </div>
+        }
+        .into_any(),
+        Some(Err(e)) => view! { <p role="alert" class="error">{ui::sentence(&e)}</p> }.into_any(),
     }
 }
 
@@ -43,7 +48,7 @@ fn ApiKeys() -> impl IntoView {
     fetch();
     let name = RwSignal::new(String::new());
     let scopes = [Scope::Read, Scope::Checkout, Scope::Admin].map(|s| (s, RwSignal::new(s == Scope::Read)));
-    let created = RwSignal::new(None::<Result<ApiKeyCreated, ApiError>>);
+    let created = RwSignal::new(None::<Result<String, ApiError>>);
     let create = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let chosen: Vec<Scope> = scopes.iter().filter(|(_, on)| on.get_untracked()).map(|(s, _)| *s).collect();
@@ -58,7 +63,7 @@ fn ApiKeys() -> impl IntoView {
                 name.set(String::new());
                 fetch();
             }
-            created.set(Some(answer));
+            created.set(Some(answer.map(|k| k.key)));
         });
     };
     view! {
@@ -88,11 +93,7 @@ fn ApiKeys() -> impl IntoView {
                 </fieldset>
                 <button type="submit">"Create key"</button>
             </form>
-            {move || match created.get() {
-                None => ().into_any(),
-                Some(Ok(k)) => view! { <ShownOnce label="New key" secret=k.key/> }.into_any(),
-                Some(Err(e)) => view! { <p role="alert" class="error">{ui::sentence(&e)}</p> }.into_any(),
-            }}
+            {shown_once("New key", created)}
             {ui::show(
                 list,
                 fetch,
@@ -142,7 +143,7 @@ fn Webhooks() -> impl IntoView {
     fetch();
     let url = RwSignal::new(String::new());
     let events = RwSignal::new("*".to_owned());
-    let created = RwSignal::new(None::<Result<WebhookCreated, ApiError>>);
+    let created = RwSignal::new(None::<Result<String, ApiError>>);
     let shown = RwSignal::new(None::<String>);
     let create = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -157,7 +158,7 @@ fn Webhooks() -> impl IntoView {
                 url.set(String::new());
                 fetch();
             }
-            created.set(Some(answer));
+            created.set(Some(answer.map(|w| w.secret)));
         });
     };
     let known = EventType::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", ");
@@ -173,11 +174,7 @@ fn Webhooks() -> impl IntoView {
                     on:input=move |ev| events.set(event_target_value(&ev))/>
                 <button type="submit">"Add endpoint"</button>
             </form>
-            {move || match created.get() {
-                None => ().into_any(),
-                Some(Ok(w)) => view! { <ShownOnce label="Signing secret" secret=w.secret/> }.into_any(),
-                Some(Err(e)) => view! { <p role="alert" class="error">{ui::sentence(&e)}</p> }.into_any(),
-            }}
+            {shown_once("Signing secret", created)}
             {ui::show(
                 list,
                 fetch,

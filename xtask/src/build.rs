@@ -40,6 +40,37 @@ pub fn install_cli() -> Result {
 /// workspace profile.
 const WIDGET_OPT_LEVEL: &str = "z";
 
+/// `package` built for wasm32 and for size, the whole graph at
+/// [`WIDGET_OPT_LEVEL`]: with the pinned nightly, std rebuilt with that
+/// profile and a panic made a trap (it already aborted: `panic = "abort"`),
+/// so no message formatting, locations or `Debug` output reach the module
+/// (BENCHMARKS.md, "Decisions in force", has the figures), in a target dir
+/// of its own (`target/{nightly_dir}`: std built this way must not be
+/// mixed with the stable artefacts); else with stable. Returns the module.
+fn size_optimized_wasm(t: &Tools, package: &str, nightly_dir: &str) -> Result<std::path::PathBuf> {
+    let root = root();
+    let file = format!("wasm32-unknown-unknown/release/{}.wasm", package.replace('-', "_"));
+    match t.widget_nightly {
+        Some(nightly) => {
+            let dir = root.join("target").join(nightly_dir);
+            run(Command::new("rustup")
+                .args(["run", nightly, "cargo", "build", "-Zbuild-std=std,panic_abort"])
+                .args(["--release", "--target", "wasm32-unknown-unknown", "-p", package])
+                .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", WIDGET_OPT_LEVEL)
+                .env("CARGO_TARGET_DIR", &dir)
+                .env("RUSTFLAGS", "-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none")
+                .current_dir(&root))?;
+            Ok(dir.join(file))
+        }
+        None => {
+            run(cargo()
+                .args(["build", "--release", "--target", "wasm32-unknown-unknown", "-p", package])
+                .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", WIDGET_OPT_LEVEL))?;
+            Ok(root.join("target").join(file))
+        }
+    }
+}
+
 /// The widget: cargo → wasm-bindgen (`--target web`) → esbuild bundles
 /// the loader, the glue and the CSS into one classic script, dropping what
 /// the loader does not use → wasm-opt drops the wasm exports only that
@@ -48,31 +79,7 @@ const WIDGET_OPT_LEVEL: &str = "z";
 /// Out: `target/assets/widget/{loyalty.js, loyalty_bg.wasm}`.
 pub fn widget(t: &Tools) -> Result {
     let root = root();
-    let wasm = match t.widget_nightly {
-        Some(nightly) => {
-            // std rebuilt with the widget's own profile; a panic becomes a
-            // trap (it already aborted: `panic = "abort"`), so no message
-            // formatting, locations or `Debug` output reach the module
-            // (BENCHMARKS.md, "Decisions in force", has the figures).
-            // Its own target dir: std built this way must not be mixed
-            // with the stable artefacts.
-            let dir = root.join("target/widget-nightly");
-            run(Command::new("rustup")
-                .args(["run", nightly, "cargo", "build", "-Zbuild-std=std,panic_abort"])
-                .args(["--release", "--target", "wasm32-unknown-unknown", "-p", "loyalty-widget"])
-                .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", WIDGET_OPT_LEVEL)
-                .env("CARGO_TARGET_DIR", &dir)
-                .env("RUSTFLAGS", "-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none")
-                .current_dir(&root))?;
-            dir.join("wasm32-unknown-unknown/release/loyalty_widget.wasm")
-        }
-        None => {
-            run(cargo()
-                .args(["build", "--release", "--target", "wasm32-unknown-unknown", "-p", "loyalty-widget"])
-                .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", WIDGET_OPT_LEVEL))?;
-            root.join("target/wasm32-unknown-unknown/release/loyalty_widget.wasm")
-        }
-    };
+    let wasm = size_optimized_wasm(t, "loyalty-widget", "widget-nightly")?;
     let pkg = root.join("target/widget-pkg");
     let _ = fs::remove_dir_all(&pkg);
     run(Command::new(&t.wasm_bindgen)
@@ -151,26 +158,7 @@ pub fn widget(t: &Tools) -> Result {
 /// `target/assets` whole.
 pub fn console(t: &Tools) -> Result {
     let root = root();
-    // As the widget: with the pinned nightly, std is rebuilt for size
-    // and a panic is a trap (no formatting machinery), in a target dir
-    // of its own.
-    let wasm = match t.widget_nightly {
-        Some(nightly) => {
-            let dir = root.join("target/console-nightly");
-            run(Command::new("rustup")
-                .args(["run", nightly, "cargo", "build", "-Zbuild-std=std,panic_abort"])
-                .args(["--release", "--target", "wasm32-unknown-unknown", "-p", "loyalty-console"])
-                .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", WIDGET_OPT_LEVEL)
-                .env("CARGO_TARGET_DIR", &dir)
-                .env("RUSTFLAGS", "-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none")
-                .current_dir(&root))?;
-            dir.join("wasm32-unknown-unknown/release/loyalty_console.wasm")
-        }
-        None => {
-            run(cargo().args(["build", "--release", "--target", "wasm32-unknown-unknown", "-p", "loyalty-console"]))?;
-            root.join("target/wasm32-unknown-unknown/release/loyalty_console.wasm")
-        }
-    };
+    let wasm = size_optimized_wasm(t, "loyalty-console", "console-nightly")?;
     let pkg = root.join("target/console-pkg");
     let _ = fs::remove_dir_all(&pkg);
     run(Command::new(&t.wasm_bindgen)
