@@ -32,7 +32,9 @@ pub enum EntryKind {
     Earn,
     /// Points spent on a reward. Negative.
     Redeem,
-    /// Points taken back because an order was refunded. Negative.
+    /// Points taken back because an order was refunded (negative), or
+    /// given back because a checkout code made with them was not used
+    /// within its hour (positive; `crate::checkout`).
     Refund,
     /// A manual correction by the merchant. Either sign, never zero.
     Adjust,
@@ -63,11 +65,16 @@ impl EntryKind {
             .find(|k| k.as_str() == s)
     }
 
-    /// Whether entries of this kind count towards lifetime earned points
-    /// (earnings net of refunds, and points brought from the program
-    /// before; redemptions and adjustments do not count).
-    pub fn counts_as_earned(self) -> bool {
-        matches!(self, EntryKind::Earn | EntryKind::Refund | EntryKind::Import)
+    /// Whether an entry of this kind and sign counts towards lifetime
+    /// earned points (earnings net of order refunds, and points brought
+    /// from the program before; redemptions, adjustments and points given
+    /// back from an unused checkout code do not count).
+    pub fn counts_as_earned(self, points: i64) -> bool {
+        match self {
+            EntryKind::Earn | EntryKind::Import => true,
+            EntryKind::Refund => points < 0,
+            EntryKind::Redeem | EntryKind::Adjust | EntryKind::Expire => false,
+        }
     }
 }
 
@@ -84,6 +91,11 @@ pub enum Line<'a> {
     Redemption(&'a str),
     /// Points taken back for a refunded order (its id).
     Refund(&'a str),
+    /// Points spent at checkout on an order (its id).
+    AtCheckout(&'a str),
+    /// Points given back: the checkout code made with them (its code) was
+    /// not used within its hour.
+    Returned(&'a str),
     /// Points that expired unspent.
     Expiry,
     /// A merchant's correction, in the merchant's words, which are shown
@@ -115,6 +127,10 @@ impl Line<'_> {
             Line::Redemption(reward) => format!("Redeemed: {reward}"),
             Line::Refund(order) if fr => format!("Remboursement de la commande {order}"),
             Line::Refund(order) => format!("Refund of order {order}"),
+            Line::AtCheckout(order) if fr => format!("Points utilisés au paiement de la commande {order}"),
+            Line::AtCheckout(order) => format!("Points used at checkout on order {order}"),
+            Line::Returned(code) if fr => format!("Points rendus\u{a0}: le code {code} n'a pas été utilisé"),
+            Line::Returned(code) => format!("Points returned: code {code} was not used"),
             Line::Expiry if fr => "Points expirés".into(),
             Line::Expiry => "Points expired".into(),
             Line::Adjustment(reason) => reason.into(),
@@ -148,7 +164,7 @@ pub fn balance(entries: &[Entry]) -> i64 {
 
 /// Lifetime earned points: earnings net of refunds.
 pub fn lifetime_earned(entries: &[Entry]) -> i64 {
-    entries.iter().filter(|e| e.kind.counts_as_earned()).map(|e| e.points).sum()
+    entries.iter().filter(|e| e.kind.counts_as_earned(e.points)).map(|e| e.points).sum()
 }
 
 /// What is left of one positive entry.
@@ -347,8 +363,8 @@ impl Ledger {
     ) -> Result<&Entry, Error> {
         let sign_ok = match kind {
             EntryKind::Earn | EntryKind::Import => points > 0,
-            EntryKind::Redeem | EntryKind::Refund | EntryKind::Expire => points < 0,
-            EntryKind::Adjust => points != 0,
+            EntryKind::Redeem | EntryKind::Expire => points < 0,
+            EntryKind::Refund | EntryKind::Adjust => points != 0,
         };
         if !sign_ok {
             return Err(Error::invalid("points", format!("wrong sign for a {} entry", kind.as_str())));
@@ -428,6 +444,8 @@ mod tests {
             Line::Refund("1001"),
             Line::Expiry,
             Line::Adjustment("Goodwill: late parcel"),
+            Line::Returned("PTS-ABCD"),
+            Line::AtCheckout("1002"),
         ];
         let en: Vec<_> = lines.iter().map(|l| l.words(Lang::En)).collect();
         let fr: Vec<_> = lines.iter().map(|l| l.words(Lang::Fr)).collect();
@@ -439,7 +457,9 @@ mod tests {
                 "Redeemed: $5 off",
                 "Refund of order 1001",
                 "Points expired",
-                "Goodwill: late parcel"
+                "Goodwill: late parcel",
+                "Points returned: code PTS-ABCD was not used",
+                "Points used at checkout on order 1002"
             ]
         );
         assert_eq!(
@@ -450,13 +470,26 @@ mod tests {
                 "Échange\u{a0}: $5 off",
                 "Remboursement de la commande 1001",
                 "Points expirés",
-                "Goodwill: late parcel"
+                "Goodwill: late parcel",
+                "Points rendus\u{a0}: le code PTS-ABCD n'a pas été utilisé",
+                "Points utilisés au paiement de la commande 1002"
             ]
         );
     }
     use proptest::prelude::*;
 
     const T0: Timestamp = Timestamp(1_700_000_000);
+
+    #[test]
+    fn points_given_back_count_in_the_balance_but_not_as_earned() {
+        let mut l = Ledger::default();
+        l.post(EntryKind::Earn, 1_000, T0, None, None).unwrap();
+        l.post(EntryKind::Redeem, -500, T0, None, None).unwrap();
+        l.post(EntryKind::Refund, 500, T0, None, None).unwrap();
+        l.post(EntryKind::Refund, -200, T0, None, None).unwrap();
+        assert_eq!(l.balance(), 800);
+        assert_eq!(lifetime_earned(l.entries()), 800, "the order refund counts, the points given back do not");
+    }
 
     #[test]
     fn spending_consumes_the_oldest_lot_and_expiry_takes_only_the_rest() {

@@ -22,6 +22,7 @@
 //! - [`referral`]: members' codes and links, who may sign up through one, and which order completes it.
 //! - [`lang`]: the languages shoppers read refusals and earn rules in (English, French).
 //! - [`money`]: integer amounts of a currency, and how shoppers read them.
+//! - [`checkout`]: paying with points at checkout: what they are worth, which amounts may be asked for.
 //! - [`coupon`]: codes, their format, and the discount they give at checkout.
 //! - [`analytics`]: the summary's range and its figures, from the daily counts the schema keeps.
 //! - [`webhook`]: events told to the store: types, payloads, Standard Webhooks signatures, retries.
@@ -32,6 +33,7 @@
 pub mod analytics;
 pub mod apikey;
 pub mod chain;
+pub mod checkout;
 pub mod coupon;
 pub mod earn;
 pub mod eligibility;

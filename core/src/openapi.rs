@@ -370,6 +370,17 @@ fn routes(d: &mut Doc) {
         .ok::<CouponRedemption>(200)
         .errors(&[409])
         .done();
+    d.op("post", "/v1/checkout/points", "A single-use code worth some points, for one order of one customer", ApiKey)
+        .idempotent()
+        .body::<CheckoutPointsRequest>()
+        .ok::<CheckoutPointsReceipt>(201)
+        .ok::<CheckoutPointsReceipt>(200)
+        .errors(&[404, 409])
+        .done();
+    d.op("delete", "/v1/checkout/points/{code}", "Give a checkout code's points back now", ApiKey)
+        .ok::<CheckoutPointsCancelled>(200)
+        .errors(&[404, 405, 409])
+        .done();
     d.op("post", "/v1/referrals", "A friend signs up through a member's referral code", ApiKey)
         .idempotent()
         .worded()

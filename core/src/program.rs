@@ -63,6 +63,11 @@ pub struct Program {
     /// analytics report; paying with points at checkout).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub points_value: Option<PointsValue>,
+    /// Paying with points at checkout: the points a shopper asks for must
+    /// be a multiple of this (`crate::checkout`); absent, the points of
+    /// `points_value`. Needs `points_value`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkout_points_step: Option<i64>,
     /// The referral offer: a code and link per member, a reward for the
     /// friend who signs up through it, points for the referrer on the
     /// friend's first qualifying order. No referrals when absent.
@@ -501,6 +506,13 @@ impl Program {
             }
             if v.amount_minor <= 0 || v.amount_minor > 1_000_000 {
                 bad("points_value.amount_minor".into(), "must be 1 to 1000000");
+            }
+        }
+        if let Some(step) = self.checkout_points_step {
+            if step <= 0 || step > 1_000_000 {
+                bad("checkout_points_step".into(), "must be 1 to 1000000");
+            } else if self.points_value.is_none() {
+                bad("checkout_points_step".into(), "needs points_value: what the points are worth");
             }
         }
         if let Some(offer) = &self.referral {

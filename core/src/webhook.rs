@@ -32,6 +32,10 @@ pub enum EventType {
     /// Points taken back by a refund.
     #[serde(rename = "points.reversed")]
     PointsReversed,
+    /// Points given back: a checkout code made with them was not used
+    /// within its hour.
+    #[serde(rename = "points.returned")]
+    PointsReturned,
     /// Points that expired.
     #[serde(rename = "points.expired")]
     PointsExpired,
@@ -55,11 +59,12 @@ pub enum EventType {
 
 impl EventType {
     /// Every event type, in the contract's order.
-    pub const ALL: [EventType; 10] = [
+    pub const ALL: [EventType; 11] = [
         EventType::MemberCreated,
         EventType::PointsEarned,
         EventType::PointsAdjusted,
         EventType::PointsReversed,
+        EventType::PointsReturned,
         EventType::PointsExpired,
         EventType::PointsExpiringSoon,
         EventType::RewardRedeemed,
@@ -75,6 +80,7 @@ impl EventType {
             EventType::PointsEarned => "points.earned",
             EventType::PointsAdjusted => "points.adjusted",
             EventType::PointsReversed => "points.reversed",
+            EventType::PointsReturned => "points.returned",
             EventType::PointsExpired => "points.expired",
             EventType::PointsExpiringSoon => "points.expiring_soon",
             EventType::RewardRedeemed => "reward.redeemed",

@@ -66,6 +66,10 @@ pub struct ProgramSummary {
     /// Whether members have a referral link (`GET /v1/me/referral`).
     #[serde(default)]
     pub referrals: bool,
+    /// Paying with points at checkout, when the program sets what points
+    /// are worth: each `step` points take `step_amount_minor` off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pay_with_points: Option<crate::checkout::PayWithPoints>,
 }
 
 /// A reward as a shopper sees it: what it is and what it costs. The rule
@@ -147,6 +151,7 @@ impl ProgramSummary {
             rewards: Vec::new(),
             activities: p.activities.clone(),
             referrals: p.referral.is_some(),
+            pay_with_points: crate::checkout::PayWithPoints::of(p),
         }
     }
 
@@ -560,6 +565,55 @@ pub struct TransactionPage {
     pub next_cursor: Option<String>,
 }
 
+/// `POST /v1/checkout/points` body: a single-use code worth `points` for
+/// one order of one customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CheckoutPointsRequest {
+    /// The member paying.
+    pub customer_id: String,
+    /// The order the code is for; it is used on no other.
+    pub order_id: String,
+    /// Points to spend: a positive multiple of the program's step
+    /// (`pay_with_points.step` of `GET /v1/program`).
+    #[serde(deserialize_with = "numbers::safe")]
+    #[cfg_attr(feature = "schema", schemars(range(min = 1, max = 9_007_199_254_740_991i64)))]
+    pub points: i64,
+}
+
+/// `POST /v1/checkout/points` answer (201; the same order and points again:
+/// 200 with the first answer).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct CheckoutPointsReceipt {
+    /// The member.
+    pub customer_id: String,
+    /// The order.
+    pub order_id: String,
+    /// Points debited.
+    pub points_debited: i64,
+    /// Balance after the debit.
+    pub balance_after: i64,
+    /// The code: redeemed with `POST /v1/coupons/{code}/redeem` on this
+    /// order within its hour, or its points come back.
+    pub coupon: CouponSummary,
+}
+
+/// `DELETE /v1/checkout/points/{code}` answer: the points are back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct CheckoutPointsCancelled {
+    /// The code, now unusable.
+    pub code: String,
+    /// Points given back.
+    pub points_returned: i64,
+    /// When they came back.
+    pub returned_at: Timestamp,
+    /// The member's balance now.
+    pub balance_after: i64,
+}
+
 /// `POST /v1/members/{id}/adjustments` body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -825,8 +879,10 @@ pub struct CouponRedemption {
     pub code: String,
     /// The order.
     pub order_id: String,
-    /// The reward it came from.
-    pub reward_id: String,
+    /// The reward it came from; none for a code made with points at
+    /// checkout (`POST /v1/checkout/points`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reward_id: Option<String>,
     /// The member it was issued to.
     pub customer_id: String,
     /// When it was used.

@@ -23,7 +23,8 @@ use crate::write::{Begin, Outcome, Write};
 #[derive(Deserialize)]
 struct CouponRow {
     code: String,
-    reward_id: String,
+    /// None for a code made with points at checkout.
+    reward_id: Option<String>,
     customer_id: Option<String>,
     expires_at: Option<i64>,
     min_order_minor: i64,
@@ -33,6 +34,9 @@ struct CouponRow {
     used_order_id: Option<String>,
     redemption_id: Option<String>,
     issued_at: Option<i64>,
+    /// A checkout code's order: it is used on no other.
+    #[serde(default)]
+    for_order: Option<String>,
 }
 
 const COLUMNS: &str =
@@ -105,7 +109,7 @@ pub async fn mine(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
                 store_currency,
                 lang,
             ),
-            reward_id: r.reward_id,
+            reward_id: r.reward_id.unwrap_or_default(),
             redemption_id: r.redemption_id.unwrap_or_default(),
             issued_at: Timestamp(r.issued_at.unwrap_or_default()),
         })
@@ -114,9 +118,20 @@ pub async fn mine(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
 }
 
 /// Reads an issued coupon (pool codes not yet handed out do not exist for
-/// checkout).
+/// checkout), or a code made with points at checkout, as a fixed amount
+/// off that expires when its points are given back.
 fn find_stmt(db: &Db, code: &str) -> Result<D1PreparedStatement> {
-    db.stmt(&format!("SELECT {COLUMNS} FROM coupons WHERE code = ? AND redemption_id IS NOT NULL"), args![code])
+    db.stmt(
+        &format!(
+            "SELECT {COLUMNS}, NULL AS for_order FROM coupons WHERE code = ?1 AND redemption_id IS NOT NULL
+             UNION ALL
+             SELECT code, NULL, customer_id, MIN(expires_at, COALESCE(returned_at, expires_at)), 0,
+                    'fixed_amount_discount', json_object('amount_minor', amount_minor, 'currency', currency),
+                    used_at, used_order_id, NULL, created_at, order_id
+               FROM checkout_codes WHERE code = ?1"
+        ),
+        args![code],
+    )
 }
 
 async fn find(db: &Db, code: &str) -> Result<Option<CouponRow>> {
@@ -167,13 +182,13 @@ pub async fn validate_body(ctx: &Ctx, body: &[u8]) -> Result<Reply> {
             reason: None,
             offer: Some(coupon::offer_in_words(&d, ctx.lang())),
             discount: Some(d),
-            reward_id: row.map(|r| r.reward_id),
+            reward_id: row.and_then(|r| r.reward_id),
         },
         Err(reason) => ValidateResponse {
             valid: false,
             reason: Some(reason),
             discount: None,
-            reward_id: row.filter(|_| reason != InvalidReason::NotFound).map(|r| r.reward_id),
+            reward_id: row.filter(|_| reason != InvalidReason::NotFound).and_then(|r| r.reward_id),
             offer: None,
         },
     };
@@ -221,24 +236,36 @@ pub async fn redeem_body(ctx: &Ctx, code: &str, body: &[u8], w: &mut Write) -> R
             AND (?4 IS NULL OR customer_id = ?4)",
         args![now.0, &req.order_id, &code, req.customer_id.as_deref()],
     )?);
-    let update = stmts.len() - 1;
+    // A code made with points at checkout: the same guard, and its order.
+    stmts.push(db.stmt(
+        "UPDATE checkout_codes SET used_at = ?1, used_order_id = ?2
+          WHERE code = ?3 AND order_id = ?2 AND used_at IS NULL AND returned_at IS NULL AND expires_at > ?1
+            AND (?4 IS NULL OR customer_id = ?4)",
+        args![now.0, &req.order_id, &code, req.customer_id.as_deref()],
+    )?);
+    let update = stmts.len() - 2;
     stmts.push(find_stmt(db, &code)?);
     let done = match w.commit(stmts).await? {
         Outcome::Done(done) => done,
         Outcome::Replayed(r) => return Ok(r),
         Outcome::Refused(c) => return Err(Error::Internal(format!("coupon redeem: {c:?}"))),
     };
-    let row = done.rows::<CouponRow>(update + 1)?.into_iter().next();
+    let changed = done.changes(update) + done.changes(update + 1);
+    let row = done.rows::<CouponRow>(update + 2)?.into_iter().next();
     let answered = match row {
         // Another member's code is refused as unknown: no hint that it exists.
         Some(row) if req.customer_id.as_deref().is_some_and(|c| row.customer_id.as_deref() != Some(c)) => {
             Err(Error::CouponInvalid("unknown coupon code".into()))
         }
-        Some(row) if done.changes(update) == 1 || row.used_order_id.as_deref() == Some(req.order_id.as_str()) => {
-            answer(&row)
+        Some(row) if changed == 1 || row.used_order_id.as_deref() == Some(req.order_id.as_str()) => answer(&row),
+        Some(row) if row.for_order.as_deref().is_some_and(|o| o != req.order_id) => {
+            Err(Error::CouponInvalid("this code was made for another order".into()))
         }
         Some(row) if row.used_at.is_some() => {
             Err(Error::CouponInvalid("this coupon was already used on another order".into()))
+        }
+        Some(row) if row.for_order.is_some() => {
+            Err(Error::CouponInvalid("this code has expired and its points were given back".into()))
         }
         Some(_) => Err(Error::CouponInvalid("this coupon has expired".into())),
         None => Err(Error::CouponInvalid("unknown coupon code".into())),

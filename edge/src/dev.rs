@@ -75,7 +75,7 @@ struct RedeemRequest {
     order_id: String,
 }
 
-/// `POST /dev/checkout/{validate|redeem|purchase}`: the demo store's
+/// `POST /dev/checkout/{validate|redeem|points|purchase}`: the demo store's
 /// backend, calling the same code paths as the API-key routes.
 pub async fn checkout(ctx: &mut Ctx, action: &str) -> Result<Reply> {
     let body = ctx.body().await?;
@@ -86,6 +86,8 @@ pub async fn checkout(ctx: &mut Ctx, action: &str) -> Result<Reply> {
             let inner = serde_json::to_vec(&serde_json::json!({ "order_id": req.order_id }))?;
             coupons::redeem_body(ctx, &req.code, &inner, &mut Write::unkeyed(ctx)?).await
         }
+        // Pay with points: the same body as `POST /v1/checkout/points`.
+        "points" => crate::checkout::make_body(ctx, &body).await,
         "purchase" => {
             let req: PurchaseRequest = parse_json(&body)?;
             orders::purchase_for_demo(ctx, &req.customer_id, req.amount_minor, &random_id("demo")).await

@@ -20,6 +20,7 @@ mod analytics;
 mod api_keys;
 mod audit;
 mod auth;
+mod checkout;
 mod config;
 mod coupons;
 pub mod db;
@@ -103,6 +104,8 @@ pub enum Route<'a> {
     OrderRefunds(&'a str),
     CouponsValidate,
     CouponRedeem(&'a str),
+    CheckoutPoints,
+    CheckoutCode(&'a str),
     Webhooks,
     Webhook(&'a str),
     WebhookRotate(&'a str),
@@ -150,6 +153,8 @@ impl<'a> Route<'a> {
             ["v1", "orders", id, "refunds"] => Route::OrderRefunds(id),
             ["v1", "coupons", "validate"] => Route::CouponsValidate,
             ["v1", "coupons", code, "redeem"] => Route::CouponRedeem(code),
+            ["v1", "checkout", "points"] => Route::CheckoutPoints,
+            ["v1", "checkout", "points", code] => Route::CheckoutCode(code),
             ["v1", "webhooks"] => Route::Webhooks,
             ["v1", "webhooks", id] => Route::Webhook(id),
             ["v1", "webhooks", id, "rotate-secret"] => Route::WebhookRotate(id),
@@ -196,9 +201,11 @@ impl<'a> Route<'a> {
                 | Route::OrderRefunds(_)
                 | Route::CouponsValidate
                 | Route::CouponRedeem(_)
+                | Route::CheckoutPoints
                 | Route::Referrals,
                 Method::Post,
             ) => Scope::Checkout,
+            (Route::CheckoutCode(_), Method::Delete) => Scope::Checkout,
             _ => Scope::Admin,
         }
     }
@@ -251,6 +258,8 @@ impl<'a> Route<'a> {
             Route::OrderRefunds(_) => "/v1/orders/{order_id}/refunds",
             Route::CouponsValidate => "/v1/coupons/validate",
             Route::CouponRedeem(_) => "/v1/coupons/{code}/redeem",
+            Route::CheckoutPoints => "/v1/checkout/points",
+            Route::CheckoutCode(_) => "/v1/checkout/points/{code}",
             Route::Webhooks => "/v1/webhooks",
             Route::Webhook(_) => "/v1/webhooks/{webhook_id}",
             Route::WebhookRotate(_) => "/v1/webhooks/{webhook_id}/rotate-secret",
@@ -351,6 +360,9 @@ async fn dispatch(ctx: &mut Ctx, route: Route<'_>) -> Result<Reply> {
             Route::CouponRedeem(code) => coupons::redeem(ctx, code).await,
             _ => Err(Error::MethodNotAllowed),
         },
+
+        (Route::CheckoutPoints, Post) => checkout::make(ctx).await,
+        (Route::CheckoutCode(code), Delete) => checkout::cancel(ctx, code).await,
 
         (Route::ApiKeys, Post) => api_keys::create(ctx).await,
         (Route::ApiKeys, Get) => api_keys::list(ctx).await,
@@ -512,6 +524,10 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
             match schedule::activate_pending(&db, now).await {
                 Ok(n) => activated = n,
                 Err(e) => errors.push(format!("activation: {e}")),
+            }
+            // Before expiry: points given back this run may be due to expire.
+            if let Err(e) = checkout::return_unused(&db, now).await {
+                errors.push(format!("checkout codes' returns: {e}"));
             }
             if let Err(e) = schedule::grant_birthdays(&db, now, schedule::BUDGET, &mut errors).await {
                 errors.push(format!("birthday bonuses: {e}"));

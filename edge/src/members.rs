@@ -654,10 +654,14 @@ impl TransactionRow {
                     (None, None) => Line::Adjustment(reason),
                 }
             }
+            // Points spent on a checkout code (`checkout:CODE`).
+            EntryKind::Redeem if self.cause.starts_with("checkout:") => Line::AtCheckout(order.unwrap_or(reason)),
             EntryKind::Redeem => {
                 let name = self.reason.as_deref().map(|r| r.strip_prefix("Redeemed: ").unwrap_or(r));
                 Line::Redemption(name.or(self.reward_id.as_deref()).unwrap_or(reason))
             }
+            // A checkout code's points given back (`return:CODE`).
+            EntryKind::Refund if self.cause.starts_with("return:") => Line::Returned(&self.cause["return:".len()..]),
             EntryKind::Refund => order.map_or(Line::Adjustment(reason), Line::Refund),
             EntryKind::Expire => Line::Expiry,
             EntryKind::Adjust => Line::Adjustment(reason),

@@ -124,7 +124,7 @@ async fn review_chunk(
             TierBasis::LifetimePoints => db.stmt(
                 "SELECT customer_id, SUM(points) AS progress FROM ledger
                   WHERE customer_id IN (SELECT value FROM json_each(?1)) AND created_at >= ?2
-                    AND kind IN ('earn', 'refund', 'import')
+                    AND (kind IN ('earn', 'import') OR (kind = 'refund' AND points < 0))
                   GROUP BY customer_id",
                 args![list.as_str(), since.0],
             )?,

@@ -42,6 +42,8 @@ pub enum Natural {
     Order(String),
     /// A bonus event with an `event_id`, as `{event}:{event_id}`.
     Bonus(String),
+    /// Points at checkout, by `order_id`: the order's live code.
+    Checkout(String),
 }
 
 impl Natural {
@@ -55,6 +57,11 @@ impl Natural {
             Natural::Bonus(id) => (
                 "SELECT response FROM bonus_claims WHERE event_id = ?",
                 "UPDATE bonus_claims SET response = ? WHERE event_id = ?",
+                id,
+            ),
+            Natural::Checkout(id) => (
+                "SELECT response FROM checkout_codes WHERE order_id = ? AND returned_at IS NULL",
+                "UPDATE checkout_codes SET response = ? WHERE order_id = ? AND returned_at IS NULL",
                 id,
             ),
         }

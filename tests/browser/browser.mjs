@@ -55,17 +55,18 @@ const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 
 /**
  * axe-core's WCAG 2.1 A/AA violations inside the widget's shadow root (the
- * host page is the store's, not ours), as `rule: target …` lines.
+ * host page is the store's, not ours), or inside `include` on a page of the
+ * demo store that is under test itself (the checkout), as `rule: target …` lines.
  */
-export async function a11yViolations(page) {
+export async function a11yViolations(page, include = '[data-loyalty-edge]') {
   if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: AXE_SOURCE });
-  return page.evaluate(async (tags) => {
+  return page.evaluate(async ([tags, include]) => {
     const result = await window.axe.run(
-      { include: [['[data-loyalty-edge]']] },
+      { include: [[include]] },
       { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] }
     );
     return result.violations.flatMap((v) =>
       v.nodes.map((n) => `${v.id} (${v.impact}): ${JSON.stringify(n.target)} ${n.failureSummary.replace(/\s+/g, ' ')}`)
     );
-  }, AXE_TAGS);
+  }, [AXE_TAGS, include]);
 }
