@@ -297,6 +297,9 @@ fn Editor(
         let kind_value: RewardKind =
             serde_json::from_value(json!(kind.get())).unwrap_or(RewardKind::FixedAmountDiscount);
         let k = kind.get();
+        // A fixed amount off and a gift card's balance are both an amount
+        // in a currency.
+        let has_amount = k == "fixed_amount_discount" || k == "gift_card";
         let reward = Reward {
             reward_id: reward_id.get().trim().to_owned(),
             name: name.get(),
@@ -305,12 +308,8 @@ fn Editor(
             kind: kind_value,
             points_cost: number(&cost.get(), "points_cost", &mut issues).unwrap_or(0),
             discount: DiscountSpec {
-                amount_minor: (k == "fixed_amount_discount")
-                    .then(|| number(&amount.get(), "discount.amount_minor", &mut issues))
-                    .flatten(),
-                currency: (k == "fixed_amount_discount")
-                    .then(|| currency.get().trim().to_owned())
-                    .filter(|c| !c.is_empty()),
+                amount_minor: has_amount.then(|| number(&amount.get(), "discount.amount_minor", &mut issues)).flatten(),
+                currency: has_amount.then(|| currency.get().trim().to_owned()).filter(|c| !c.is_empty()),
                 percent: (k == "percentage_discount")
                     .then(|| number(&percent.get(), "discount.percent", &mut issues))
                     .flatten(),
@@ -362,7 +361,7 @@ fn Editor(
             }
         });
     };
-    let kinds = ["fixed_amount_discount", "percentage_discount", "free_shipping", "free_product"];
+    let kinds = ["fixed_amount_discount", "percentage_discount", "free_shipping", "free_product", "gift_card"];
     let title = if is_new { "New reward".to_owned() } else { format!("Edit {}", r.name) };
     let existing_id = (!is_new).then(|| r.reward_id.clone());
     let loose = move || issues.get().into_iter().filter(|i| i.path.is_empty()).map(|i| i.message).collect::<Vec<_>>();
@@ -389,8 +388,8 @@ fn Editor(
                         </select>
                         <FieldError issues path="discount" id="r-kind"/>
                     </div>
-                    <Show when=move || kind.get() == "fixed_amount_discount">
-                        <TextField label="Amount off (minor units)" id="r-amount" value=amount issues
+                    <Show when=move || kind.get() == "fixed_amount_discount" || kind.get() == "gift_card">
+                        <TextField label="Amount (minor units)" id="r-amount" value=amount issues
                             path="discount.amount_minor" kind="number"/>
                         <TextField label="Currency" id="r-currency" value=currency issues path="discount.currency"/>
                     </Show>

@@ -107,7 +107,11 @@ pub struct Discount {
 /// most one minor unit); a fixed amount is capped at the order amount.
 pub fn discount(kind: RewardKind, spec: &DiscountSpec, order_minor: Option<i64>) -> Discount {
     let amount_minor = match kind {
-        RewardKind::FixedAmountDiscount => spec.amount_minor.map(|a| order_minor.map_or(a, |o| a.min(o.max(0)))),
+        // A gift card's amount is its balance (the edge reads it into the
+        // spec); like a fixed amount, it pays at most the order.
+        RewardKind::FixedAmountDiscount | RewardKind::GiftCard => {
+            spec.amount_minor.map(|a| order_minor.map_or(a, |o| a.min(o.max(0))))
+        }
         RewardKind::PercentageDiscount => order_minor
             .zip(spec.percent)
             .map(|(o, p)| i64::try_from(i128::from(o.max(0)) * i128::from(p) / 100).unwrap_or(0)),
@@ -143,7 +147,24 @@ pub fn offer_in_words(d: &Discount, lang: Lang) -> String {
         }
         RewardKind::FreeShipping => (if fr { "livraison offerte" } else { "free shipping" }).to_owned(),
         RewardKind::FreeProduct => (if fr { "un produit offert" } else { "a free product" }).to_owned(),
+        RewardKind::GiftCard => match (d.amount_minor, d.currency.as_deref()) {
+            (Some(a), Some(c)) if fr => format!("carte cadeau\u{a0}: {} restants", money::format(a, c, lang)),
+            (Some(a), Some(c)) => format!("gift card: {} left", money::format(a, c, lang)),
+            _ => (if fr { "une carte cadeau" } else { "a gift card" }).to_owned(),
+        },
     }
+}
+
+/// What is left on a gift card, in words: "gift card: $19.00 left".
+pub fn gift_card_left(balance_minor: i64, currency: &str, lang: Lang) -> String {
+    let d = Discount {
+        kind: RewardKind::GiftCard,
+        amount_minor: Some(balance_minor),
+        currency: Some(currency.to_owned()),
+        percent: None,
+        sku: None,
+    };
+    offer_in_words(&d, lang)
 }
 
 /// A coupon's minimum order in words, "Minimum order $20.00" ("Commande
@@ -194,7 +215,11 @@ pub fn validate(
     if order_minor.is_some_and(|o| o < c.min_order_minor) {
         return Err(InvalidReason::MinOrderNotMet);
     }
-    if c.kind == RewardKind::FixedAmountDiscount {
+    // A gift card with nothing left is spent, as a used coupon is.
+    if c.kind == RewardKind::GiftCard && c.spec.amount_minor.is_some_and(|a| a <= 0) {
+        return Err(InvalidReason::AlreadyUsed);
+    }
+    if matches!(c.kind, RewardKind::FixedAmountDiscount | RewardKind::GiftCard) {
         if let (Some(want), Some(have)) = (c.spec.currency.as_deref(), currency) {
             if want != have {
                 return Err(InvalidReason::CurrencyMismatch);
@@ -264,6 +289,12 @@ mod tests {
             (RewardKind::PercentageDiscount, spec(None, None, Some(15)), "15% off", "15\u{a0}% de remise"),
             (RewardKind::FreeShipping, spec(None, None, None), "free shipping", "livraison offerte"),
             (RewardKind::FreeProduct, spec(None, None, None), "a free product", "un produit offert"),
+            (
+                RewardKind::GiftCard,
+                spec(Some(1_850), Some("USD"), None),
+                "gift card: $18.50 left",
+                "carte cadeau\u{a0}: 18,50\u{a0}$US restants",
+            ),
         ];
         for (kind, spec, en, fr) in cases {
             let d = discount(kind, &spec, None);
@@ -348,6 +379,23 @@ mod tests {
         assert_eq!(validate(Some(&c), Some("bob"), None, None, NOW), Err(InvalidReason::NotFound));
         c.used = false;
         assert_eq!(validate(Some(&c), Some("bob"), None, None, NOW.plus_days(2)), Err(InvalidReason::NotFound));
+    }
+
+    #[test]
+    fn a_gift_card_gives_its_balance_up_to_the_order_and_nothing_once_spent() {
+        let mut c = IssuedCoupon {
+            customer_id: "alice".into(),
+            used: false,
+            expires_at: None,
+            min_order_minor: 0,
+            kind: RewardKind::GiftCard,
+            spec: DiscountSpec { amount_minor: Some(1_850), currency: Some("USD".into()), ..Default::default() },
+        };
+        assert_eq!(validate(Some(&c), None, Some(5_000), Some("USD"), NOW).unwrap().amount_minor, Some(1_850));
+        assert_eq!(validate(Some(&c), None, Some(1_000), Some("USD"), NOW).unwrap().amount_minor, Some(1_000));
+        assert_eq!(validate(Some(&c), None, Some(1_000), Some("EUR"), NOW), Err(InvalidReason::CurrencyMismatch));
+        c.spec.amount_minor = Some(0);
+        assert_eq!(validate(Some(&c), None, None, None, NOW), Err(InvalidReason::AlreadyUsed));
     }
 
     #[test]

@@ -370,6 +370,17 @@ fn routes(d: &mut Doc) {
         .ok::<CouponRedemption>(200)
         .errors(&[409])
         .done();
+    d.op("post", "/v1/gift-cards/{code}/debit", "Pay part of an order with a gift card, once per order", ApiKey)
+        .idempotent()
+        .body::<GiftCardDebitRequest>()
+        .ok::<GiftCardDebit>(201)
+        .ok::<GiftCardDebit>(200)
+        .errors(&[404, 409])
+        .done();
+    d.op("get", "/v1/gift-cards/{code}", "A gift card: its balance and debits", ApiKey)
+        .ok::<GiftCard>(200)
+        .errors(&[404])
+        .done();
     d.op("post", "/v1/checkout/points", "A single-use code worth some points, for one order of one customer", ApiKey)
         .idempotent()
         .body::<CheckoutPointsRequest>()

@@ -25,6 +25,10 @@ pub enum RewardKind {
     FreeShipping,
     /// A free product (`discount.sku`).
     FreeProduct,
+    /// A store gift card: a code with a balance of `discount.amount_minor`
+    /// in `currency`, debited in parts across orders
+    /// (`POST /v1/gift-cards/{code}/debit`).
+    GiftCard,
 }
 
 impl RewardKind {
@@ -35,6 +39,7 @@ impl RewardKind {
             RewardKind::PercentageDiscount => "percentage_discount",
             RewardKind::FreeShipping => "free_shipping",
             RewardKind::FreeProduct => "free_product",
+            RewardKind::GiftCard => "gift_card",
         }
     }
 }
@@ -298,15 +303,13 @@ impl Reward {
         }
         let d = &self.discount;
         match self.kind {
-            RewardKind::FixedAmountDiscount => {
+            RewardKind::FixedAmountDiscount | RewardKind::GiftCard => {
+                let kind = self.kind.as_str();
                 if d.amount_minor.is_none_or(|a| a <= 0 || a > crate::numbers::MAX_SAFE) {
-                    bad(
-                        "discount.amount_minor",
-                        "a fixed_amount_discount needs a positive amount_minor (at most 2^53 - 1)",
-                    );
+                    bad("discount.amount_minor", &format!("a {kind} needs a positive amount_minor (at most 2^53 - 1)"));
                 }
                 if !d.currency.as_deref().is_some_and(is_currency) {
-                    bad("discount.currency", "a fixed_amount_discount needs an ISO 4217 currency");
+                    bad("discount.currency", &format!("a {kind} needs an ISO 4217 currency"));
                 }
             }
             RewardKind::PercentageDiscount => {
@@ -322,7 +325,7 @@ impl Reward {
             }
         }
         let stray = match self.kind {
-            RewardKind::FixedAmountDiscount => d.percent.is_some() || d.sku.is_some(),
+            RewardKind::FixedAmountDiscount | RewardKind::GiftCard => d.percent.is_some() || d.sku.is_some(),
             RewardKind::PercentageDiscount => d.amount_minor.is_some() || d.sku.is_some() || d.currency.is_some(),
             RewardKind::FreeShipping => *d != DiscountSpec::default(),
             RewardKind::FreeProduct => d.amount_minor.is_some() || d.percent.is_some() || d.currency.is_some(),

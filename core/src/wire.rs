@@ -210,6 +210,28 @@ pub struct MemberSummary {
     /// when a tier the progress no longer reaches is kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tier_window: Option<TierWindowStatus>,
+    /// The member's store gift cards with something left on them and not
+    /// expired, newest first (at most 10).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gift_cards: Vec<MemberGiftCard>,
+}
+
+/// One of a member's gift cards, as `GET /v1/me` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct MemberGiftCard {
+    /// The code.
+    pub code: String,
+    /// What is left, minor units.
+    pub balance_minor: i64,
+    /// Its currency.
+    pub currency: String,
+    /// When it expires, if it does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Timestamp>,
+    /// What is left, in the request's language ("gift card: $19.00
+    /// left"): [`coupon::offer_in_words`].
+    pub left: String,
 }
 
 /// A member's standing in the program's tier window.
@@ -598,6 +620,73 @@ pub struct CheckoutPointsReceipt {
     /// The code: redeemed with `POST /v1/coupons/{code}/redeem` on this
     /// order within its hour, or its points come back.
     pub coupon: CouponSummary,
+}
+
+/// `POST /v1/gift-cards/{code}/debit` body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct GiftCardDebitRequest {
+    /// The order paid with the card: once per order (the same order again
+    /// answers the first debit).
+    pub order_id: String,
+    /// Minor units to take, positive; never more than the balance.
+    #[serde(deserialize_with = "numbers::safe")]
+    #[cfg_attr(feature = "schema", schemars(range(min = 1, max = 9_007_199_254_740_991i64)))]
+    pub amount_minor: i64,
+}
+
+/// `POST /v1/gift-cards/{code}/debit` answer (201; the same order again:
+/// 200 with the first answer).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct GiftCardDebit {
+    /// The card.
+    pub code: String,
+    /// The order.
+    pub order_id: String,
+    /// Minor units taken.
+    pub debited: i64,
+    /// What is left on the card.
+    pub balance_minor: i64,
+    /// The card's currency.
+    pub currency: String,
+}
+
+/// One debit of a gift card.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct GiftCardUse {
+    /// The order.
+    pub order_id: String,
+    /// Minor units taken.
+    pub amount_minor: i64,
+    /// When.
+    pub created_at: Timestamp,
+}
+
+/// `GET /v1/gift-cards/{code}`: a store gift card and its balance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct GiftCard {
+    /// The code.
+    pub code: String,
+    /// What is left, minor units.
+    pub balance_minor: i64,
+    /// Its currency.
+    pub currency: String,
+    /// The member it was issued to.
+    pub customer_id: String,
+    /// When it expires, if it does.
+    pub expires_at: Option<Timestamp>,
+    /// What it held when issued.
+    pub initial_minor: i64,
+    /// The reward it came from.
+    pub reward_id: String,
+    /// When it was issued.
+    pub issued_at: Timestamp,
+    /// Its debits, newest first (at most 100).
+    pub debits: Vec<GiftCardUse>,
 }
 
 /// `DELETE /v1/checkout/points/{code}` answer: the points are back.

@@ -39,9 +39,14 @@ struct CouponRow {
     for_order: Option<String>,
 }
 
-const COLUMNS: &str =
-    "code, reward_id, customer_id, expires_at, min_order_minor, kind, discount, used_at, used_order_id, \
-                       redemption_id, issued_at";
+/// A gift card's discount is what is left on it (its `amount_minor` the
+/// balance, migration 0022), so the shopper's list and a validation say
+/// what the card can still pay.
+const COLUMNS: &str = "code, reward_id, customer_id, expires_at, min_order_minor, kind,
+       CASE WHEN kind = 'gift_card'
+            THEN json_set(discount, '$.amount_minor', (SELECT g.balance_minor FROM gift_cards g WHERE g.code = coupons.code))
+            ELSE discount END AS discount,
+       used_at, used_order_id, redemption_id, issued_at";
 
 impl CouponRow {
     fn kind(&self) -> RewardKind {
@@ -83,6 +88,7 @@ pub async fn mine(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
                 "SELECT {COLUMNS} FROM coupons
                   WHERE customer_id = ? AND used_at IS NULL AND redemption_id IS NOT NULL
                     AND (expires_at IS NULL OR expires_at > ?)
+                    AND NOT EXISTS (SELECT 1 FROM gift_cards g WHERE g.code = coupons.code AND g.balance_minor = 0)
                   ORDER BY issued_at DESC,
                            (SELECT rowid FROM redemptions r WHERE r.redemption_id = coupons.redemption_id) DESC
                   LIMIT 50"
@@ -233,7 +239,7 @@ pub async fn redeem_body(ctx: &Ctx, code: &str, body: &[u8], w: &mut Write) -> R
     stmts.push(db.stmt(
         "UPDATE coupons SET used_at = ?1, used_order_id = ?2
           WHERE code = ?3 AND redemption_id IS NOT NULL AND used_at IS NULL AND (expires_at IS NULL OR expires_at > ?1)
-            AND (?4 IS NULL OR customer_id = ?4)",
+            AND (?4 IS NULL OR customer_id = ?4) AND kind IS NOT 'gift_card'",
         args![now.0, &req.order_id, &code, req.customer_id.as_deref()],
     )?);
     // A code made with points at checkout: the same guard, and its order.
@@ -258,6 +264,9 @@ pub async fn redeem_body(ctx: &Ctx, code: &str, body: &[u8], w: &mut Write) -> R
             Err(Error::CouponInvalid("unknown coupon code".into()))
         }
         Some(row) if changed == 1 || row.used_order_id.as_deref() == Some(req.order_id.as_str()) => answer(&row),
+        Some(row) if row.kind() == RewardKind::GiftCard => Err(Error::CouponInvalid(
+            "this is a gift card: it pays in parts with POST /v1/gift-cards/{code}/debit".into(),
+        )),
         Some(row) if row.for_order.as_deref().is_some_and(|o| o != req.order_id) => {
             Err(Error::CouponInvalid("this code was made for another order".into()))
         }

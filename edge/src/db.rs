@@ -80,6 +80,8 @@ macro_rules! args {
 pub enum Conflict {
     /// `balance_non_negative`: the member cannot pay.
     InsufficientPoints,
+    /// `gift_card_funds`: the gift card cannot pay.
+    InsufficientFunds,
     /// `reward_inactive`.
     RewardInactive,
     /// `per_member_limit` or `total_limit`.
@@ -108,6 +110,8 @@ impl Conflict {
     pub fn classify(msg: &str) -> Conflict {
         if msg.contains("balance_non_negative") {
             Conflict::InsufficientPoints
+        } else if msg.contains("gift_card_funds") {
+            Conflict::InsufficientFunds
         } else if msg.contains("reward_inactive") {
             Conflict::RewardInactive
         } else if msg.contains("per_member_limit") {

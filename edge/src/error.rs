@@ -30,6 +30,9 @@ pub enum Error {
     /// A coupon that cannot be redeemed.
     #[error("{0}")]
     CouponInvalid(String),
+    /// A gift card that holds less than the debit asks.
+    #[error("{0}")]
+    InsufficientFunds(String),
     /// A sign-up through a referral code that core (or the schema) refuses.
     #[error("{0}")]
     ReferralInvalid(loyalty_core::referral::Refused),
@@ -67,6 +70,7 @@ impl Error {
             Error::MethodNotAllowed => (405, "method_not_allowed"),
             Error::Conflict(_) => (409, "conflict"),
             Error::CouponInvalid(_) => (409, "coupon_invalid"),
+            Error::InsufficientFunds(_) => (409, "insufficient_funds"),
             Error::ReferralInvalid(_) => (409, "referral_invalid"),
             Error::PayloadTooLarge => (413, "payload_too_large"),
             Error::RateLimited => (429, "rate_limited"),
@@ -132,6 +136,7 @@ mod tests {
             (Error::refused(Refusal::InsufficientPoints { needed: 1, shortfall: 1 }), 409, "insufficient_points"),
             (Error::refused(Refusal::PoolEmpty), 409, "reward_unavailable"),
             (Error::CouponInvalid("x".into()), 409, "coupon_invalid"),
+            (Error::InsufficientFunds("x".into()), 409, "insufficient_funds"),
             (Error::ReferralInvalid(loyalty_core::referral::Refused::OwnCode), 409, "referral_invalid"),
             (Error::PayloadTooLarge, 413, "payload_too_large"),
             (Error::RateLimited, 429, "rate_limited"),

@@ -26,6 +26,7 @@ mod coupons;
 pub mod db;
 mod dev;
 mod error;
+mod gift_cards;
 mod http;
 mod idempotency;
 mod imports;
@@ -106,6 +107,8 @@ pub enum Route<'a> {
     CouponRedeem(&'a str),
     CheckoutPoints,
     CheckoutCode(&'a str),
+    GiftCard(&'a str),
+    GiftCardDebit(&'a str),
     Webhooks,
     Webhook(&'a str),
     WebhookRotate(&'a str),
@@ -153,6 +156,8 @@ impl<'a> Route<'a> {
             ["v1", "orders", id, "refunds"] => Route::OrderRefunds(id),
             ["v1", "coupons", "validate"] => Route::CouponsValidate,
             ["v1", "coupons", code, "redeem"] => Route::CouponRedeem(code),
+            ["v1", "gift-cards", code] => Route::GiftCard(code),
+            ["v1", "gift-cards", code, "debit"] => Route::GiftCardDebit(code),
             ["v1", "checkout", "points"] => Route::CheckoutPoints,
             ["v1", "checkout", "points", code] => Route::CheckoutCode(code),
             ["v1", "webhooks"] => Route::Webhooks,
@@ -202,6 +207,7 @@ impl<'a> Route<'a> {
                 | Route::CouponsValidate
                 | Route::CouponRedeem(_)
                 | Route::CheckoutPoints
+                | Route::GiftCardDebit(_)
                 | Route::Referrals,
                 Method::Post,
             ) => Scope::Checkout,
@@ -258,6 +264,8 @@ impl<'a> Route<'a> {
             Route::OrderRefunds(_) => "/v1/orders/{order_id}/refunds",
             Route::CouponsValidate => "/v1/coupons/validate",
             Route::CouponRedeem(_) => "/v1/coupons/{code}/redeem",
+            Route::GiftCard(_) => "/v1/gift-cards/{code}",
+            Route::GiftCardDebit(_) => "/v1/gift-cards/{code}/debit",
             Route::CheckoutPoints => "/v1/checkout/points",
             Route::CheckoutCode(_) => "/v1/checkout/points/{code}",
             Route::Webhooks => "/v1/webhooks",
@@ -362,6 +370,8 @@ async fn dispatch(ctx: &mut Ctx, route: Route<'_>) -> Result<Reply> {
         },
 
         (Route::CheckoutPoints, Post) => checkout::make(ctx).await,
+        (Route::GiftCard(code), Get) => gift_cards::get(ctx, code).await,
+        (Route::GiftCardDebit(code), Post) => gift_cards::debit(ctx, code).await,
         (Route::CheckoutCode(code), Delete) => checkout::cancel(ctx, code).await,
 
         (Route::ApiKeys, Post) => api_keys::create(ctx).await,

@@ -10,8 +10,8 @@ use loyalty_core::redemption::{self, Usage};
 use loyalty_core::search::{self, MemberSearch};
 use loyalty_core::timestamp::{format_date, parse_date};
 use loyalty_core::wire::{
-    AdjustmentRequest, MemberDetail, MemberList, MemberPatch, MemberSummary, NextTierSummary, PendingLot, RewardOffer,
-    RewardOffers, RewardView, ShopperOffers, TierWindowStatus, Transaction, TransactionPage,
+    AdjustmentRequest, MemberDetail, MemberGiftCard, MemberList, MemberPatch, MemberSummary, NextTierSummary,
+    PendingLot, RewardOffer, RewardOffers, RewardView, ShopperOffers, TierWindowStatus, Transaction, TransactionPage,
 };
 use loyalty_core::{earn, tier, Lang, Timestamp};
 use serde::Deserialize;
@@ -183,6 +183,8 @@ pub struct MemberState {
     pub holding: Vec<(i64, Option<Timestamp>)>,
     /// Pending points.
     pub pending: Vec<PendingLot>,
+    /// Gift cards with something left: code, balance, currency, expiry.
+    pub gift_cards: Vec<(String, i64, String, Option<i64>)>,
 }
 
 /// The columns of a member's state, for the member whose id is `$id`: its
@@ -210,7 +212,12 @@ macro_rules! state_columns {
             " AND points > 0 ORDER BY available_at)) AS pending,
                     ",
             $holding,
-            " AS holding"
+            " AS holding,
+                    (SELECT json_group_array(json_array(code, balance_minor, currency, expires_at)) FROM (
+                       SELECT code, balance_minor, currency, expires_at FROM gift_cards
+                        WHERE customer_id = ",
+            $id,
+            " AND balance_minor > 0 ORDER BY issued_at DESC, code LIMIT 10)) AS gift_cards"
         )
     };
 }
@@ -259,6 +266,7 @@ struct StateRow {
     member: Option<String>,
     pending: String,
     holding: Option<String>,
+    gift_cards: String,
 }
 
 /// Loads a member in one D1 round trip.
@@ -278,7 +286,9 @@ fn state(r: StateRow, customer_id: &str, now: Timestamp) -> Result<MemberState> 
     let pending: Vec<(i64, i64)> = serde_json::from_str(&r.pending)?;
     let holding: Vec<(i64, Option<i64>)> =
         r.holding.as_deref().map(serde_json::from_str).transpose()?.unwrap_or_default();
+    let gift_cards = serde_json::from_str(&r.gift_cards)?;
     Ok(MemberState {
+        gift_cards,
         row,
         entries: Vec::new(),
         holding: holding.into_iter().map(|(points, at)| (points, at.map(Timestamp))).collect(),
@@ -296,7 +306,10 @@ pub async fn load_for_expiry(db: &Db, customer_id: &str, now: Timestamp) -> Resu
     let one = load_many_for_expiry(db, &[customer_id.to_owned()], now).await?.into_iter().next();
     Ok(one.unwrap_or_else(|| {
         let row = MemberRow::unseen(customer_id, now);
-        (MemberState { row, entries: Vec::new(), holding: Vec::new(), pending: Vec::new() }, Vec::new())
+        (
+            MemberState { row, entries: Vec::new(), holding: Vec::new(), pending: Vec::new(), gift_cards: Vec::new() },
+            Vec::new(),
+        )
     }))
 }
 
@@ -334,7 +347,13 @@ pub async fn load_many_for_expiry(db: &Db, ids: &[String], now: Timestamp) -> Re
     let mut by_id: std::collections::HashMap<String, (MemberState, Vec<i64>)> = rows::<MemberRow>(&res, 0)?
         .into_iter()
         .map(|row| {
-            let st = MemberState { row, entries: Vec::new(), holding: Vec::new(), pending: Vec::new() };
+            let st = MemberState {
+                row,
+                entries: Vec::new(),
+                holding: Vec::new(),
+                pending: Vec::new(),
+                gift_cards: Vec::new(),
+            };
             (st.row.customer_id.clone(), (st, Vec::new()))
         })
         .collect();
@@ -351,8 +370,8 @@ pub async fn load_many_for_expiry(db: &Db, ids: &[String], now: Timestamp) -> Re
     Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
 }
 
-/// The member's standing under `program` at `now`.
-pub fn summarize(program: Option<&Program>, st: &MemberState, now: Timestamp) -> MemberSummary {
+/// The member's standing under `program` at `now`, worded in `lang`.
+pub fn summarize(program: Option<&Program>, st: &MemberState, now: Timestamp, lang: Lang) -> MemberSummary {
     let (status, held) = program.map(|p| st.row.tier_and_held(p, now)).unzip();
     MemberSummary {
         customer_id: st.row.customer_id.clone(),
@@ -368,6 +387,18 @@ pub fn summarize(program: Option<&Program>, st: &MemberState, now: Timestamp) ->
         expiring: ledger::expiring_from_newest(st.row.balance, &st.holding, now),
         pending_lots: st.pending.clone(),
         tier_window: program.zip(held.flatten()).and_then(|(p, h)| window_status(p, &st.row, &h, now)),
+        gift_cards: st
+            .gift_cards
+            .iter()
+            .filter(|(_, _, _, expires)| expires.is_none_or(|x| x > now.0))
+            .map(|(code, balance, currency, expires)| MemberGiftCard {
+                code: code.clone(),
+                balance_minor: *balance,
+                currency: currency.clone(),
+                expires_at: expires.map(Timestamp),
+                left: loyalty_core::coupon::gift_card_left(*balance, currency, lang),
+            })
+            .collect(),
     }
 }
 
@@ -387,7 +418,7 @@ async fn standing(ctx: &Ctx, customer_id: &str) -> Result<(MemberSummary, Member
     let program = program::load(ctx).await.ok();
     let ledger = if program.as_ref().is_some_and(|p| p.expiry_days.is_some()) { Ledger::Holding } else { Ledger::None };
     let st = load(&ctx.db()?, customer_id, ctx.now, ledger).await?;
-    Ok((summarize(program.as_deref(), &st, ctx.now), st))
+    Ok((summarize(program.as_deref(), &st, ctx.now, ctx.lang()), st))
 }
 
 /// `GET /v1/me`.
@@ -460,7 +491,7 @@ pub async fn list(ctx: &mut Ctx) -> Result<Reply> {
     let mut members = Vec::with_capacity(rows.len().min(limit as usize));
     for r in rows.into_iter().take(limit as usize) {
         let st = state(r, "", ctx.now)?;
-        members.push(detail(summarize(program.as_deref(), &st, ctx.now), &st.row));
+        members.push(detail(summarize(program.as_deref(), &st, ctx.now, ctx.lang()), &st.row));
     }
     let next_cursor = if more { members.last().map(|m| m.summary.customer_id.clone()) } else { None };
     Reply::json(200, &MemberList { members, next_cursor })

@@ -224,6 +224,7 @@ pub async fn erase(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
                                   attributes = NULL
             WHERE customer_id = ?1")?,
         s("UPDATE coupons SET customer_id = ?2 WHERE customer_id = ?1")?,
+        s("UPDATE gift_cards SET customer_id = ?2 WHERE customer_id = ?1")?,
         s("UPDATE checkout_codes SET customer_id = ?2, response = replace(response, json_quote(?1), json_quote(?2))
             WHERE customer_id = ?1")?,
         s("UPDATE imports SET customer_id = ?2 WHERE customer_id = ?1")?,

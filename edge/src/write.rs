@@ -44,6 +44,8 @@ pub enum Natural {
     Bonus(String),
     /// Points at checkout, by `order_id`: the order's live code.
     Checkout(String),
+    /// A gift card's debit, by `{code}:{order_id}`.
+    GiftCardDebit(String),
 }
 
 impl Natural {
@@ -57,6 +59,11 @@ impl Natural {
             Natural::Bonus(id) => (
                 "SELECT response FROM bonus_claims WHERE event_id = ?",
                 "UPDATE bonus_claims SET response = ? WHERE event_id = ?",
+                id,
+            ),
+            Natural::GiftCardDebit(id) => (
+                "SELECT response FROM gift_card_debits WHERE debit_id = ?",
+                "UPDATE gift_card_debits SET response = ? WHERE debit_id = ?",
                 id,
             ),
             Natural::Checkout(id) => (

@@ -138,7 +138,7 @@ test('a reward with a rule typed in the builder is checked by core as it is type
   await page.getByLabel('Reward id').fill(rewardId);
   await page.getByLabel('Name', { exact: true }).fill('VIP $7 off');
   await page.getByLabel('Points cost').fill('700');
-  await page.getByLabel('Amount off (minor units)').fill('700');
+  await page.getByLabel('Amount (minor units)').fill('700');
   // Core's errors show at their field while typing.
   await page.getByLabel('Name', { exact: true }).fill('');
   await page.locator('#r-name-error').filter({ hasText: 'must be 1 to 100 characters' }).waitFor();

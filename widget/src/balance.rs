@@ -60,6 +60,21 @@ fn standing(m: MemberSummary) -> impl IntoView {
         }
     });
     let balance = m.balance;
+    // Store gift cards with something left: each code and its balance,
+    // worded by core as the API words it.
+    let cards = (!m.gift_cards.is_empty()).then(|| {
+        let lines = m
+            .gift_cards
+            .into_iter()
+            .map(|g| view! { <li><code class="le-gift-code">{g.code}</code>" · "{g.left}</li> })
+            .collect_view();
+        view! {
+            <div class="le-gift-cards">
+                <p class="le-muted">{t.gift_cards}</p>
+                <ul>{lines}</ul>
+            </div>
+        }
+    });
     view! {
         <div class="le-card">
             <p class="le-muted">{t.balance}</p>
@@ -69,6 +84,7 @@ fn standing(m: MemberSummary) -> impl IntoView {
             {pending.map(|p| view! { <p class="le-pending">{p}</p> })}
             {expiring.map(|e| view! { <p class="le-expiring">{e}</p> })}
             {tier}
+            {cards}
         </div>
     }
 }
