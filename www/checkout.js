@@ -112,7 +112,11 @@
       result.textContent = r.status === 200
         ? 'Order ' + order + ' placed with coupon ' + r.body.code + '.'
         : 'Coupon refused: ' + r.body.error.message;
-      if (r.status === 200) sessionStorage.removeItem('loyalty-coupon');
+      if (r.status === 200) {
+        sessionStorage.removeItem('loyalty-coupon');
+        // Placed: what is submitted next is another order.
+        order = 'order-' + Date.now();
+      }
     });
   });
 })();

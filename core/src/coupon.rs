@@ -155,16 +155,16 @@ pub fn offer_in_words(d: &Discount, lang: Lang) -> String {
     }
 }
 
-/// What is left on a gift card, in words: "gift card: $19.00 left".
-pub fn gift_card_left(balance_minor: i64, currency: &str, lang: Lang) -> String {
-    let d = Discount {
+/// What is left on a gift card, as the discount it still gives (worded
+/// by [`offer_in_words`]: "gift card: $19.00 left").
+pub fn gift_card_left(balance_minor: i64, currency: &str) -> Discount {
+    Discount {
         kind: RewardKind::GiftCard,
         amount_minor: Some(balance_minor),
         currency: Some(currency.to_owned()),
         percent: None,
         sku: None,
-    };
-    offer_in_words(&d, lang)
+    }
 }
 
 /// A coupon's minimum order in words, "Minimum order $20.00" ("Commande

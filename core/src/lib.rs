@@ -19,6 +19,7 @@
 //! - [`ledger`]: entries, balances, FIFO lots, expiry and proportional reversal.
 //! - [`reward`], [`eligibility`]: the catalog and who may redeem what, and why not.
 //! - [`redemption`]: the decision to redeem, or a typed refusal.
+//! - [`reward_order`]: rewards a store sends without points (seed 003): orders, lines, statuses, claim links.
 //! - [`referral`]: members' codes and links, who may sign up through one, and which order completes it.
 //! - [`lang`]: the languages shoppers read refusals and earn rules in (English, French).
 //! - [`money`]: integer amounts of a currency, and how shoppers read them.
@@ -51,6 +52,7 @@ pub mod program;
 pub mod redemption;
 pub mod referral;
 pub mod reward;
+pub mod reward_order;
 pub mod search;
 pub mod session;
 pub mod tier;

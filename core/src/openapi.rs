@@ -77,6 +77,8 @@ impl Doc {
         for name in path.split('/').filter_map(|s| s.strip_prefix('{')?.strip_suffix('}')) {
             let schema = if name == "code" {
                 json!({"type": "string", "minLength": 1, "maxLength": 64})
+            } else if name == "token" {
+                json!({"type": "string", "minLength": 1, "maxLength": 128})
             } else {
                 json!({"type": "string", "pattern": ID})
             };
@@ -369,6 +371,24 @@ fn routes(d: &mut Doc) {
         .body::<CouponRedeemRequest>()
         .ok::<CouponRedemption>(200)
         .errors(&[409])
+        .done();
+    d.op("post", "/v1/reward-orders", "Send rewards without points (seed 003), once per PO number", ApiKey)
+        .idempotent()
+        .body::<crate::reward_order::RewardOrderRequest>()
+        .ok::<RewardOrder>(201)
+        .ok::<RewardOrder>(200)
+        .done();
+    d.op("get", "/v1/reward-orders/{order_id}", "A reward order and its lines' statuses", ApiKey)
+        .ok::<RewardOrder>(200)
+        .errors(&[404])
+        .done();
+    d.op("get", "/v1/claims/{token}", "What a claim link shows before it is claimed (reads only)", Public)
+        .ok::<ClaimView>(200)
+        .errors(&[404, 429])
+        .done();
+    d.op("post", "/v1/claims/{token}", "Claim a link's codes (once; again, shows them again)", Public)
+        .ok::<ClaimView>(200)
+        .errors(&[404, 429])
         .done();
     d.op("post", "/v1/gift-cards/{code}/debit", "Pay part of an order with a gift card, once per order", ApiKey)
         .idempotent()

@@ -55,11 +55,15 @@ pub enum EventType {
     /// A friend the member referred placed their first qualifying order.
     #[serde(rename = "referral.completed")]
     ReferralCompleted,
+    /// A reward order's line moved (`pending`, `fulfilled`, `delivered`,
+    /// `failed`); a webhook delivery's codes come with `fulfilled`.
+    #[serde(rename = "reward_order.status")]
+    RewardOrderStatus,
 }
 
 impl EventType {
     /// Every event type, in the contract's order.
-    pub const ALL: [EventType; 11] = [
+    pub const ALL: [EventType; 12] = [
         EventType::MemberCreated,
         EventType::PointsEarned,
         EventType::PointsAdjusted,
@@ -71,6 +75,7 @@ impl EventType {
         EventType::CouponRedeemed,
         EventType::TierChanged,
         EventType::ReferralCompleted,
+        EventType::RewardOrderStatus,
     ];
 
     /// The wire name.
@@ -87,6 +92,7 @@ impl EventType {
             EventType::CouponRedeemed => "coupon.redeemed",
             EventType::TierChanged => "tier.changed",
             EventType::ReferralCompleted => "referral.completed",
+            EventType::RewardOrderStatus => "reward_order.status",
         }
     }
 
@@ -146,6 +152,22 @@ pub struct EventData {
     /// `referral.completed`: the friend whose order completed it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub friend_customer_id: Option<String>,
+    /// `reward_order.status`: the order's PO number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub po_number: Option<String>,
+    /// `reward_order.status`: the line (from 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    /// `reward_order.status`: where the line stands now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<crate::reward_order::OrderStatus>,
+    /// `reward_order.status`: how the line is delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<crate::reward_order::DeliveryKind>,
+    /// `reward_order.status`, a webhook delivery's `fulfilled`: the codes
+    /// the store delivers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub codes: Option<Vec<String>>,
 }
 
 /// Which way a tier change went.

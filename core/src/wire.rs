@@ -211,27 +211,10 @@ pub struct MemberSummary {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tier_window: Option<TierWindowStatus>,
     /// The member's store gift cards with something left on them and not
-    /// expired, newest first (at most 10).
+    /// expired, newest first (at most 10), each as a coupon whose discount
+    /// is what is left (`offer`: "gift card: $19.00 left").
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub gift_cards: Vec<MemberGiftCard>,
-}
-
-/// One of a member's gift cards, as `GET /v1/me` shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct MemberGiftCard {
-    /// The code.
-    pub code: String,
-    /// What is left, minor units.
-    pub balance_minor: i64,
-    /// Its currency.
-    pub currency: String,
-    /// When it expires, if it does.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expires_at: Option<Timestamp>,
-    /// What is left, in the request's language ("gift card: $19.00
-    /// left"): [`coupon::offer_in_words`].
-    pub left: String,
+    pub gift_cards: Vec<CouponSummary>,
 }
 
 /// A member's standing in the program's tier window.
@@ -687,6 +670,92 @@ pub struct GiftCard {
     pub issued_at: Timestamp,
     /// Its debits, newest first (at most 100).
     pub debits: Vec<GiftCardUse>,
+}
+
+/// One line of a reward order, as `POST` and `GET /v1/reward-orders…`
+/// answer it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct RewardOrderLine {
+    /// Its number in the order, from 1.
+    pub line: u32,
+    /// The reward sent.
+    pub reward_id: String,
+    /// Who gets it.
+    pub customer_id: String,
+    /// How many.
+    pub quantity: u32,
+    /// How it reaches them.
+    pub delivery: crate::reward_order::Delivery,
+    /// Words for the claim page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub personalization: Option<crate::reward_order::Personalization>,
+    /// Where the line stands.
+    pub status: crate::reward_order::OrderStatus,
+    /// Why it failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// For a link delivery: the page the customer opens to claim the codes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claim_url: Option<String>,
+    /// The codes issued, in order.
+    #[serde(default)]
+    pub codes: Vec<String>,
+}
+
+/// A reward order (seed 003): `POST /v1/reward-orders` (201; the same
+/// `po_number` again: 200 with the order as it stands) and
+/// `GET /v1/reward-orders/{order_id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct RewardOrder {
+    /// Its id.
+    pub order_id: String,
+    /// The store's PO number.
+    pub po_number: String,
+    /// Where the order stands (`reward_order::order_status` of its lines).
+    pub status: crate::reward_order::OrderStatus,
+    /// When it was made.
+    pub created_at: Timestamp,
+    /// When its status last changed.
+    pub updated_at: Timestamp,
+    /// Its lines.
+    pub line_items: Vec<RewardOrderLine>,
+}
+
+/// A code on a claim page, once claimed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ClaimedCode {
+    /// The code.
+    pub code: String,
+    /// What it gives, in the request's language.
+    pub offer: String,
+    /// When it expires, if it does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Timestamp>,
+}
+
+/// `GET` and `POST /v1/claims/{token}`: what a claim page shows. Public:
+/// the token is the credential, so a wrong one is a 404 like any other.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ClaimView {
+    /// The store's program name.
+    pub store: String,
+    /// The reward.
+    pub reward: RewardView,
+    /// How many codes the link holds.
+    pub quantity: u32,
+    /// Words from the store.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub personalization: Option<crate::reward_order::Personalization>,
+    /// When it was claimed; absent until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claimed_at: Option<Timestamp>,
+    /// The codes: empty until claimed (`POST`).
+    #[serde(default)]
+    pub codes: Vec<ClaimedCode>,
 }
 
 /// `DELETE /v1/checkout/points/{code}` answer: the points are back.

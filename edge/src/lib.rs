@@ -37,6 +37,7 @@ mod privacy;
 mod program;
 mod redemptions;
 mod referrals;
+mod reward_orders;
 mod rewards;
 mod schedule;
 mod sessions;
@@ -109,6 +110,9 @@ pub enum Route<'a> {
     CheckoutCode(&'a str),
     GiftCard(&'a str),
     GiftCardDebit(&'a str),
+    RewardOrders,
+    RewardOrder(&'a str),
+    Claim(&'a str),
     Webhooks,
     Webhook(&'a str),
     WebhookRotate(&'a str),
@@ -156,6 +160,9 @@ impl<'a> Route<'a> {
             ["v1", "orders", id, "refunds"] => Route::OrderRefunds(id),
             ["v1", "coupons", "validate"] => Route::CouponsValidate,
             ["v1", "coupons", code, "redeem"] => Route::CouponRedeem(code),
+            ["v1", "reward-orders"] => Route::RewardOrders,
+            ["v1", "reward-orders", id] => Route::RewardOrder(id),
+            ["v1", "claims", token] => Route::Claim(token),
             ["v1", "gift-cards", code] => Route::GiftCard(code),
             ["v1", "gift-cards", code, "debit"] => Route::GiftCardDebit(code),
             ["v1", "checkout", "points"] => Route::CheckoutPoints,
@@ -181,6 +188,8 @@ impl<'a> Route<'a> {
             // The session routes authenticate themselves (a key to sign in,
             // the cookie after).
             Route::Health | Route::OpenApi | Route::Session => Access::Public,
+            // The claim link's token is its credential.
+            Route::Claim(_) => Access::Public,
             Route::Program if *method == Method::Get => Access::Public,
             Route::Me
             | Route::MeRewards
@@ -264,6 +273,9 @@ impl<'a> Route<'a> {
             Route::OrderRefunds(_) => "/v1/orders/{order_id}/refunds",
             Route::CouponsValidate => "/v1/coupons/validate",
             Route::CouponRedeem(_) => "/v1/coupons/{code}/redeem",
+            Route::RewardOrders => "/v1/reward-orders",
+            Route::RewardOrder(_) => "/v1/reward-orders/{order_id}",
+            Route::Claim(_) => "/v1/claims/{token}",
             Route::GiftCard(_) => "/v1/gift-cards/{code}",
             Route::GiftCardDebit(_) => "/v1/gift-cards/{code}/debit",
             Route::CheckoutPoints => "/v1/checkout/points",
@@ -370,6 +382,10 @@ async fn dispatch(ctx: &mut Ctx, route: Route<'_>) -> Result<Reply> {
         },
 
         (Route::CheckoutPoints, Post) => checkout::make(ctx).await,
+        (Route::RewardOrders, Post) => reward_orders::create(ctx).await,
+        (Route::RewardOrder(id), Get) => reward_orders::get(ctx, id).await,
+        (Route::Claim(token), Get) => reward_orders::claim(ctx, token, false).await,
+        (Route::Claim(token), Post) => reward_orders::claim(ctx, token, true).await,
         (Route::GiftCard(code), Get) => gift_cards::get(ctx, code).await,
         (Route::GiftCardDebit(code), Post) => gift_cards::debit(ctx, code).await,
         (Route::CheckoutCode(code), Delete) => checkout::cancel(ctx, code).await,

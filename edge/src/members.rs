@@ -10,7 +10,7 @@ use loyalty_core::redemption::{self, Usage};
 use loyalty_core::search::{self, MemberSearch};
 use loyalty_core::timestamp::{format_date, parse_date};
 use loyalty_core::wire::{
-    AdjustmentRequest, MemberDetail, MemberGiftCard, MemberList, MemberPatch, MemberSummary, NextTierSummary,
+    AdjustmentRequest, CouponSummary, MemberDetail, MemberList, MemberPatch, MemberSummary, NextTierSummary,
     PendingLot, RewardOffer, RewardOffers, RewardView, ShopperOffers, TierWindowStatus, Transaction, TransactionPage,
 };
 use loyalty_core::{earn, tier, Lang, Timestamp};
@@ -391,12 +391,9 @@ pub fn summarize(program: Option<&Program>, st: &MemberState, now: Timestamp, la
             .gift_cards
             .iter()
             .filter(|(_, _, _, expires)| expires.is_none_or(|x| x > now.0))
-            .map(|(code, balance, currency, expires)| MemberGiftCard {
-                code: code.clone(),
-                balance_minor: *balance,
-                currency: currency.clone(),
-                expires_at: expires.map(Timestamp),
-                left: loyalty_core::coupon::gift_card_left(*balance, currency, lang),
+            .map(|(code, balance, currency, expires)| {
+                let left = loyalty_core::coupon::gift_card_left(*balance, currency);
+                CouponSummary::new(code.clone(), expires.map(Timestamp), left, 0, None, lang)
             })
             .collect(),
     }

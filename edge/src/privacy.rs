@@ -225,6 +225,9 @@ pub async fn erase(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
             WHERE customer_id = ?1")?,
         s("UPDATE coupons SET customer_id = ?2 WHERE customer_id = ?1")?,
         s("UPDATE gift_cards SET customer_id = ?2 WHERE customer_id = ?1")?,
+        // A reward order's line keeps its rewards and status; who it was
+        // for, where the link was sent and the words for them go.
+        s("UPDATE reward_order_lines SET customer_id = ?2, email = NULL, personalization = NULL WHERE customer_id = ?1")?,
         s("UPDATE checkout_codes SET customer_id = ?2, response = replace(response, json_quote(?1), json_quote(?2))
             WHERE customer_id = ?1")?,
         s("UPDATE imports SET customer_id = ?2 WHERE customer_id = ?1")?,

@@ -17,7 +17,7 @@ function filesUnder(dir) {
     .sort();
 }
 
-test('a deploy uploads the widget and the console, and nothing of the demo store', () => {
+test('a deploy uploads the widget, the console and the claim page, and nothing of the demo store', () => {
   const outdir = mkdtempSync(join(tmpdir(), 'loyalty-deploy-'));
   const r = spawnSync(WRANGLER, ['deploy', '--dry-run', '--outdir', outdir], { cwd: join(ROOT, 'edge'), env: ENV, encoding: 'utf8', timeout: 120_000 });
   const said = `${r.stdout}\n${r.stderr}`;
@@ -32,10 +32,13 @@ test('a deploy uploads the widget and the console, and nothing of the demo store
     'admin/console.js',
     'admin/console_bg.wasm',
     'admin/index.html',
+    'claim/claim.css',
+    'claim/claim.js',
+    'claim/index.html',
     'widget/loyalty.js',
     'widget/loyalty_bg.wasm',
   ]);
-  // wrangler counts the widget/ and admin/ folders among the files it read.
-  assert.equal(Number(read[1]), files.length + 2, said);
+  // wrangler counts the widget/, admin/ and claim/ folders among the files it read.
+  assert.equal(Number(read[1]), files.length + 3, said);
   assert.ok(!said.includes('checkout') && !said.includes('store.js') && !said.includes('account.html'), said);
 });

@@ -199,7 +199,11 @@ pub fn console(t: &Tools) -> Result {
         .arg(format!("--outfile={}", out.join("console.css").display())))?;
     fs::copy(root.join("console/index.html"), out.join("index.html")).map_err(|e| e.to_string())?;
     fs::copy(root.join("console/_headers"), root.join(ASSETS).join("_headers")).map_err(|e| e.to_string())?;
-    Ok(())
+    // A reward order's claim page (`/claim/#TOKEN`), deployed with the
+    // console: plain files, its headers in the same `_headers`.
+    let claim = root.join(ASSETS).join("claim");
+    let _ = fs::remove_dir_all(&claim);
+    copy_dir(&root.join("edge/claim"), &claim)
 }
 
 /// The Worker, through worker-build with our pinned tools (it would
