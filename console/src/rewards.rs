@@ -10,7 +10,9 @@ use leptos::task::spawn_local;
 use loyalty_core::coupon::codes_from_csv;
 use loyalty_core::eligibility::{attribute_names, operators_for, value_from_text, value_to_text, Eligibility};
 use loyalty_core::error::Issue;
-use loyalty_core::reward::{CouponPolicy, DiscountSpec, Limits, Reward, RewardKind};
+use loyalty_core::reward::{
+    AttributeType, CouponPolicy, DiscountSpec, Limits, Reward, RewardKind, RewardTexts, TransactionAttribute,
+};
 use loyalty_core::wire::{CouponPoolRequest, MemberDetail, PoolAdded, RewardDetail, RewardList};
 use loyalty_core::{Lang, Refusal};
 use serde_json::{json, Value as Json};
@@ -262,8 +264,15 @@ fn Editor(
         texts: Default::default(),
         transaction_attributes: Vec::new(),
     });
-    // Not edited here yet: kept as loaded, and said so.
-    let kept = StoredValue::new((r.texts.clone(), r.transaction_attributes.clone()));
+    // The reward's own words, per language (plain text), and the
+    // attributes each redemption carries.
+    let text_of = |lang: &str, after: bool| {
+        RwSignal::new(
+            r.texts.get(lang).map(|t| if after { t.after.clone() } else { t.confirm.clone() }).unwrap_or_default(),
+        )
+    };
+    let words = [("en", text_of("en", false), text_of("en", true)), ("fr", text_of("fr", false), text_of("fr", true))];
+    let attributes = Attributes::of(&r.transaction_attributes);
     let image = RwSignal::new(opt_text(&r.image_url));
     let reward_id = RwSignal::new(r.reward_id.clone());
     let name = RwSignal::new(r.name.clone());
@@ -328,8 +337,14 @@ fn Editor(
                 total: number(&total.get(), "limits.total", &mut issues),
             },
             image_url: Some(image.get().trim().to_owned()).filter(|u| !u.is_empty()),
-            texts: kept.with_value(|k| k.0.clone()),
-            transaction_attributes: kept.with_value(|k| k.1.clone()),
+            texts: words
+                .iter()
+                .map(|(lang, confirm, after)| {
+                    (lang.to_string(), RewardTexts { confirm: confirm.get(), after: after.get() })
+                })
+                .filter(|(_, t)| !t.confirm.is_empty() || !t.after.is_empty())
+                .collect(),
+            transaction_attributes: attributes.typed(),
         };
         if let Err(e) = reward.validate() {
             issues.extend(ui::issues_of(&e));
@@ -418,19 +433,20 @@ fn Editor(
                             on:change=move |ev| pool_only.set(event_target_checked(&ev))/>" Only codes from the pool"</label>
                     </div>
                 </div>
-                {kept
-                    .with_value(|(texts, attributes)| {
-                        let mut said = Vec::new();
-                        if !texts.is_empty() {
-                            said.push(format!("its texts in {}", texts.keys().cloned().collect::<Vec<_>>().join(", ")));
-                        }
-                        if !attributes.is_empty() {
-                            said.push(format!("{} transaction attribute(s)", attributes.len()));
-                        }
-                        (!said.is_empty()).then(|| {
-                            view! { <p class="muted">{format!("Kept as they are (set through the API): {}.", said.join(", "))}</p> }
-                        })
-                    })}
+                <fieldset class="texts">
+                    <legend>"Its own words (plain text; the widget's own when blank)"</legend>
+                    <div class="grid">
+                        <TextField label="Before confirming (English)" id="r-confirm-en" value=words[0].1 issues
+                            path="texts.en.confirm"/>
+                        <TextField label="With the result (English)" id="r-after-en" value=words[0].2 issues
+                            path="texts.en.after"/>
+                        <TextField label="Before confirming (French)" id="r-confirm-fr" value=words[1].1 issues
+                            path="texts.fr.confirm"/>
+                        <TextField label="With the result (French)" id="r-after-fr" value=words[1].2 issues
+                            path="texts.fr.after"/>
+                    </div>
+                </fieldset>
+                <AttributeRows attributes issues/>
                 <RuleBuilder rule issues/>
                 <WhoQualifies draft=Signal::derive(move || draft.with(|d| d.0.eligibility.clone())) rule_ok=Signal::derive(move || {
                     issues.get().iter().all(|i| !i.path.starts_with("eligibility"))
@@ -715,5 +731,114 @@ fn Pool(id: String) -> impl IntoView {
                 Some(Err(m)) => view! { <p role="alert" class="error">{m}</p> }.into_any(),
             }}
         </div>
+    }
+}
+
+/// One transaction attribute as typed.
+#[derive(Clone, Copy)]
+struct AttributeDraft {
+    key: u64,
+    id: RwSignal<String>,
+    name: RwSignal<String>,
+    kind: RwSignal<String>,
+    mandatory: RwSignal<bool>,
+}
+
+/// The attributes a redemption of the reward carries, as rows.
+#[derive(Clone, Copy)]
+struct Attributes {
+    rows: RwSignal<Vec<AttributeDraft>>,
+    next: StoredValue<u64>,
+}
+
+impl Attributes {
+    fn of(list: &[TransactionAttribute]) -> Attributes {
+        let a = Attributes { rows: RwSignal::new(Vec::new()), next: StoredValue::new(0) };
+        for t in list {
+            a.add(t);
+        }
+        a
+    }
+
+    fn add(&self, t: &TransactionAttribute) {
+        let key = self.next.get_value();
+        self.next.set_value(key + 1);
+        let kind = json!(t.kind).as_str().unwrap_or("text").to_owned();
+        let draft = AttributeDraft {
+            key,
+            id: RwSignal::new(t.attribute_id.clone()),
+            name: RwSignal::new(t.name.clone()),
+            kind: RwSignal::new(kind),
+            mandatory: RwSignal::new(t.mandatory),
+        };
+        self.rows.update(|r| r.push(draft));
+    }
+
+    /// The rows as the reward's attributes (core checks them).
+    fn typed(&self) -> Vec<TransactionAttribute> {
+        self.rows
+            .get()
+            .iter()
+            .map(|d| TransactionAttribute {
+                attribute_id: d.id.get().trim().to_owned(),
+                name: d.name.get().trim().to_owned(),
+                kind: serde_json::from_value(json!(d.kind.get())).unwrap_or(AttributeType::Text),
+                mandatory: d.mandatory.get(),
+            })
+            .collect()
+    }
+}
+
+/// The transaction attributes' rows: id, name, type, mandatory; each
+/// row's problems under it, as core words them.
+#[component]
+fn AttributeRows(attributes: Attributes, issues: Signal<Vec<Issue>>) -> impl IntoView {
+    let blank = TransactionAttribute {
+        attribute_id: String::new(),
+        name: String::new(),
+        kind: AttributeType::Text,
+        mandatory: false,
+    };
+    view! {
+        <fieldset class="attributes">
+            <legend>"What each redemption says (transaction attributes)"</legend>
+            <Show when=move || attributes.rows.get().is_empty()>
+                <p class="muted">"None. A size, a gift message: add one, and the shopper gives it when redeeming."</p>
+            </Show>
+            <For
+                each={move || attributes.rows.get().into_iter().enumerate().collect::<Vec<_>>()}
+                key=|(i, d)| (*i, d.key)
+                let:item
+            >
+                {
+                    let (i, d) = item;
+                    let path = format!("transaction_attributes[{i}]");
+                    let error = move || ui::at(&issues.get(), &path).join("; ");
+                    let id = format!("r-attr-{}", d.key);
+                    view! {
+                        <div class="attribute row">
+                            <label>"Id "<input id=format!("{id}-id") prop:value=move || d.id.get()
+                                on:input=move |ev| d.id.set(event_target_value(&ev))/></label>
+                            <label>"Name "<input id=format!("{id}-name") prop:value=move || d.name.get()
+                                on:input=move |ev| d.name.set(event_target_value(&ev))/></label>
+                            <label>"Type "
+                                <select on:change=move |ev| d.kind.set(event_target_value(&ev))>
+                                    {["text", "number", "boolean"]
+                                        .into_iter()
+                                        .map(|k| view! { <option value=k selected=move || d.kind.get() == k>{k}</option> })
+                                        .collect_view()}
+                                </select>
+                            </label>
+                            <label><input type="checkbox" prop:checked=move || d.mandatory.get()
+                                on:change=move |ev| d.mandatory.set(event_target_checked(&ev))/>" Mandatory"</label>
+                            <button type="button" class="link"
+                                on:click=move |_| attributes.rows.update(|r| r.retain(|x| x.key != d.key))>"Remove"</button>
+                            <p class="field-error" role="status">{error}</p>
+                        </div>
+                    }
+                }
+            </For>
+            <button type="button" on:click=move |_| attributes.add(&blank)>"Add an attribute"</button>
+        </fieldset>
     }
 }

@@ -16,11 +16,14 @@
 //! join it as an `earn` entry when they become available, so the balance
 //! is always exactly what can be spent.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Refusal};
 use crate::lang::Lang;
 use crate::program::BonusEvent;
+use crate::reward::AttributeValue;
 use crate::timestamp::Timestamp;
 
 /// What caused a ledger entry.
@@ -89,6 +92,9 @@ pub enum Line<'a> {
     Bonus(BonusEvent),
     /// Points spent on a reward (its name).
     Redemption(&'a str),
+    /// Points spent on a reward (its name) whose redemption said something
+    /// of itself (seed 004's transaction attributes).
+    RedemptionWith(&'a str, &'a BTreeMap<String, AttributeValue>),
     /// Points taken back for a refunded order (its id).
     Refund(&'a str),
     /// Points spent at checkout on an order (its id).
@@ -125,6 +131,9 @@ impl Line<'_> {
             .into(),
             Line::Redemption(reward) if fr => format!("Échange\u{a0}: {reward}"),
             Line::Redemption(reward) => format!("Redeemed: {reward}"),
+            Line::RedemptionWith(reward, said) => {
+                format!("{} ({})", Line::Redemption(reward).words(lang), attributes_in_words(said, lang))
+            }
             Line::Refund(order) if fr => format!("Remboursement de la commande {order}"),
             Line::Refund(order) => format!("Refund of order {order}"),
             Line::AtCheckout(order) if fr => format!("Points utilisés au paiement de la commande {order}"),
@@ -138,6 +147,22 @@ impl Line<'_> {
             Line::Import => "Points from your previous rewards program".into(),
         }
     }
+}
+
+/// A redemption's attributes as a history line says them, by their ids
+/// in the order stored: "engraving: For Sam · gift_wrap: yes · quantity: 2".
+pub fn attributes_in_words(said: &BTreeMap<String, AttributeValue>, lang: Lang) -> String {
+    said.iter()
+        .map(|(id, v)| {
+            let v = match (v, lang) {
+                (AttributeValue::Boolean(true), Lang::Fr) => "oui".to_owned(),
+                (AttributeValue::Boolean(false), Lang::Fr) => "non".to_owned(),
+                (v, _) => v.to_text(),
+            };
+            format!("{id}: {v}")
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 /// One ledger entry, as far as the rules need it.
@@ -479,6 +504,23 @@ mod tests {
     use proptest::prelude::*;
 
     const T0: Timestamp = Timestamp(1_700_000_000);
+
+    #[test]
+    fn a_redemption_line_says_what_the_redemption_said() {
+        let said = BTreeMap::from([
+            ("engraving".to_owned(), AttributeValue::Text("For Sam".into())),
+            ("gift_wrap".to_owned(), AttributeValue::Boolean(true)),
+            ("quantity".to_owned(), AttributeValue::Number(2)),
+        ]);
+        assert_eq!(
+            Line::RedemptionWith("Mug", &said).words(Lang::En),
+            "Redeemed: Mug (engraving: For Sam · gift_wrap: yes · quantity: 2)"
+        );
+        assert_eq!(
+            Line::RedemptionWith("Mug", &said).words(Lang::Fr),
+            "Échange\u{a0}: Mug (engraving: For Sam · gift_wrap: oui · quantity: 2)"
+        );
+    }
 
     #[test]
     fn points_given_back_count_in_the_balance_but_not_as_earned() {

@@ -195,7 +195,15 @@ pub enum AttributeType {
 }
 
 /// An attribute's value in a redemption: text, an integer or a boolean.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Read by its own visitor rather than `#[serde(untagged)]`, whose error
+/// ("data did not match any variant") names nothing a store's developer
+/// can act on, and which buffers every value in serde's private `Content`
+/// first; this one says what it got. (The widget never reads one: a
+/// self-describing read links serde-wasm-bindgen's `deserialize_any`, a
+/// cost measured in kilobytes; history lines carry the attributes in
+/// words, `ledger::Line::RedemptionWith`.)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum AttributeValue {
@@ -205,6 +213,80 @@ pub enum AttributeValue {
     Number(i64),
     /// Text.
     Text(String),
+}
+
+impl<'de> Deserialize<'de> for AttributeValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = AttributeValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("text, an integer or a boolean")
+            }
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<AttributeValue, E> {
+                Ok(AttributeValue::Boolean(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<AttributeValue, E> {
+                Ok(AttributeValue::Number(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<AttributeValue, E> {
+                i64::try_from(v).map(AttributeValue::Number).map_err(|_| E::custom("an integer too large"))
+            }
+            // JavaScript numbers reach serde-wasm-bindgen as f64: whole
+            // ones are integers. The message names no figure: formatting
+            // a float would link float printing into the widget.
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<AttributeValue, E> {
+                if v.fract() == 0.0 && v.abs() <= crate::numbers::MAX_SAFE as f64 {
+                    Ok(AttributeValue::Number(v as i64))
+                } else {
+                    Err(E::custom("a number that is not an integer"))
+                }
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<AttributeValue, E> {
+                Ok(AttributeValue::Text(v.to_owned()))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<AttributeValue, E> {
+                Ok(AttributeValue::Text(v))
+            }
+            // What else a reader may find says so in words of its own: the
+            // defaults word it through `Unexpected`, whose formatting of
+            // floats would be linked with them.
+            fn visit_unit<E: serde::de::Error>(self) -> Result<AttributeValue, E> {
+                Err(E::custom("null, not text, an integer or a boolean"))
+            }
+            fn visit_none<E: serde::de::Error>(self) -> Result<AttributeValue, E> {
+                self.visit_unit()
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, _: A) -> Result<AttributeValue, A::Error> {
+                Err(serde::de::Error::custom("a list, not text, an integer or a boolean"))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, _: A) -> Result<AttributeValue, A::Error> {
+                Err(serde::de::Error::custom("an object, not text, an integer or a boolean"))
+            }
+            fn visit_bytes<E: serde::de::Error>(self, _: &[u8]) -> Result<AttributeValue, E> {
+                Err(E::custom("bytes, not text, an integer or a boolean"))
+            }
+            fn visit_i128<E: serde::de::Error>(self, v: i128) -> Result<AttributeValue, E> {
+                i64::try_from(v).map(AttributeValue::Number).map_err(|_| E::custom("an integer too large"))
+            }
+            fn visit_u128<E: serde::de::Error>(self, v: u128) -> Result<AttributeValue, E> {
+                i64::try_from(v).map(AttributeValue::Number).map_err(|_| E::custom("an integer too large"))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
+
+impl AttributeValue {
+    /// The value as a person reads it ("M", "2", "yes").
+    pub fn to_text(&self) -> String {
+        match self {
+            AttributeValue::Boolean(true) => "yes".into(),
+            AttributeValue::Boolean(false) => "no".into(),
+            AttributeValue::Number(n) => n.to_string(),
+            AttributeValue::Text(t) => t.clone(),
+        }
+    }
 }
 
 /// The languages a reward's `texts` may be written in.
@@ -392,6 +474,22 @@ impl Reward {
 
 #[cfg(test)]
 pub(crate) mod tests {
+    #[test]
+    fn attribute_values_are_text_integers_or_booleans_and_say_what_else_they_got() {
+        let got: BTreeMap<String, AttributeValue> =
+            serde_json::from_str(r#"{"size": "M", "quantity": 2, "wrap": true, "whole": 3.0}"#).unwrap();
+        assert_eq!(got["size"], AttributeValue::Text("M".into()));
+        assert_eq!(got["quantity"], AttributeValue::Number(2));
+        assert_eq!(got["wrap"], AttributeValue::Boolean(true));
+        assert_eq!(got["whole"], AttributeValue::Number(3));
+        assert_eq!(got["wrap"].to_text(), "yes");
+        for bad in ["1.5", "null", "[]", "{}", "18446744073709551615"] {
+            let e = serde_json::from_str::<AttributeValue>(bad).unwrap_err().to_string();
+            assert!(!e.contains("did not match any variant"), "{bad}: {e}");
+        }
+        assert_eq!(serde_json::to_string(&got["quantity"]).unwrap(), "2");
+    }
+
     use super::*;
 
     pub(crate) const SEED: &str = r#"{

@@ -1,12 +1,15 @@
 //! Members: their standing (`/v1/me`, `/v1/members/{id}`), attributes,
 //! history and manual adjustments.
 
+use std::collections::BTreeMap;
+
 use loyalty_core::eligibility::MemberAttributes;
 use loyalty_core::ids::check_id;
 use loyalty_core::import;
 use loyalty_core::ledger::{self, Entry, EntryKind, Line};
 use loyalty_core::program::{BonusEvent, Program, TierWindow};
 use loyalty_core::redemption::{self, Usage};
+use loyalty_core::reward::AttributeValue;
 use loyalty_core::search::{self, MemberSearch};
 use loyalty_core::timestamp::{format_date, parse_date};
 use loyalty_core::wire::{
@@ -632,18 +635,25 @@ pub struct TransactionRow {
     redemption_id: Option<String>,
     reason: Option<String>,
     cause: String,
+    /// A redemption's attributes (JSON), for its debit.
+    #[serde(default)]
+    attributes: Option<String>,
+    /// `attributes`, read (see [`TransactionRow::transaction`]).
+    #[serde(skip)]
+    said: BTreeMap<String, AttributeValue>,
 }
 
-/// The columns of [`TransactionRow`].
-pub const TRANSACTION_COLUMNS: &str =
-    "id, kind, points, created_at, expires_at, order_id, reward_id, redemption_id, reason, cause";
+/// The columns of [`TransactionRow`], from `ledger`.
+pub const TRANSACTION_COLUMNS: &str = "id, kind, points, created_at, expires_at, order_id, reward_id, redemption_id, \
+     reason, cause, (SELECT r.attributes FROM redemptions r WHERE r.redemption_id = ledger.redemption_id) AS attributes";
 
 impl TransactionRow {
     /// The wire form, its description in `lang`.
-    pub fn transaction(self, lang: Lang) -> Transaction {
+    pub fn transaction(mut self, lang: Lang) -> Result<Transaction> {
         let kind = EntryKind::parse(&self.kind).unwrap_or(EntryKind::Adjust);
+        self.said = self.attributes.as_deref().map(serde_json::from_str).transpose()?.unwrap_or_default();
         let description = self.line(kind).words(lang);
-        Transaction {
+        Ok(Transaction {
             transaction_id: self.id,
             kind,
             points: self.points,
@@ -653,7 +663,7 @@ impl TransactionRow {
             reward_id: self.reward_id,
             redemption_id: self.redemption_id,
             expires_at: self.expires_at.map(Timestamp),
-        }
+        })
     }
 }
 
@@ -686,7 +696,12 @@ impl TransactionRow {
             EntryKind::Redeem if self.cause.starts_with("checkout:") => Line::AtCheckout(order.unwrap_or(reason)),
             EntryKind::Redeem => {
                 let name = self.reason.as_deref().map(|r| r.strip_prefix("Redeemed: ").unwrap_or(r));
-                Line::Redemption(name.or(self.reward_id.as_deref()).unwrap_or(reason))
+                let name = name.or(self.reward_id.as_deref()).unwrap_or(reason);
+                if self.said.is_empty() {
+                    Line::Redemption(name)
+                } else {
+                    Line::RedemptionWith(name, &self.said)
+                }
             }
             // A checkout code's points given back (`return:CODE`).
             EntryKind::Refund if self.cause.starts_with("return:") => Line::Returned(&self.cause["return:".len()..]),
@@ -714,7 +729,8 @@ pub async fn transactions(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
         .await?;
     let more = rows.len() as i64 > limit;
     let lang = ctx.lang();
-    let transactions: Vec<Transaction> = rows.into_iter().take(limit as usize).map(|r| r.transaction(lang)).collect();
+    let transactions: Vec<Transaction> =
+        rows.into_iter().take(limit as usize).map(|r| r.transaction(lang)).collect::<Result<_>>()?;
     let next_cursor = if more { transactions.last().map(|t| t.transaction_id.to_string()) } else { None };
     Reply::json(200, &TransactionPage { transactions, next_cursor })
 }
@@ -765,7 +781,7 @@ pub async fn adjust(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
         .into_iter()
         .next()
         .ok_or_else(|| Error::Internal("adjustment vanished".into()))?;
-    w.finish(Reply::json(201, &t.transaction(ctx.lang()))?).await
+    w.finish(Reply::json(201, &t.transaction(ctx.lang())?)?).await
 }
 
 /// Checks a customer id from a path.
@@ -790,6 +806,8 @@ mod tests {
             redemption_id: None,
             reason: reason.map(Into::into),
             cause: cause.into(),
+            attributes: None,
+            said: BTreeMap::new(),
         }
     }
 
@@ -798,7 +816,7 @@ mod tests {
     /// (the reward's name, no reason at all for the others).
     #[test]
     fn history_lines_read_old_and_new_entries_alike() {
-        let words = |r: TransactionRow| r.transaction(Lang::Fr).description;
+        let words = |r: TransactionRow| r.transaction(Lang::Fr).unwrap().description;
         assert_eq!(words(row("redeem", Some("Redeemed: $5 off"), None, "redeem:r1")), "Échange\u{a0}: $5 off");
         assert_eq!(words(row("redeem", Some("$5 off"), None, "redeem:r2")), "Échange\u{a0}: $5 off");
         assert_eq!(words(row("redeem", None, None, "redeem:r3")), "Échange\u{a0}: 5_OFF");

@@ -140,7 +140,12 @@ async fn purchase(ctx: &Ctx, program: &Program, ev: &EventRequest, w: &mut Write
         points_earned: e.points,
         pending,
         available_at: if pending { e.available_at } else { now },
-        transaction: done.rows::<TransactionRow>(last)?.into_iter().next().map(|t| t.transaction(ctx.lang())),
+        transaction: done
+            .rows::<TransactionRow>(last)?
+            .into_iter()
+            .next()
+            .map(|t| t.transaction(ctx.lang()))
+            .transpose()?,
         campaign: campaign.map(|c| AppliedCampaign {
             campaign_id: c.campaign_id.clone(),
             name: c.name.clone(),
@@ -289,7 +294,8 @@ async fn bonus(
                         .rows::<TransactionRow>(last)?
                         .into_iter()
                         .next()
-                        .map(|t| t.transaction(ctx.lang())),
+                        .map(|t| t.transaction(ctx.lang()))
+                        .transpose()?,
                     campaign: None,
                     items: Vec::new(),
                 };

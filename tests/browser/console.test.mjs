@@ -164,10 +164,23 @@ test('a reward with a rule typed in the builder is checked by core as it is type
   const refusal = page.locator('.who [role="status"]', { hasText: `${plain} — not eligible:` });
   await refusal.waitFor();
   const consoleReason = (await refusal.textContent()).replace(`${plain} — `, '');
+  // Its own words and a transaction attribute; core names a bad one at its row.
+  await page.getByLabel('Before confirming (English)').fill('Applies to full-price items.');
+  await page.getByLabel('With the result (French)').fill('Merci !');
+  await page.getByRole('button', { name: 'Add an attribute' }).click();
+  const row = page.locator('.attribute').first();
+  await row.getByLabel('Id', { exact: true }).fill('store');
+  await row.locator('select').selectOption('text');
+  await row.locator('.field-error', { hasText: 'must be 1 to 100 characters' }).waitFor();
+  await row.getByLabel('Name', { exact: true }).fill('Pick-up store');
+  await row.getByLabel('Mandatory').check();
   await assertAccessible(page, 'reward editor');
   await shot(page, 'console-4-reward-editor');
   await page.getByRole('button', { name: 'Save reward' }).click();
   await page.getByRole('status').filter({ hasText: 'Saved VIP $7 off.' }).waitFor();
+  const stored = (await api(w.base, 'GET', `/v1/rewards/${rewardId}`)).json;
+  assert.deepEqual(stored.texts, { en: { confirm: 'Applies to full-price items.', after: '' }, fr: { confirm: '', after: 'Merci !' } });
+  assert.deepEqual(stored.transaction_attributes, [{ attribute_id: 'store', name: 'Pick-up store', type: 'text', mandatory: true }]);
   await page.locator('table.list td', { hasText: 'VIP $7 off' }).first().waitFor();
 
   // The server stored the rule and words the refusal as the console did;

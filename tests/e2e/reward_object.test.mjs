@@ -81,6 +81,16 @@ test('a redemption carries the attributes its reward asks for, checked on both r
   const attrs = Object.fromEntries(exported.redemptions.map((r) => [r.redemption_id, r.attributes]));
   assert.deepEqual(attrs[ok.json.redemption_id], { size: 'M', quantity: 2, gift_wrap: true });
   assert.deepEqual(attrs[shopper.json.redemption_id], { size: 'L' });
+  // The history says them, in the reader's language, for the store and the shopper alike.
+  const line = (t) => t.json.transactions.find((x) => x.redemption_id === ok.json.redemption_id).description;
+  assert.equal(
+    line(await api(w.base, 'GET', `/v1/members/${m}/transactions`)),
+    'Redeemed: Canvas tote (gift_wrap: yes · quantity: 2 · size: M)'
+  );
+  assert.equal(
+    line(await api(w.base, 'GET', '/v1/me/transactions', { auth: tokenFor(m), headers: { 'Accept-Language': 'fr' } })),
+    'Échange\u00a0: Canvas tote (gift_wrap: oui · quantity: 2 · size: M)'
+  );
 
   // Every code counts in coupons_info, generated ones included.
   const info = (await api(w.base, 'GET', `/v1/rewards/${id}`)).json.coupons_info;
