@@ -1421,10 +1421,86 @@ pub struct MemberExport {
     pub import: Option<ExportImport>,
     /// Referrals the member made, or came through.
     pub referrals: Vec<ExportReferral>,
-    /// Reward orders (none: physical rewards are not offered yet).
-    pub reward_orders: Vec<serde_json::Value>,
+    /// Lines of reward orders sent to the member (seed 003).
+    pub reward_orders: Vec<ExportRewardOrderLine>,
+    /// Store gift cards issued to the member, with what is left.
+    #[serde(default)]
+    pub gift_cards: Vec<ExportGiftCard>,
+    /// Codes made with the member's points at checkout.
+    #[serde(default)]
+    pub checkout_codes: Vec<ExportCheckoutCode>,
     /// Webhook events about the member still kept for delivery.
     pub webhook_events: Vec<ExportEvent>,
+}
+
+/// A line of a reward order, in a member's export.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ExportRewardOrderLine {
+    /// The order.
+    pub order_id: String,
+    /// Its PO number.
+    pub po_number: String,
+    /// The line.
+    pub line: u32,
+    /// The reward.
+    pub reward_id: String,
+    /// How many.
+    pub quantity: u32,
+    /// Where it stands.
+    pub status: crate::reward_order::OrderStatus,
+    /// Why it failed.
+    pub reason: Option<String>,
+    /// How it was delivered.
+    pub delivery: crate::reward_order::DeliveryKind,
+    /// Where the store sent the link.
+    pub email: Option<String>,
+    /// The store's words for the member.
+    pub personalization: Option<crate::reward_order::Personalization>,
+    /// When the member claimed the link.
+    pub claimed_at: Option<Timestamp>,
+}
+
+/// A store gift card, in a member's export.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ExportGiftCard {
+    /// The code.
+    pub code: String,
+    /// The reward it came from.
+    pub reward_id: String,
+    /// Its currency.
+    pub currency: String,
+    /// What it held.
+    pub initial_minor: i64,
+    /// What is left.
+    pub balance_minor: i64,
+    /// When it was issued.
+    pub issued_at: Timestamp,
+    /// When it expires.
+    pub expires_at: Option<Timestamp>,
+}
+
+/// A code made with points at checkout, in a member's export.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ExportCheckoutCode {
+    /// The code.
+    pub code: String,
+    /// The order it was for.
+    pub order_id: String,
+    /// Points spent.
+    pub points: i64,
+    /// What it took off.
+    pub amount_minor: i64,
+    /// In this currency.
+    pub currency: String,
+    /// When it was made.
+    pub created_at: Timestamp,
+    /// When it was used on its order.
+    pub used_at: Option<Timestamp>,
+    /// When its points came back.
+    pub returned_at: Option<Timestamp>,
 }
 
 /// A member's attributes.

@@ -11,8 +11,9 @@
 //! end-to-end test reads every column of every table afterwards.
 
 use loyalty_core::wire::{
-    Erased, ExportAttributes, ExportBonus, ExportCoupon, ExportEntry, ExportEvent, ExportImport, ExportOrder,
-    ExportPending, ExportRedemption, ExportReferral, ExportRefund, MemberExport,
+    Erased, ExportAttributes, ExportBonus, ExportCheckoutCode, ExportCoupon, ExportEntry, ExportEvent, ExportGiftCard,
+    ExportImport, ExportOrder, ExportPending, ExportRedemption, ExportReferral, ExportRefund, ExportRewardOrderLine,
+    MemberExport,
 };
 use loyalty_core::Timestamp;
 use serde::Deserialize;
@@ -120,6 +121,29 @@ pub async fn export(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
                 ts!("completed_at"),
                 " FROM referrals WHERE referrer_id = ?1 OR friend_id = ?1 ORDER BY created_at, referral_id"
             ))?,
+            q(concat!(
+                "SELECT l.order_id, o.po_number, l.line_no AS line, l.reward_id, l.quantity, l.status, l.reason,
+                        l.delivery_type AS delivery, l.email, l.personalization,
+                        strftime('%Y-%m-%dT%H:%M:%SZ', l.claimed_at, 'unixepoch') AS claimed_at",
+                " FROM reward_order_lines l JOIN reward_orders o ON o.order_id = l.order_id
+                 WHERE l.customer_id = ?1 ORDER BY o.created_at, l.order_id, l.line_no"
+            ))?,
+            q(concat!(
+                "SELECT code, reward_id, currency, initial_minor, balance_minor, ",
+                ts!("issued_at"),
+                ", ",
+                ts!("expires_at"),
+                " FROM gift_cards WHERE customer_id = ?1 ORDER BY issued_at, code"
+            ))?,
+            q(concat!(
+                "SELECT code, order_id, points, amount_minor, currency, ",
+                ts!("created_at"),
+                ", ",
+                ts!("used_at"),
+                ", ",
+                ts!("returned_at"),
+                " FROM checkout_codes WHERE customer_id = ?1 ORDER BY created_at, code"
+            ))?,
         ])
         .await?;
     let m = rows::<MemberRow>(&res, 0)?
@@ -160,7 +184,12 @@ pub async fn export(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
         coupons: rows::<ExportCoupon>(&res, 7)?,
         import: rows::<ExportImport>(&res, 8)?.into_iter().next(),
         referrals: rows::<ExportReferral>(&res, 10)?,
-        reward_orders: Vec::new(),
+        reward_orders: rows::<RewardOrderLineRow>(&res, 11)?
+            .into_iter()
+            .map(RewardOrderLineRow::export)
+            .collect::<Result<_>>()?,
+        gift_cards: rows::<ExportGiftCard>(&res, 12)?,
+        checkout_codes: rows::<ExportCheckoutCode>(&res, 13)?,
         webhook_events,
     };
     Reply::json(200, &export)
@@ -261,6 +290,41 @@ pub async fn erase(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
             Err(Error::Conflict("a member already has this member's key as customer id".into()))
         }
         Outcome::Refused(c) => Err(Error::Internal(format!("erasure: {c:?}"))),
+    }
+}
+
+/// A reward order's line as the export reads it: its personalization is
+/// stored as JSON text (migration 0023).
+#[derive(serde::Deserialize)]
+struct RewardOrderLineRow {
+    order_id: String,
+    po_number: String,
+    line: u32,
+    reward_id: String,
+    quantity: u32,
+    status: loyalty_core::reward_order::OrderStatus,
+    reason: Option<String>,
+    delivery: loyalty_core::reward_order::DeliveryKind,
+    email: Option<String>,
+    personalization: Option<String>,
+    claimed_at: Option<Timestamp>,
+}
+
+impl RewardOrderLineRow {
+    fn export(self) -> Result<ExportRewardOrderLine> {
+        Ok(ExportRewardOrderLine {
+            order_id: self.order_id,
+            po_number: self.po_number,
+            line: self.line,
+            reward_id: self.reward_id,
+            quantity: self.quantity,
+            status: self.status,
+            reason: self.reason,
+            delivery: self.delivery,
+            email: self.email,
+            personalization: self.personalization.as_deref().map(serde_json::from_str).transpose()?,
+            claimed_at: self.claimed_at,
+        })
     }
 }
 

@@ -177,6 +177,12 @@ describe('points at checkout', () => {
     const rows = w.queryDatabase(`SELECT COUNT(*) AS n FROM ledger WHERE cause = 'return:${code}'`);
     assert.equal(rows[0].n, 1);
 
+    // The member's export has the code and when its points came back.
+    const exported = (await api(w.base, 'GET', `/v1/members/${c}/export`)).json;
+    const mine = exported.checkout_codes.find((x) => x.code === code);
+    assert.deepEqual([mine.order_id, mine.points, mine.amount_minor, mine.used_at], [order, 500, 500, null]);
+    assert.ok(mine.returned_at);
+
     // Once given back, the order may ask again.
     const again = await ask(c, order, 500);
     assert.equal(again.status, 201, again.text);

@@ -96,6 +96,11 @@ describe('gift cards', () => {
     assert.deepEqual([v.json.valid, v.json.reason], [false, 'already_used']);
     const mine = await api(w.base, 'GET', '/v1/me/coupons', { auth: tokenFor(member) });
     assert.equal(mine.json.coupons.filter((c) => c.code === code).length, 0);
+    const exported = (await api(w.base, 'GET', `/v1/members/${member}/export`)).json;
+    assert.deepEqual(
+      exported.gift_cards.map((g) => [g.code, g.reward_id, g.initial_minor, g.balance_minor, g.currency]),
+      [[code, id, 2_500, 0, 'USD']]
+    );
   });
 
   test('the balance left is what validation and the shopper read; the coupon route refuses a gift card', async () => {

@@ -68,6 +68,27 @@ describe('reward orders', () => {
     // The codes are the customer's, as any reward's.
     const mine = await api(w.base, 'GET', `/v1/members/${sam}/coupons`);
     assert.deepEqual(mine.json.coupons.map((c) => c.code).sort(), [...l1.codes].sort());
+    // The member's export has the line, with the words and the address; an erasure takes those.
+    const exported = (await api(w.base, 'GET', `/v1/members/${sam}/export`)).json;
+    assert.deepEqual(exported.reward_orders, [
+      {
+        order_id: o.order_id,
+        po_number: po,
+        line: 1,
+        reward_id: '5_OFF',
+        quantity: 2,
+        status: 'fulfilled',
+        reason: null,
+        delivery: 'link',
+        email: 'sam@example.com',
+        personalization: lines[0].personalization,
+        claimed_at: null,
+      },
+    ]);
+    assert.equal((await api(w.base, 'DELETE', `/v1/members/${sam}`)).status, 200);
+    const kept = (await api(w.base, 'GET', `/v1/reward-orders/${o.order_id}`)).json.line_items[0];
+    assert.deepEqual([kept.status, kept.codes, kept.delivery.email, kept.personalization], ['fulfilled', l1.codes, undefined, undefined]);
+    assert.notEqual(kept.customer_id, sam);
   });
 
   test('a claim link: opening it reads only; the holder claims once; a wrong guess learns nothing', async () => {
