@@ -51,9 +51,10 @@ impl PayWithPoints {
         })
     }
 
-    /// What `points` take off, or why they cannot be asked for:
-    /// not positive, or not a multiple of the step (400 on the wire).
-    pub fn quote(&self, points: i64, program: &Program) -> Result<Discount, Error> {
+    /// What `points` take off, in minor units, or why they cannot be
+    /// asked for: not positive, not a multiple of the step, or worth less
+    /// than a minor unit (400 on the wire).
+    pub fn quote(&self, points: i64, program: &Program) -> Result<i64, Error> {
         if points <= 0 || points > MAX_SAFE {
             return Err(Error::invalid("points", "must be a positive number of points"));
         }
@@ -68,13 +69,19 @@ impl PayWithPoints {
         if amount <= 0 {
             return Err(Error::invalid("points", "are worth less than one minor unit"));
         }
-        Ok(Discount {
+        Ok(amount)
+    }
+
+    /// The discount a checkout code worth `amount_minor` gives: that much
+    /// off, in the program's currency.
+    pub fn discount(&self, amount_minor: i64) -> Discount {
+        Discount {
             kind: RewardKind::FixedAmountDiscount,
-            amount_minor: Some(amount),
+            amount_minor: Some(amount_minor),
             currency: Some(self.currency.clone()),
             percent: None,
             sku: None,
-        })
+        }
     }
 }
 
@@ -112,7 +119,9 @@ mod tests {
         let p = program(100, 100, Some(500));
         let offer = PayWithPoints::of(&p).unwrap();
         assert_eq!(offer, PayWithPoints { step: 500, step_amount_minor: 500, currency: "USD".into() });
-        let d = offer.quote(1_000, &p).unwrap();
+        let amount = offer.quote(1_000, &p).unwrap();
+        assert_eq!(amount, 1_000);
+        let d = offer.discount(amount);
         assert_eq!((d.amount_minor, d.currency.as_deref()), (Some(1_000), Some("USD")));
         assert_eq!(coupon::offer_in_words(&d, crate::Lang::En), "$10.00 off");
     }
@@ -153,8 +162,8 @@ mod tests {
             let offer = PayWithPoints::of(&p).unwrap();
             let points = step * n;
             match offer.quote(points, &p) {
-                Ok(d) => {
-                    let got = i128::from(d.amount_minor.unwrap()) * i128::from(per);
+                Ok(minor) => {
+                    let got = i128::from(minor) * i128::from(per);
                     let exact = i128::from(points) * i128::from(amount);
                     prop_assert!(got <= exact && exact - got < i128::from(per));
                 }

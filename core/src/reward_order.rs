@@ -5,7 +5,7 @@
 //!
 //! Here: the request and its checks, the statuses and how a line's make
 //! the order's ([`order_status`], mirrored by the schema's trigger), why a
-//! line fails before anything is issued ([`line_failure`]), and the claim
+//! line fails before anything is issued ([`sendable`]), and the claim
 //! link's token ([`claim_token`], [`is_claim_token`]).
 
 use serde::{Deserialize, Serialize};
@@ -215,13 +215,16 @@ pub fn check(req: &RewardOrderRequest) -> Result<(), Error> {
     }
 }
 
-/// Why a line cannot be sent at all, before anything is issued: the
-/// reward (as stored, if it is) is missing or switched off.
-pub fn line_failure(reward_id: &str, reward: Option<&Reward>) -> Option<String> {
+/// The reward a line sends, or why it cannot be sent at all, before
+/// anything is issued: the reward (as stored, if it is) is missing or
+/// switched off, or the line is delivered by webhook and no endpoint
+/// (`hooked`) receives its events.
+pub fn sendable<'a>(line: &LineItemRequest, reward: Option<&'a Reward>, hooked: bool) -> Result<&'a Reward, String> {
     match reward {
-        None => Some(format!("no reward {reward_id}")),
-        Some(r) if !r.active => Some(format!("the reward {reward_id} is not active")),
-        Some(_) => None,
+        None => Err(format!("no reward {}", line.reward_id)),
+        Some(r) if !r.active => Err(format!("the reward {} is not active", line.reward_id)),
+        Some(_) if line.delivery.kind == DeliveryKind::Webhook && !hooked => Err(NO_ENDPOINT.to_owned()),
+        Some(r) => Ok(r),
     }
 }
 
@@ -291,6 +294,20 @@ mod tests {
         assert_eq!(order_status(&[Failed, Fulfilled, Delivered]), Fulfilled);
         assert_eq!(order_status(&[Delivered, Failed]), Delivered);
         assert_eq!(order_status(&[Pending, Delivered]), Pending);
+    }
+
+    #[test]
+    fn a_line_is_sent_only_with_an_active_reward_and_a_way_to_deliver_it() {
+        let mut r =
+            Reward::from_json("5_OFF", br#"{"name":"$5 off","kind":"free_shipping","points_cost":500}"#).unwrap();
+        let mut l = line(1);
+        assert!(sendable(&l, Some(&r), false).is_ok(), "a link needs no endpoint");
+        assert_eq!(sendable(&l, None, true).unwrap_err(), "no reward 5_OFF");
+        l.delivery.kind = DeliveryKind::Webhook;
+        assert_eq!(sendable(&l, Some(&r), false).unwrap_err(), NO_ENDPOINT);
+        assert!(sendable(&l, Some(&r), true).is_ok());
+        r.active = false;
+        assert_eq!(sendable(&l, Some(&r), true).unwrap_err(), "the reward 5_OFF is not active");
     }
 
     #[test]

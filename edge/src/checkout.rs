@@ -46,12 +46,13 @@ pub async fn make_body(ctx: &Ctx, body: &[u8]) -> Result<Reply> {
     check_id("customer_id", &req.customer_id)?;
     check_id("order_id", &req.order_id)?;
     let program = program::load(ctx).await.ok();
-    let offer = program.as_deref().and_then(PayWithPoints::of).ok_or_else(|| {
-        Error::Conflict("paying with points is off: the program sets no points_value (what points are worth)".into())
-    })?;
-    let program = program.expect("an offer comes from a program");
-    let discount = offer.quote(req.points, &program)?;
-    let amount_minor = discount.amount_minor.unwrap_or_default();
+    let Some((program, offer)) = program.and_then(|p| PayWithPoints::of(&p).map(|o| (p, o))) else {
+        return Err(Error::Conflict(
+            "paying with points is off: the program sets no points_value (what points are worth)".into(),
+        ));
+    };
+    let amount_minor = offer.quote(req.points, &program)?;
+    let discount = offer.discount(amount_minor);
 
     let mut w = match Write::begin(ctx, "server", body).await? {
         Begin::Replay(r) => return Ok(r),
@@ -87,7 +88,12 @@ pub async fn make_body(ctx: &Ctx, body: &[u8]) -> Result<Reply> {
         Outcome::Replayed(r) => return Ok(r),
         Outcome::Refused(c) => return refused(&w, c, &req, now).await,
     };
-    let balance = done.rows::<Made>(2)?.into_iter().next().map(|m| m.balance).unwrap_or_default();
+    let balance = done
+        .rows::<Made>(2)?
+        .into_iter()
+        .next()
+        .map(|m| m.balance)
+        .ok_or_else(|| Error::Internal("the member vanished from its own batch".into()))?;
     let receipt = CheckoutPointsReceipt {
         customer_id: req.customer_id.clone(),
         order_id: req.order_id.clone(),
@@ -166,13 +172,15 @@ pub async fn cancel(ctx: &mut Ctx, code: &str) -> Result<Reply> {
     if row.used_at.is_some() {
         return Err(Error::Conflict("this code was used on its order; its points are spent".into()));
     }
+    // Neither used nor, after that UPDATE, still unreturned.
+    let returned_at = row.returned_at.ok_or_else(|| Error::Internal("a cancelled code was not returned".into()))?;
     let balance = members::load(&db, &row.customer_id, now, members::Ledger::None).await?.row.balance;
     Reply::json(
         200,
         &loyalty_core::wire::CheckoutPointsCancelled {
             code,
             points_returned: row.points,
-            returned_at: Timestamp(row.returned_at.unwrap_or(now.0)),
+            returned_at: Timestamp(returned_at),
             balance_after: balance,
         },
     )

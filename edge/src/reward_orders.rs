@@ -84,10 +84,7 @@ pub async fn create(ctx: &mut Ctx) -> Result<Reply> {
     )?];
     for (i, l) in req.line_items.iter().enumerate() {
         let line_no = i as i64 + 1;
-        let reward = catalog.get(&l.reward_id);
-        let failure = reward_order::line_failure(&l.reward_id, reward).or_else(|| {
-            (l.delivery.kind == DeliveryKind::Webhook && !hooked).then(|| reward_order::NO_ENDPOINT.to_owned())
-        });
+        let sendable = reward_order::sendable(l, catalog.get(&l.reward_id), hooked);
         let token = (l.delivery.kind == DeliveryKind::Link).then(|| reward_order::claim_token(&mut fill_random));
         let personalization = l.personalization.as_ref().map(serde_json::to_string).transpose()?;
         stmts.push(db.stmt(
@@ -107,14 +104,12 @@ pub async fn create(ctx: &mut Ctx) -> Result<Reply> {
                 now.0
             ],
         )?);
-        match (failure, reward) {
-            (None, Some(reward)) => {
-                stmts.extend(fulfil(db, &order_id, line_no, l.quantity, &l.customer_id, reward, now)?)
-            }
-            (failure, _) => stmts.push(db.stmt(
+        match sendable {
+            Ok(reward) => stmts.extend(fulfil(db, &order_id, line_no, l.quantity, &l.customer_id, reward, now)?),
+            Err(why) => stmts.push(db.stmt(
                 "UPDATE reward_order_lines SET status = 'failed', reason = ?3, updated_at = ?4
                   WHERE order_id = ?1 AND line_no = ?2",
-                args![&order_id, line_no, failure.as_deref().unwrap_or("not sent"), now.0],
+                args![&order_id, line_no, why, now.0],
             )?),
         }
     }

@@ -3,9 +3,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
-import { OUTPUT } from '../harness.mjs';
+import { OUTPUT, startWorker } from '../harness.mjs';
 
 // Without the background-networking flags Chromium floods the closed
 // network with connections that are refused.
@@ -18,6 +19,24 @@ const FLAGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
+
+/**
+ * The real Worker (`startWorker(options)`) and a fresh browser for a test
+ * file: started before its tests, stopped after them. Read `.w` and `.b`
+ * inside a test, once they are there.
+ */
+export function workerAndBrowser(options) {
+  const stack = { w: null, b: null };
+  before(async () => {
+    stack.w = await startWorker(options);
+    stack.b = await openBrowser();
+  });
+  after(async () => {
+    await stack.b?.close();
+    await stack.w?.stop();
+  });
+  return stack;
+}
 
 /**
  * A fresh browser profile; returns {context, page, errors, close}. `close`

@@ -3,25 +3,17 @@
 // program and the shopper's balance, makes the code for this order, fills it
 // in, and the order is placed with it; the balance moves once.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { api, credit, startWorker, tokenFor, uid } from '../harness.mjs';
-import { a11yViolations, openBrowser, shot } from './browser.mjs';
+import { api, credit, tokenFor, uid } from '../harness.mjs';
+import { a11yViolations, shot, workerAndBrowser } from './browser.mjs';
 
-let w;
-let b;
-before(async () => {
-  w = await startWorker();
-  b = await openBrowser();
-});
-after(async () => {
-  await b?.close();
-  await w?.stop();
-});
+const stack = workerAndBrowser();
 
-const balance = async (c) => (await api(w.base, 'GET', '/v1/me', { auth: tokenFor(c) })).json.balance;
+const balance = async (c) => (await api(stack.w.base, 'GET', '/v1/me', { auth: tokenFor(c) })).json.balance;
 
 test('the demo checkout spends points on the order: offered, applied, placed once', async () => {
+  const { w, b } = stack;
   const member = uid('pts');
   await credit(w.base, member, 1_250);
   const page = await b.context.newPage();
@@ -83,6 +75,7 @@ test('the demo checkout spends points on the order: offered, applied, placed onc
 });
 
 test('a shopper whose balance is under one step is not offered points', async () => {
+  const { w, b } = stack;
   const member = uid('pts-low');
   await credit(w.base, member, 300);
   const page = await b.context.newPage();

@@ -2,23 +2,15 @@
 // shows the store's words as text, reveals the code only when its holder
 // asks, and shows the same code when opened again.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { api, startWorker, uid } from '../harness.mjs';
-import { a11yViolations, openBrowser, shot } from './browser.mjs';
+import { api, uid } from '../harness.mjs';
+import { a11yViolations, shot, workerAndBrowser } from './browser.mjs';
 
-let w;
-let b;
-before(async () => {
-  w = await startWorker();
-  b = await openBrowser();
-});
-after(async () => {
-  await b?.close();
-  await w?.stop();
-});
+const stack = workerAndBrowser();
 
 test('a claim link shows the personalization, reveals the code on request, once, and again when reopened', async () => {
+  const { w, b } = stack;
   const r = await api(w.base, 'POST', '/v1/reward-orders', {
     body: {
       po_number: uid('PO'),

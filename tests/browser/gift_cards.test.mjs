@@ -2,23 +2,15 @@
 // D1: redeemed for points, its code and balance are shown; after checkout
 // has debited part of it, the widget shows what is left.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { api, credit, startWorker, uid } from '../harness.mjs';
-import { a11yViolations, openBrowser, shot } from './browser.mjs';
+import { api, credit, uid } from '../harness.mjs';
+import { a11yViolations, shot, workerAndBrowser } from './browser.mjs';
 
-let w;
-let b;
-before(async () => {
-  w = await startWorker();
-  b = await openBrowser();
-});
-after(async () => {
-  await b?.close();
-  await w?.stop();
-});
+const stack = workerAndBrowser();
 
 test('a gift card redeemed in the widget shows its code, then the balance left after checkout debits it', async () => {
+  const { w, b } = stack;
   const id = uid('GC');
   const reward = {
     name: '$25 gift card',
