@@ -44,12 +44,16 @@ test('the document covers every route of the contract', async () => {
     '/v1/webhooks': ['post', 'get'], '/v1/webhooks/{webhook_id}': ['get', 'delete'],
     '/v1/webhooks/{webhook_id}/rotate-secret': ['post'], '/v1/webhooks/{webhook_id}/deliveries': ['get'],
     '/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/retry': ['post'],
+    // Rewards beyond a coupon (issue #22).
+    '/v1/gift-cards/{code}': ['get'], '/v1/gift-cards/{code}/debit': ['post'],
+    '/v1/checkout/points': ['post'], '/v1/checkout/points/{code}': ['delete'],
+    '/v1/reward-orders': ['post'], '/v1/reward-orders/{order_id}': ['get'], '/v1/claims/{token}': ['get', 'post'],
   };
   for (const [path, methods] of Object.entries(expected)) {
     for (const m of methods) assert.ok(doc.paths[path]?.[m], `${m.toUpperCase()} ${path} is documented`);
   }
   // And what a store receives: every event type, with the signed body.
-  for (const t of ['member.created', 'points.earned', 'points.expired', 'reward.redeemed', 'tier.changed']) {
+  for (const t of ['member.created', 'points.earned', 'points.expired', 'points.returned', 'reward.redeemed', 'tier.changed', 'reward_order.status']) {
     assert.ok(doc.webhooks?.[t]?.post?.requestBody, `the ${t} delivery is documented`);
   }
 });
@@ -70,6 +74,15 @@ test('server routes conform, with the API key', () => {
   assert.equal(r.status, 0, r.out.slice(-4000));
   assert.ok(r.generated > 500, `generated ${r.generated} cases`);
   assert.equal(r.passed, r.generated);
+  // Every route of issue #22 was among them.
+  const report = readFileSync(join(OUTPUT, 'schemathesis-server.xml'), 'utf8');
+  for (const op of [
+    'GET /v1/gift-cards/{code}', 'POST /v1/gift-cards/{code}/debit', 'POST /v1/checkout/points',
+    'DELETE /v1/checkout/points/{code}', 'POST /v1/reward-orders', 'GET /v1/reward-orders/{order_id}',
+    'GET /v1/claims/{token}', 'POST /v1/claims/{token}',
+  ]) {
+    assert.ok(report.includes(`testcase name="${op}"`), `schemathesis ran ${op}`);
+  }
 });
 
 test('shopper routes conform, with a customer token', () => {
