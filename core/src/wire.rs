@@ -98,6 +98,11 @@ pub struct RewardView {
     /// (plain text), when it has some there.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confirm_text: Option<String>,
+    /// A redemption of it must carry details (a mandatory transaction
+    /// attribute): the store's own page or the console redeems it, with
+    /// them; the widget does not ask for them.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub needs_details: bool,
 }
 
 impl RewardView {
@@ -111,6 +116,7 @@ impl RewardView {
             points_cost: r.points_cost,
             image_url: r.image_url.clone(),
             confirm_text: r.texts_in(lang).map(|t| t.confirm.clone()).filter(|t| !t.is_empty()),
+            needs_details: r.transaction_attributes.iter().any(|a| a.mandatory),
         }
     }
 }

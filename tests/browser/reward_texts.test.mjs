@@ -72,3 +72,33 @@ test("a reward's picture and its own words show in the widget, as text, in the s
   assert.equal((await view('fr')).image_url, reward.image_url);
   await page.close();
 });
+
+test('a reward whose redemption needs details says so in the widget, and one whose details are optional redeems', async () => {
+  const [needs, optional] = [uid('ENGRAVE'), uid('WRAP')];
+  const base = { kind: 'free_product', points_cost: 100, discount: { sku: 'MUG-1' }, show_to_guests: true };
+  const put = (id, body) => api(w.base, 'PUT', `/v1/rewards/${id}`, { body: { ...base, ...body } });
+  assert.equal((await put(needs, { name: 'Engraved mug', transaction_attributes: [{ attribute_id: 'engraving', name: 'Engraving', type: 'text', mandatory: true }] })).status, 200);
+  assert.equal((await put(optional, { name: 'Wrapped mug', transaction_attributes: [{ attribute_id: 'gift_wrap', name: 'Gift wrap', type: 'boolean' }] })).status, 200);
+  const member = uid('mug');
+  await credit(w.base, member, 500);
+  const page = await b.context.newPage();
+  await page.goto(`${w.base}/?customer=${member}`);
+  await page.evaluate(() => sessionStorage.removeItem('signed-out'));
+  await page.reload();
+  await page.locator('.le-launcher').click();
+  const card = page.locator(`.le-reward[data-reward-id="${needs}"]`);
+  await card.waitFor();
+  assert.equal(await card.locator('.le-status').textContent(), 'Redeemed with the store: it needs details from you');
+  assert.equal(await card.getByRole('button', { name: 'Redeem' }).isDisabled(), true);
+  // The store redeems it with the details, on the member's behalf.
+  const r = await api(w.base, 'POST', `/v1/members/${member}/redemptions`, {
+    body: { reward_id: needs, attributes: { engraving: 'For Sam' } },
+  });
+  assert.equal(r.status, 201, r.text);
+
+  const other = page.locator(`.le-reward[data-reward-id="${optional}"]`);
+  await other.getByRole('button', { name: 'Redeem' }).click();
+  await other.locator('.le-confirm .le-confirm-yes').click();
+  await page.locator('.le-coupon').waitFor();
+  await page.close();
+});

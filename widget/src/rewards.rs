@@ -59,10 +59,13 @@ fn RewardCard(offer: RewardOffer<RewardView>) -> impl IntoView {
     let s = use_state();
     let t = s.text;
     let stage = RwSignal::new(Stage::Idle);
-    let can_redeem = offer.eligible && offer.affordable;
+    let needs_details = offer.reward.needs_details;
+    let can_redeem = offer.eligible && offer.affordable && !needs_details;
     let needed = offer.points_needed;
     let status = move || {
-        if !offer.eligible {
+        if needs_details && offer.eligible {
+            t.needs_details.to_owned()
+        } else if !offer.eligible {
             offer.reason.clone().unwrap_or_else(|| t.not_eligible.to_owned())
         } else if !offer.affordable {
             fill(t.need_more, &[("n", &number(needed, t)), ("unit", &s.unit(needed))])
