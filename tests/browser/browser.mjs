@@ -23,13 +23,17 @@ const FLAGS = [
 /**
  * The real Worker (`startWorker(options)`) and a fresh browser for a test
  * file: started before its tests, stopped after them. Read `.w` and `.b`
- * inside a test, once they are there.
+ * inside a test, once they are there. `clipboard`: the Worker's pages may
+ * read and write the clipboard (the Copy buttons' tests read it back).
  */
-export function workerAndBrowser(options) {
+export function workerAndBrowser(options, { clipboard = false } = {}) {
   const stack = { w: null, b: null };
   before(async () => {
     stack.w = await startWorker(options);
     stack.b = await openBrowser();
+    if (clipboard) {
+      await stack.b.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: stack.w.base });
+    }
   });
   after(async () => {
     await stack.b?.close();
@@ -58,6 +62,21 @@ export async function openBrowser() {
     rmSync(dir, { recursive: true, force: true });
   };
   return { context, page, errors, close };
+}
+
+/**
+ * Signs `customer` in on the demo store (which remembers a sign-out for
+ * the tab, so that is forgotten first) in `page`, a new tab of `b` unless
+ * one is given, and opens the widget unless `open` is false. Returns the
+ * page.
+ */
+export async function signInOnDemoStore(b, base, customer, { page, open = true } = {}) {
+  const tab = page ?? (await b.context.newPage());
+  await tab.goto(`${base}/?customer=${customer}`);
+  await tab.evaluate(() => sessionStorage.removeItem('signed-out'));
+  await tab.reload();
+  if (open) await tab.locator('.le-launcher').click();
+  return tab;
 }
 
 /** Saves a screenshot under tests/output/screenshots/. */

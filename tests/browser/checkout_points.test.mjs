@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { api, credit, tokenFor, uid } from '../harness.mjs';
-import { a11yViolations, shot, workerAndBrowser } from './browser.mjs';
+import { a11yViolations, shot, signInOnDemoStore, workerAndBrowser } from './browser.mjs';
 
 const stack = workerAndBrowser();
 
@@ -16,9 +16,7 @@ test('the demo checkout spends points on the order: offered, applied, placed onc
   const { w, b } = stack;
   const member = uid('pts');
   await credit(w.base, member, 1_250);
-  const page = await b.context.newPage();
-  await page.goto(`${w.base}/?customer=${member}`);
-  await page.evaluate(() => sessionStorage.removeItem('signed-out'));
+  const page = await signInOnDemoStore(b, w.base, member, { open: false });
   await page.goto(`${w.base}/checkout.html`);
 
   const box = page.locator('#pay-with-points');
@@ -78,9 +76,7 @@ test('a shopper whose balance is under one step is not offered points', async ()
   const { w, b } = stack;
   const member = uid('pts-low');
   await credit(w.base, member, 300);
-  const page = await b.context.newPage();
-  await page.goto(`${w.base}/?customer=${member}`);
-  await page.evaluate(() => sessionStorage.removeItem('signed-out'));
+  const page = await signInOnDemoStore(b, w.base, member, { open: false });
   await page.goto(`${w.base}/checkout.html`);
   await page.waitForLoadState('networkidle');
   assert.equal(await page.locator('#pay-with-points').isHidden(), true);

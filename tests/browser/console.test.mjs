@@ -10,24 +10,15 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { API_KEY, api, credit, receiver, startWorker, tokenFor, uid } from '../harness.mjs';
-import { openBrowser, shot } from './browser.mjs';
+import { API_KEY, api, credit, receiver, tokenFor, uid } from '../harness.mjs';
+import { shot, signInOnDemoStore, workerAndBrowser } from './browser.mjs';
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 
-let w;
-let b;
-before(async () => {
-  w = await startWorker();
-  b = await openBrowser();
-});
-after(async () => {
-  await b?.close();
-  await w?.stop();
-});
+const stack = workerAndBrowser();
 
 /**
  * axe over the whole console page. The page's CSP allows no inline
@@ -50,16 +41,16 @@ const figure = async (page, label) => Number((await card(page, label).textConten
 
 /** A fresh sign-in (any earlier session's cookie dropped first). */
 async function signIn(page) {
-  await b.context.clearCookies();
-  await page.goto(`${w.base}/admin/`);
+  await stack.b.context.clearCookies();
+  await page.goto(`${stack.w.base}/admin/`);
   await page.getByLabel('API key').fill(API_KEY);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('navigation', { name: 'Console' }).waitFor();
 }
 
 test('sign-in refuses a wrong key, keeps no credential in the page, and opens the overview', async () => {
-  const { page, errors } = b;
-  await page.goto(`${w.base}/admin/`);
+  const { page, errors } = stack.b;
+  await page.goto(`${stack.w.base}/admin/`);
   await page.getByLabel('API key').fill('lek_' + 'f'.repeat(48));
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('alert').filter({ hasText: 'invalid API key' }).waitFor();
@@ -79,19 +70,19 @@ test('sign-in refuses a wrong key, keeps no credential in the page, and opens th
   }));
   assert.equal(kept.cookie, '', 'the session cookie is HttpOnly');
   for (const where of ['local', 'session', 'html']) assert.ok(!kept[where].includes(API_KEY), `no key in ${where}`);
-  const cookies = await b.context.cookies(w.base);
+  const cookies = await stack.b.context.cookies(stack.w.base);
   const session = cookies.find((c) => c.name === 'le_session');
   assert.ok(session?.httpOnly && session.sameSite === 'Strict' && session.expires > Date.now() / 1000 + 7 * 3600);
   assert.deepEqual(errors, []);
 });
 
 test('an adjustment made on the Members page moves the overview, and the charts carry their numbers for screen readers', async () => {
-  const { page } = b;
+  const { page } = stack.b;
   await signIn(page);
   await card(page, 'Points issued').waitFor();
   const issuedBefore = await figure(page, 'Points issued');
   const member = uid('console-member');
-  await credit(w.base, member, 300);
+  await credit(stack.w.base, member, 300);
 
   await page.getByRole('link', { name: 'Members' }).click();
   await page.getByLabel('Customer id, e-mail or tag:NAME').fill(member);
@@ -105,7 +96,7 @@ test('an adjustment made on the Members page moves the overview, and the charts 
   await page.getByRole('heading', { name: `Member ${member}` }).waitFor();
   await page.locator('.card dd', { hasText: '1,550' }).waitFor();
   await page.locator('table.list td', { hasText: 'Goodwill for a late parcel' }).first().waitFor();
-  const api_ = (await api(w.base, 'GET', `/v1/members/${member}`)).json;
+  const api_ = (await api(stack.w.base, 'GET', `/v1/members/${member}`)).json;
   assert.equal(api_.balance, 1550, 'the API agrees');
   await assertAccessible(page, 'members');
   await shot(page, 'console-3-members');
@@ -118,7 +109,7 @@ test('an adjustment made on the Members page moves the overview, and the charts 
   const today = new Date().toISOString().slice(0, 10);
   const row = chart.locator('table tr').filter({ has: page.locator('th', { hasText: today }) });
   const issuedToday = Number((await row.locator('td').first().textContent()).replace(/,/g, ''));
-  const summary = (await api(w.base, 'GET', `/v1/analytics/summary?from=${today}&to=${today}`)).json;
+  const summary = (await api(stack.w.base, 'GET', `/v1/analytics/summary?from=${today}&to=${today}`)).json;
   assert.equal(issuedToday, summary.daily[0].points_issued);
   assert.equal(await page.getByRole('figure', { name: 'Members per tier' }).count(), 1);
   await assertAccessible(page, 'overview');
@@ -126,11 +117,11 @@ test('an adjustment made on the Members page moves the overview, and the charts 
 });
 
 test('a reward with a rule typed in the builder is checked by core as it is typed, and the widget offers and refuses it as the console said', async () => {
-  const { page } = b;
+  const { page } = stack.b;
   const vip = uid('vip');
   const plain = uid('plain');
-  for (const m of [vip, plain]) await credit(w.base, m, 2000);
-  assert.equal((await api(w.base, 'PATCH', `/v1/members/${vip}`, { body: { tags: ['vip'] } })).status, 200);
+  for (const m of [vip, plain]) await credit(stack.w.base, m, 2000);
+  assert.equal((await api(stack.w.base, 'PATCH', `/v1/members/${vip}`, { body: { tags: ['vip'] } })).status, 200);
   await signIn(page);
   await page.getByRole('link', { name: 'Rewards' }).click();
   await page.getByRole('button', { name: 'New reward' }).click();
@@ -180,30 +171,26 @@ test('a reward with a rule typed in the builder is checked by core as it is type
   await shot(page, 'console-4-reward-editor');
   await page.getByRole('button', { name: 'Save reward' }).click();
   await page.getByRole('status').filter({ hasText: 'Saved VIP $7 off.' }).waitFor();
-  const stored = (await api(w.base, 'GET', `/v1/rewards/${rewardId}`)).json;
+  const stored = (await api(stack.w.base, 'GET', `/v1/rewards/${rewardId}`)).json;
   assert.deepEqual(stored.texts, { en: { confirm: 'Applies to full-price items.', after: '' }, fr: { confirm: '', after: 'Merci !' } });
   assert.deepEqual(stored.transaction_attributes, [{ attribute_id: 'store', name: 'Pick-up store', type: 'text', mandatory: false }]);
   await page.locator('table.list td', { hasText: 'VIP $7 off' }).first().waitFor();
 
   // The server stored the rule and words the refusal as the console did;
   // the server's list of a member's rewards holds only those they may redeem.
-  const offers = (await api(w.base, 'GET', '/v1/me/rewards', { auth: tokenFor(plain) })).json.rewards;
+  const offers = (await api(stack.w.base, 'GET', '/v1/me/rewards', { auth: tokenFor(plain) })).json.rewards;
   const offer = offers.find((o) => o.reward.reward_id === rewardId);
   assert.equal(offer.eligible, false);
   assert.equal(offer.reason, consoleReason);
-  const vips = (await api(w.base, 'GET', `/v1/members/${vip}/rewards`)).json.rewards;
+  const vips = (await api(stack.w.base, 'GET', `/v1/members/${vip}/rewards`)).json.rewards;
   assert.ok(vips.some((o) => o.reward.reward_id === rewardId));
 
   // The storefront widget on the demo store.
-  const shop = await b.context.newPage();
-  await shop.goto(`${w.base}/?customer=${vip}`);
-  await shop.evaluate(() => sessionStorage.removeItem('signed-out'));
-  await shop.reload();
-  await shop.locator('.le-launcher').click();
+  const shop = await signInOnDemoStore(stack.b, stack.w.base, vip);
   const vipCard = shop.locator(`.le-reward[data-reward-id="${rewardId}"]`);
   await vipCard.waitFor();
   assert.equal(await vipCard.getByRole('button', { name: /Redeem/ }).isDisabled(), false, 'offered to the member it is for');
-  await shop.goto(`${w.base}/?customer=${plain}`);
+  await shop.goto(`${stack.w.base}/?customer=${plain}`);
   await shop.locator('.le-launcher').click();
   const plainCard = shop.locator(`.le-reward[data-reward-id="${rewardId}"]`);
   await plainCard.waitFor();
@@ -224,11 +211,11 @@ test('a reward with a rule typed in the builder is checked by core as it is type
 });
 
 test('the program form shows core\'s errors at their fields and saves what core accepts', async () => {
-  const { page } = b;
+  const { page } = stack.b;
   await signIn(page);
   await page.getByRole('link', { name: 'Program' }).click();
   await page.getByLabel('Tier 2: threshold').waitFor();
-  const before = (await api(w.base, 'GET', '/v1/program/config')).json;
+  const before = (await api(stack.w.base, 'GET', '/v1/program/config')).json;
   await page.getByLabel('Tier 2: threshold').fill('x');
   await page.locator('#tiers-1--threshold-error', { hasText: 'must be a whole number' }).waitFor();
   await page.getByLabel('Currency').fill('DOLLARS');
@@ -241,13 +228,13 @@ test('the program form shows core\'s errors at their fields and saves what core 
   await page.getByRole('status').filter({ hasText: 'Core finds no problem.' }).waitFor();
   await page.getByRole('button', { name: 'Save program' }).click();
   await page.getByRole('status').filter({ hasText: 'Program saved.' }).waitFor();
-  const afterSave = (await api(w.base, 'GET', '/v1/program/config')).json;
+  const afterSave = (await api(stack.w.base, 'GET', '/v1/program/config')).json;
   assert.equal(afterSave.tiers[1].threshold, before.tiers[1].threshold + 100);
   assert.deepEqual({ ...afterSave, tiers: before.tiers }, before, 'nothing else changed, the parts the form does not edit included');
 });
 
 test('a key made on the Keys page is shown once and works until revoked there; sign-out and an expired session return to the sign-in', async () => {
-  const { page } = b;
+  const { page } = stack.b;
   await signIn(page);
   await page.getByRole('link', { name: 'Keys and webhooks' }).click();
   const name = uid('till');
@@ -256,34 +243,34 @@ test('a key made on the Keys page is shown once and works until revoked there; s
   await page.getByRole('button', { name: 'Create key' }).click();
   const key = (await page.locator('code.secret').textContent()).trim();
   assert.match(key, /^lek_[0-9a-f]{48}$/);
-  assert.equal((await api(w.base, 'GET', '/v1/rewards', { auth: key })).status, 200);
+  assert.equal((await api(stack.w.base, 'GET', '/v1/rewards', { auth: key })).status, 200);
   await page.locator('table.list td', { hasText: name }).waitFor();
   await assertAccessible(page, 'keys');
   await shot(page, 'console-7-keys');
   await page.getByRole('button', { name: `Revoke ${name}` }).click();
   await page.locator('table.list td', { hasText: name }).waitFor({ state: 'detached' });
-  assert.equal((await api(w.base, 'GET', '/v1/rewards', { auth: key })).status, 401);
+  assert.equal((await api(stack.w.base, 'GET', '/v1/rewards', { auth: key })).status, 401);
 
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByLabel('API key').waitFor();
   // The browser's cookie store applies the removal on its own thread: poll it, bounded.
-  const sessionCookies = async () => (await b.context.cookies(w.base)).filter((c) => c.name === 'le_session').length;
+  const sessionCookies = async () => (await stack.b.context.cookies(stack.w.base)).filter((c) => c.name === 'le_session').length;
   for (let i = 0; i < 20 && (await sessionCookies()) > 0; i++) await new Promise((r) => setTimeout(r, 100));
   assert.equal(await sessionCookies(), 0, 'the cookie is removed');
 
   // An expired session: the next request is refused and the console says so.
   await signIn(page);
-  w.editDatabase(`UPDATE console_sessions SET created_at = created_at - 40000, expires_at = created_at - 11200 WHERE ended_at IS NULL`);
+  stack.w.editDatabase(`UPDATE console_sessions SET created_at = created_at - 40000, expires_at = created_at - 11200 WHERE ended_at IS NULL`);
   await page.getByRole('link', { name: 'Members' }).click();
   await page.locator('.notice', { hasText: 'Signed out: the session has ended; sign in again' }).waitFor();
   await page.getByLabel('API key').waitFor();
 });
 
 test('for a member, the console redeems a reward, exports their data and erases them; a webhook endpoint is added and shows its deliveries', async () => {
-  const { page } = b;
+  const { page } = stack.b;
   const member = uid('served');
-  await credit(w.base, member, 900);
-  assert.equal((await api(w.base, 'PATCH', `/v1/members/${member}`, { body: { email: `${member}@example.com` } })).status, 200);
+  await credit(stack.w.base, member, 900);
+  assert.equal((await api(stack.w.base, 'PATCH', `/v1/members/${member}`, { body: { email: `${member}@example.com` } })).status, 200);
   await signIn(page);
   await page.getByRole('link', { name: 'Members' }).click();
   await page.getByLabel('Customer id, e-mail or tag:NAME').fill(`${member}@example.com`);
@@ -292,13 +279,13 @@ test('for a member, the console redeems a reward, exports their data and erases 
   await page.getByRole('heading', { name: `Member ${member}` }).waitFor();
 
   // Redeem on their behalf: the code is theirs, the balance moves.
-  const eligible = (await api(w.base, 'GET', `/v1/members/${member}/rewards`)).json.rewards.filter((o) => o.affordable);
+  const eligible = (await api(stack.w.base, 'GET', `/v1/members/${member}/rewards`)).json.rewards.filter((o) => o.affordable);
   const reward = eligible[0].reward;
   await page.getByRole('button', { name: `Redeem ${reward.name}` }).click();
   const done = page.getByRole('status').filter({ hasText: 'Redeemed: code ' });
   await done.waitFor();
   const code = (await done.textContent()).match(/code (\S+) /)[1];
-  const coupons = (await api(w.base, 'GET', `/v1/members/${member}/coupons`)).json.coupons;
+  const coupons = (await api(stack.w.base, 'GET', `/v1/members/${member}/coupons`)).json.coupons;
   assert.deepEqual(coupons.map((c) => c.code), [code]);
   await page.locator('table.list code', { hasText: code }).waitFor();
   await page.locator('.card dd', { hasText: String(900 - reward.points_cost) }).first().waitFor();
@@ -316,7 +303,7 @@ test('for a member, the console redeems a reward, exports their data and erases 
   await page.getByLabel('To erase this member, type their customer id').fill(member);
   await page.getByRole('button', { name: 'Erase member' }).click();
   await page.getByText('Choose a member to see their account.').waitFor();
-  assert.equal((await api(w.base, 'GET', `/v1/members?q=${member}%40example.com`)).json.members.length, 0);
+  assert.equal((await api(stack.w.base, 'GET', `/v1/members?q=${member}%40example.com`)).json.members.length, 0);
 
   // A webhook endpoint: its secret shown once; its deliveries listed.
   const hook = await receiver();
@@ -325,7 +312,7 @@ test('for a member, the console redeems a reward, exports their data and erases 
     await page.getByLabel('Endpoint URL (https)').fill(hook.url);
     await page.getByRole('button', { name: 'Add endpoint' }).click();
     assert.match((await page.locator('code.secret').textContent()).trim(), /^whsec_/);
-    await credit(w.base, uid('hooked'), 10);
+    await credit(stack.w.base, uid('hooked'), 10);
     for (let i = 0; i < 100 && hook.got.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
     assert.ok(hook.got.length > 0, 'the endpoint was called');
     await page.getByRole('button', { name: `Deliveries of ${hook.url}` }).click();

@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { ROOT, api, fireCron, startWorker, tokenFor, uid } from '../harness.mjs';
-import { a11yViolations, openBrowser, shot } from './browser.mjs';
+import { ROOT, api, fireCron, tokenFor, uid } from '../harness.mjs';
+import { a11yViolations, shot, signInOnDemoStore, workerAndBrowser } from './browser.mjs';
 
 const program = {
   ...JSON.parse(readFileSync(join(ROOT, 'edge/seed/program.json'), 'utf8')),
@@ -19,17 +19,7 @@ const program = {
   ],
 };
 
-let w;
-let b;
-before(async () => {
-  w = await startWorker({ program });
-  b = await openBrowser();
-  await b.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: w.base });
-});
-after(async () => {
-  await b?.close();
-  await w?.stop();
-});
+const stack = workerAndBrowser({ program }, { clipboard: true });
 
 async function assertAccessible(page, state) {
   const violations = await a11yViolations(page);
@@ -37,7 +27,7 @@ async function assertAccessible(page, state) {
 }
 
 const claim = async (customer, activity_id) => {
-  const r = await api(w.base, 'POST', '/v1/events', {
+  const r = await api(stack.w.base, 'POST', '/v1/events', {
     body: { type: 'activity', activity_id, customer_id: customer, event_id: uid('ev') },
   });
   assert.equal(r.status, 201, r.text);
@@ -47,11 +37,8 @@ test('a member sees the ways to earn with what is left of each, and a link to re
   const member = uid('earner');
   await claim(member, 'follow');
   await claim(member, 'survey');
-  const { page } = b;
-  await page.goto(`${w.base}/?customer=${member}`);
-  await page.evaluate(() => sessionStorage.removeItem('signed-out'));
-  await page.reload();
-  await page.locator('.le-launcher').click();
+  const { page } = stack.b;
+  await signInOnDemoStore(stack.b, stack.w.base, member, { page });
   await page.getByRole('tab', { name: 'Earn' }).click();
 
   const line = (text) => page.locator('.le-earn li').filter({ hasText: text });
@@ -62,7 +49,7 @@ test('a member sees the ways to earn with what is left of each, and a link to re
   assert.ok(await line('for every $1.00 spent').count(), 'the purchase rule is a way to earn too');
 
   // The link is the member's own, as the API gives it.
-  const mine = (await api(w.base, 'GET', '/v1/me/referral', { auth: tokenFor(member) })).json;
+  const mine = (await api(stack.w.base, 'GET', '/v1/me/referral', { auth: tokenFor(member) })).json;
   const card = page.getByRole('region', { name: 'Refer a friend' });
   await card.locator('.le-refer-link').waitFor();
   assert.equal(await card.locator('.le-refer-link').textContent(), mine.url);
@@ -77,8 +64,8 @@ test('a member sees the ways to earn with what is left of each, and a link to re
 
   // A friend comes through the link and orders; the card counts them.
   const friend = uid('friend');
-  assert.equal((await api(w.base, 'POST', '/v1/referrals', { body: { code: mine.code, customer_id: friend } })).status, 201);
-  const order = await api(w.base, 'POST', '/v1/events', {
+  assert.equal((await api(stack.w.base, 'POST', '/v1/referrals', { body: { code: mine.code, customer_id: friend } })).status, 201);
+  const order = await api(stack.w.base, 'POST', '/v1/events', {
     body: { type: 'purchase', order_id: uid('o'), customer_id: friend, amount_minor: 3_000, currency: 'USD' },
   });
   assert.equal(order.status, 201, order.text);
@@ -87,12 +74,12 @@ test('a member sees the ways to earn with what is left of each, and a link to re
   await page.getByRole('tab', { name: 'Earn' }).click();
   await card.locator('.le-refer-counts').filter({ hasText: '1 joined · 1 ordered · 500 points earned' }).waitFor();
   await line('monthly survey').filter({ hasText: 'Done' }).waitFor();
-  assert.deepEqual(b.errors, []);
+  assert.deepEqual(stack.b.errors, []);
 });
 
 test('a guest sees the same ways to earn, without counts, and the page passes axe', async () => {
-  const { page } = b;
-  await page.goto(`${w.base}/?customer=${uid('guest')}`);
+  const { page } = stack.b;
+  await page.goto(`${stack.w.base}/?customer=${uid('guest')}`);
   await page.evaluate(() => sessionStorage.setItem('signed-out', '1'));
   await page.reload();
   await page.locator('.le-launcher').click();
@@ -116,35 +103,32 @@ test('with tiers over a window, the tier card says what counts and until when a 
       { name: 'Gold', threshold: 2000, multiplier_percent: 150 },
     ],
   };
-  assert.equal((await api(w.base, 'PUT', '/v1/program', { body: windowed })).status, 200);
+  assert.equal((await api(stack.w.base, 'PUT', '/v1/program', { body: windowed })).status, 200);
   const member = uid('window');
   const order = uid('o');
-  const bought = await api(w.base, 'POST', '/v1/events', {
+  const bought = await api(stack.w.base, 'POST', '/v1/events', {
     body: { type: 'purchase', order_id: order, customer_id: member, amount_minor: 60_000, currency: 'USD' },
   });
   assert.equal(bought.status, 201, bought.text);
-  const { page } = b;
+  const { page } = stack.b;
   const open = async () => {
-    await page.goto(`${w.base}/?customer=${member}`);
-    await page.evaluate(() => sessionStorage.removeItem('signed-out'));
-    await page.reload();
-    await page.locator('.le-launcher').click();
+    await signInOnDemoStore(stack.b, stack.w.base, member, { page });
     await page.locator('.le-window').waitFor();
   };
   const words = (at) => new Date(at).toLocaleDateString('en', { year: 'numeric', month: 'short', day: 'numeric' });
   await open();
-  const m = (await api(w.base, 'GET', '/v1/me', { auth: tokenFor(member) })).json;
+  const m = (await api(stack.w.base, 'GET', '/v1/me', { auth: tokenFor(member) })).json;
   assert.equal(await page.locator('.le-tier strong').textContent(), 'Silver tier');
   assert.equal(await page.locator('.le-window').textContent(), `Counted this year, until ${words(m.tier_window.resets_at)}`);
 
   // The whole order refunded: the progress is gone, the tier is kept
   // through its grace, and the card says until when.
-  await fireCron(w.base);
-  assert.equal((await api(w.base, 'POST', `/v1/orders/${order}/refunds`, { body: { amount_minor: 60_000 } })).status, 201);
+  await fireCron(stack.w.base);
+  assert.equal((await api(stack.w.base, 'POST', `/v1/orders/${order}/refunds`, { body: { amount_minor: 60_000 } })).status, 201);
   await open();
-  const kept = (await api(w.base, 'GET', '/v1/me', { auth: tokenFor(member) })).json.tier_window.keeps_until;
+  const kept = (await api(stack.w.base, 'GET', '/v1/me', { auth: tokenFor(member) })).json.tier_window.keeps_until;
   assert.equal(await page.locator('.le-window').textContent(), `Silver is yours until ${words(kept)}`);
   await assertAccessible(page, 'the tier window');
   await shot(page, 'tier-window');
-  assert.deepEqual(b.errors, []);
+  assert.deepEqual(stack.b.errors, []);
 });

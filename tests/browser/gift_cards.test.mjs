@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { api, credit, uid } from '../harness.mjs';
-import { a11yViolations, shot, workerAndBrowser } from './browser.mjs';
+import { a11yViolations, shot, signInOnDemoStore, workerAndBrowser } from './browser.mjs';
 
 const stack = workerAndBrowser();
 
@@ -22,11 +22,7 @@ test('a gift card redeemed in the widget shows its code, then the balance left a
   assert.equal((await api(w.base, 'PUT', `/v1/rewards/${id}`, { body: reward })).status, 200);
   const member = uid('giftee');
   await credit(w.base, member, 2_100);
-  const page = await b.context.newPage();
-  await page.goto(`${w.base}/?customer=${member}`);
-  await page.evaluate(() => sessionStorage.removeItem('signed-out'));
-  await page.reload();
-  await page.locator('.le-launcher').click();
+  const page = await signInOnDemoStore(b, w.base, member);
   const card = page.locator(`.le-reward[data-reward-id="${id}"]`);
   await card.getByRole('button', { name: 'Redeem' }).click();
   await card.locator('.le-confirm .le-confirm-yes').click();

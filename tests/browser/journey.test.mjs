@@ -5,22 +5,12 @@
 // keyboard use, the host page's CSS left alone, the French inline mode, a
 // refusal from the API and a network failure.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { api, startWorker, uid } from '../harness.mjs';
-import { a11yViolations, openBrowser, shot } from './browser.mjs';
+import { api, uid } from '../harness.mjs';
+import { a11yViolations, shot, signInOnDemoStore, workerAndBrowser } from './browser.mjs';
 
-let w;
-let b;
-before(async () => {
-  w = await startWorker();
-  b = await openBrowser();
-  await b.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: w.base });
-});
-after(async () => {
-  await b?.close();
-  await w?.stop();
-});
+const stack = workerAndBrowser({}, { clipboard: true });
 
 const widget = (page) => ({
   launcher: page.locator('.le-launcher'),
@@ -36,7 +26,7 @@ async function assertAccessible(page, state) {
 }
 
 async function purchase(customer, amount_minor) {
-  const r = await api(w.base, 'POST', '/v1/events', {
+  const r = await api(stack.w.base, 'POST', '/v1/events', {
     body: { type: 'purchase', order_id: uid('order'), customer_id: customer, amount_minor, currency: 'USD' },
   });
   assert.equal(r.status, 201, r.text);
@@ -44,12 +34,12 @@ async function purchase(customer, amount_minor) {
 
 test('guest → sign in → earn → redeem → copy → checkout once', async () => {
   const customer = uid('journey');
-  const { page } = b;
+  const { page } = stack.b;
   const ui = widget(page);
 
   // Guest: the store has signed out; the widget shows how to earn and the
   // rewards shown to guests, and asks to sign in.
-  await page.goto(`${w.base}/?customer=${customer}`);
+  await page.goto(`${stack.w.base}/?customer=${customer}`);
   await page.evaluate(() => sessionStorage.setItem('signed-out', '1'));
   await page.reload();
   await ui.launcher.click();
@@ -118,7 +108,7 @@ test('guest → sign in → earn → redeem → copy → checkout once', async (
   assert.deepEqual(detail.discount, { kind: 'fixed_amount_discount', amount_minor: 500, currency: 'USD' });
   assert.equal(detail.offer, '$5.00 off', 'what the code gives, in words a store can show');
   await ui.balance.filter({ hasText: '29' }).waitFor();
-  const tx = await api(w.base, 'GET', `/v1/members/${customer}/transactions`);
+  const tx = await api(stack.w.base, 'GET', `/v1/members/${customer}/transactions`);
   assert.equal(tx.json.transactions.filter((t) => t.kind === 'redeem').length, 1, 'one redemption despite the double click');
   assert.match(await page.locator('.le-live').textContent(), new RegExp(`Your code is ${code}`));
 
@@ -137,7 +127,7 @@ test('guest → sign in → earn → redeem → copy → checkout once', async (
 
   // Checkout: the code is filled in from the loyalty:redeemed event,
   // validated and redeemed once; a second order is refused.
-  await page.goto(`${w.base}/checkout.html`);
+  await page.goto(`${stack.w.base}/checkout.html`);
   assert.equal(await page.locator('#code').inputValue(), code);
   // The store also lists the shopper's codes still to use (GET /v1/me/coupons).
   await page.getByRole('button', { name: `Use ${code}` }).waitFor();
@@ -152,16 +142,14 @@ test('guest → sign in → earn → redeem → copy → checkout once', async (
   await page.locator('#result[data-state=refused]').waitFor();
   assert.match(await page.locator('#result').textContent(), /already used/);
   await shot(page, 'journey-6-refused');
-  assert.deepEqual(b.errors, []);
+  assert.deepEqual(stack.b.errors, []);
 });
 
 test('keyboard: open with Enter, focus moves in, arrows move between tabs, redeem by keys alone, Escape closes and returns focus', async () => {
   const customer = uid('keys');
   await purchase(customer, 60_000);
-  const { page } = b;
-  await page.goto(`${w.base}/?customer=${customer}`);
-  await page.evaluate(() => sessionStorage.removeItem('signed-out'));
-  await page.reload();
+  const { page } = stack.b;
+  await signInOnDemoStore(stack.b, stack.w.base, customer, { page, open: false });
   const ui = widget(page);
   await ui.launcher.waitFor();
   await ui.launcher.focus();
@@ -223,7 +211,7 @@ test('keyboard: open with Enter, focus moves in, arrows move between tabs, redee
 });
 
 test("the store's CSS is untouched by the widget, and the widget's by the store", async () => {
-  const { page } = b;
+  const { page } = stack.b;
   const styles = () =>
     page.evaluate(() => {
       const pick = (el) => {
@@ -233,10 +221,10 @@ test("the store's CSS is untouched by the widget, and the widget's by the store"
       return { button: pick(document.querySelector('.product button')), li: pick(document.querySelector('.product')), body: pick(document.body) };
     });
   await page.route('**/widget/loyalty.js', (r) => r.abort());
-  await page.goto(`${w.base}/?customer=${uid('css')}`);
+  await page.goto(`${stack.w.base}/?customer=${uid('css')}`);
   const without = await styles();
   await page.unroute('**/widget/loyalty.js');
-  await page.goto(`${w.base}/?customer=${uid('css')}`);
+  await page.goto(`${stack.w.base}/?customer=${uid('css')}`);
   await widget(page).launcher.waitFor();
   const withWidget = await styles();
   assert.deepEqual(withWidget, without);
@@ -248,8 +236,8 @@ test("the store's CSS is untouched by the widget, and the widget's by the store"
 test('inline mode, in French, themed by the host page', async () => {
   const customer = uid('fr');
   await purchase(customer, 35_000);
-  const { page } = b;
-  await page.goto(`${w.base}/account.html?customer=${customer}`);
+  const { page } = stack.b;
+  await page.goto(`${stack.w.base}/account.html?customer=${customer}`);
   const ui = widget(page);
   await ui.balance.filter({ hasText: '350' }).waitFor();
   // Inline, the launcher and the close button are `hidden`: not shown, not
@@ -280,8 +268,8 @@ test('inline mode, in French, themed by the host page', async () => {
 async function openAsMember(prefix, amount_minor) {
   const customer = uid(prefix);
   await purchase(customer, amount_minor);
-  const { page } = b;
-  await page.goto(`${w.base}/?customer=${customer}`);
+  const { page } = stack.b;
+  await page.goto(`${stack.w.base}/?customer=${customer}`);
   const ui = widget(page);
   await ui.launcher.click();
   return { customer, page, ui };
@@ -295,7 +283,7 @@ test('a refusal from the API is shown in words and the figures are brought up to
   await page.evaluate(() => document.addEventListener('loyalty:error', (e) => window.reportLoyaltyError(e.detail.code)));
   await ui.reward('5_OFF').getByRole('button', { name: 'Redeem' }).click();
   // Meanwhile the points are spent elsewhere (another tab, the store's staff).
-  const spent = await api(w.base, 'POST', `/v1/members/${customer}/adjustments`, { body: { points: -200, reason: 'spent in store' } });
+  const spent = await api(stack.w.base, 'POST', `/v1/members/${customer}/adjustments`, { body: { points: -200, reason: 'spent in store' } });
   assert.equal(spent.status, 201, spent.text);
   await ui.reward('5_OFF').getByRole('button', { name: 'Confirm' }).click();
   // The API's refusal, in the widget's words, stays in the live region;
@@ -306,7 +294,7 @@ test('a refusal from the API is shown in words and the figures are brought up to
   await ui.reward('5_OFF').locator('.le-status', { hasText: /^You need 100 more points$/ }).waitFor();
   assert.deepEqual(errors, ['insufficient_points']);
   assert.equal(await ui.code.count(), 0, 'no coupon was issued');
-  const me = await api(w.base, 'GET', `/v1/members/${customer}`);
+  const me = await api(stack.w.base, 'GET', `/v1/members/${customer}`);
   assert.equal(me.json.balance, 400, 'nothing was spent by the refused redemption');
   await shot(page, 'journey-9-refusal');
 });
@@ -333,7 +321,7 @@ test('a redemption lost to the network: the card says so, Redeem is back with fo
   await card.getByRole('button', { name: 'Confirm' }).click();
   await ui.code.waitFor();
   await ui.balance.filter({ hasText: '100' }).waitFor();
-  const tx = await api(w.base, 'GET', `/v1/members/${customer}/transactions`);
+  const tx = await api(stack.w.base, 'GET', `/v1/members/${customer}/transactions`);
   assert.equal(tx.json.transactions.filter((t) => t.kind === 'redeem').length, 1);
 });
 
@@ -350,7 +338,7 @@ test("a coupon states its conditions: what it gives, until when, from what order
   // Another day, at checkout, the code is one click away.
   const code = await ui.code.textContent();
   await page.evaluate(() => sessionStorage.removeItem('loyalty-coupon'));
-  await page.goto(`${w.base}/checkout.html`);
+  await page.goto(`${stack.w.base}/checkout.html`);
   assert.equal(await page.locator('#code').inputValue(), '');
   await page.getByRole('button', { name: `Use ${code}` }).click();
   assert.equal(await page.locator('#code').inputValue(), code);
@@ -360,10 +348,10 @@ test("a coupon states its conditions: what it gives, until when, from what order
 
 test('a network failure shows a message and a retry that works', async () => {
   const customer = uid('offline');
-  const { page } = b;
+  const { page } = stack.b;
   let fail = true;
   await page.route('**/v1/me', (r) => (fail ? r.abort() : r.continue()));
-  await page.goto(`${w.base}/?customer=${customer}`);
+  await page.goto(`${stack.w.base}/?customer=${customer}`);
   await widget(page).launcher.click();
   const retry = page.getByRole('button', { name: 'Try again' });
   await retry.first().waitFor();

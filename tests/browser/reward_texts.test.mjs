@@ -4,21 +4,12 @@
 // result, shown as text (never markup), and the widget's own words where
 // the reward has none in that language.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { api, credit, startWorker, tokenFor, uid } from '../harness.mjs';
-import { a11yViolations, openBrowser, shot } from './browser.mjs';
+import { api, credit, tokenFor, uid } from '../harness.mjs';
+import { a11yViolations, shot, signInOnDemoStore, workerAndBrowser } from './browser.mjs';
 
-let w;
-let b;
-before(async () => {
-  w = await startWorker();
-  b = await openBrowser();
-});
-after(async () => {
-  await b?.close();
-  await w?.stop();
-});
+const stack = workerAndBrowser();
 
 test("a reward's picture and its own words show in the widget, as text, in the shopper's language", async () => {
   const id = uid('TOTE');
@@ -28,19 +19,15 @@ test("a reward's picture and its own words show in the widget, as text, in the s
     points_cost: 100,
     discount: { sku: 'TOTE-1' },
     show_to_guests: true,
-    image_url: `${w.base.replace('http:', 'https:')}/tote.png`,
+    image_url: `${stack.w.base.replace('http:', 'https:')}/tote.png`,
     texts: {
       en: { confirm: 'Ships within 3 days. <b>Free</b>', after: 'Your tote is on its way. <script>window.pwned=1</script>' },
     },
   };
-  assert.equal((await api(w.base, 'PUT', `/v1/rewards/${id}`, { body: reward })).status, 200);
+  assert.equal((await api(stack.w.base, 'PUT', `/v1/rewards/${id}`, { body: reward })).status, 200);
   const member = uid('tote');
-  await credit(w.base, member, 500);
-  const page = await b.context.newPage();
-  await page.goto(`${w.base}/?customer=${member}`);
-  await page.evaluate(() => sessionStorage.removeItem('signed-out'));
-  await page.reload();
-  await page.locator('.le-launcher').click();
+  await credit(stack.w.base, member, 500);
+  const page = await signInOnDemoStore(stack.b, stack.w.base, member);
   const card = page.locator(`.le-reward[data-reward-id="${id}"]`);
   await card.waitFor();
   const img = card.locator('img.le-reward-img');
@@ -64,7 +51,7 @@ test("a reward's picture and its own words show in the widget, as text, in the s
   // In French the reward has no words of its own: the API gives none, and
   // the widget's own confirmation stands alone.
   const view = async (lang) =>
-    (await api(w.base, 'GET', '/v1/me/rewards', { auth: tokenFor(member), headers: { 'accept-language': lang } })).json.rewards.find(
+    (await api(stack.w.base, 'GET', '/v1/me/rewards', { auth: tokenFor(member), headers: { 'accept-language': lang } })).json.rewards.find(
       (o) => o.reward.reward_id === id
     ).reward;
   assert.equal((await view('en')).confirm_text, reward.texts.en.confirm);
@@ -76,22 +63,18 @@ test("a reward's picture and its own words show in the widget, as text, in the s
 test('a reward whose redemption needs details says so in the widget, and one whose details are optional redeems', async () => {
   const [needs, optional] = [uid('ENGRAVE'), uid('WRAP')];
   const base = { kind: 'free_product', points_cost: 100, discount: { sku: 'MUG-1' }, show_to_guests: true };
-  const put = (id, body) => api(w.base, 'PUT', `/v1/rewards/${id}`, { body: { ...base, ...body } });
+  const put = (id, body) => api(stack.w.base, 'PUT', `/v1/rewards/${id}`, { body: { ...base, ...body } });
   assert.equal((await put(needs, { name: 'Engraved mug', transaction_attributes: [{ attribute_id: 'engraving', name: 'Engraving', type: 'text', mandatory: true }] })).status, 200);
   assert.equal((await put(optional, { name: 'Wrapped mug', transaction_attributes: [{ attribute_id: 'gift_wrap', name: 'Gift wrap', type: 'boolean' }] })).status, 200);
   const member = uid('mug');
-  await credit(w.base, member, 500);
-  const page = await b.context.newPage();
-  await page.goto(`${w.base}/?customer=${member}`);
-  await page.evaluate(() => sessionStorage.removeItem('signed-out'));
-  await page.reload();
-  await page.locator('.le-launcher').click();
+  await credit(stack.w.base, member, 500);
+  const page = await signInOnDemoStore(stack.b, stack.w.base, member);
   const card = page.locator(`.le-reward[data-reward-id="${needs}"]`);
   await card.waitFor();
   assert.equal(await card.locator('.le-status').textContent(), 'Redeemed with the store: it needs details from you');
   assert.equal(await card.getByRole('button', { name: 'Redeem' }).isDisabled(), true);
   // The store redeems it with the details, on the member's behalf.
-  const r = await api(w.base, 'POST', `/v1/members/${member}/redemptions`, {
+  const r = await api(stack.w.base, 'POST', `/v1/members/${member}/redemptions`, {
     body: { reward_id: needs, attributes: { engraving: 'For Sam' } },
   });
   assert.equal(r.status, 201, r.text);

@@ -1,36 +1,25 @@
 // The widget on the demo store, in a real browser, against the real Worker.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { ROOT, api, credit, seedProgram, startWorker, tokenFor, uid } from '../harness.mjs';
-import { a11yViolations, openBrowser, shot } from './browser.mjs';
+import { ROOT, api, credit, seedProgram, tokenFor, uid } from '../harness.mjs';
+import { a11yViolations, shot, workerAndBrowser } from './browser.mjs';
 
-let w;
-let b;
-
-before(async () => {
-  w = await startWorker();
-  b = await openBrowser();
-});
-
-after(async () => {
-  await b?.close();
-  await w?.stop();
-});
+const stack = workerAndBrowser();
 
 test('the widget shows the balance written over the API, inside a shadow root', async () => {
   const customer = uid('shopper');
-  await credit(w.base, customer, 1234);
-  const { page } = b;
+  await credit(stack.w.base, customer, 1234);
+  const { page } = stack.b;
   // The host page hears `loyalty:ready` once, bubbling out of the shadow root.
   await page.addInitScript(() => {
     window.readyEvents = [];
     document.addEventListener('loyalty:ready', (e) => window.readyEvents.push(e.target.hasAttribute('data-loyalty-edge')));
   });
-  await page.goto(`${w.base}/?customer=${customer}`);
+  await page.goto(`${stack.w.base}/?customer=${customer}`);
   // One script tag created one host element with an open shadow root.
   const hosts = await page.evaluate(() =>
     [...document.querySelectorAll('[data-loyalty-edge]')].map((h) => h.shadowRoot !== null)
@@ -52,30 +41,30 @@ test('the widget shows the balance written over the API, inside a shadow root', 
   await balance.waitFor();
   assert.deepEqual(await page.evaluate(() => window.readyEvents), [true]);
   await shot(page, 'widget-balance');
-  assert.deepEqual(b.errors, []);
+  assert.deepEqual(stack.b.errors, []);
 
   // A later change through the API shows after a reload.
-  await credit(w.base, customer, 66);
+  await credit(stack.w.base, customer, 66);
   await page.reload();
   await page.getByRole('button', { name: /Rewards/ }).first().click();
   await page.locator('.le-balance').filter({ hasText: '1,300' }).waitFor();
-  const me = await api(w.base, 'GET', `/v1/members/${customer}`);
+  const me = await api(stack.w.base, 'GET', `/v1/members/${customer}`);
   assert.equal(me.json.balance, 1300);
 });
 
 test('the first figures are asked for while the module downloads, and only for the shopper the page started with', async () => {
   const [alice, bob] = [uid('early-a'), uid('early-b')];
   const [aliceToken, bobToken] = [tokenFor(alice), tokenFor(bob)];
-  await credit(w.base, alice, 111);
-  await credit(w.base, bob, 222);
+  await credit(stack.w.base, alice, 111);
+  await credit(stack.w.base, bob, 222);
   // A host page whose server put the shopper's token in the tag.
   const hostPage = `<!doctype html><html lang="en"><body><div id="r"></div>
     <script src="/widget/loyalty.js" async data-mode="inline" data-target="#r"
             data-customer-token="${aliceToken}"></script></body></html>`;
 
   async function open() {
-    const page = await b.context.newPage();
-    await page.route(`${w.base}/t/early.html`, (route) => route.fulfill({ contentType: 'text/html', body: hostPage }));
+    const page = await stack.b.context.newPage();
+    await page.route(`${stack.w.base}/t/early.html`, (route) => route.fulfill({ contentType: 'text/html', body: hostPage }));
     // The module is held back until the test lets it go, so whatever the
     // page asks for meanwhile was asked for by the loader alone.
     let release;
@@ -89,7 +78,7 @@ test('the first figures are asked for while the module downloads, and only for t
       const { pathname } = new URL(r.url());
       if (pathname.startsWith('/v1/')) asked.push([pathname, r.headers().authorization ?? '']);
     });
-    await page.goto(`${w.base}/t/early.html`);
+    await page.goto(`${stack.w.base}/t/early.html`);
     const paths = () => asked.map(([p]) => p);
     for (let i = 0; !['/v1/program', '/v1/me', '/v1/me/rewards'].every((p) => paths().includes(p)); i++) {
       assert.ok(i < 200, `the loader did not ask early: ${JSON.stringify(paths())}`);
@@ -119,33 +108,33 @@ test('the first figures are asked for while the module downloads, and only for t
 
 test("counts are worded with the program's own name for points, in the singular and the plural", async () => {
   const demo = JSON.parse(readFileSync(join(ROOT, 'edge/seed/program.json'), 'utf8'));
-  await seedProgram(w.base, { ...demo, points_name: 'Stars' });
+  await seedProgram(stack.w.base, { ...demo, points_name: 'Stars' });
   try {
     const customer = uid('stars');
-    await credit(w.base, customer, 1);
-    const page = await b.context.newPage();
-    await page.goto(`${w.base}/?customer=${customer}`);
+    await credit(stack.w.base, customer, 1);
+    const page = await stack.b.context.newPage();
+    await page.goto(`${stack.w.base}/?customer=${customer}`);
     await page.getByRole('button', { name: /Rewards/ }).first().click();
     await page.locator('.le-points').filter({ hasText: /^1 Star$/ }).waitFor();
     const card = page.locator('.le-reward[data-reward-id="5_OFF"]');
     assert.equal(await card.locator('.le-cost').textContent(), '500 Stars');
     assert.equal(await card.locator('.le-status').textContent(), 'You need 499 more Stars');
     // The API's earn rules, shown to guests, use the same words.
-    const program = await api(w.base, 'GET', '/v1/program', { auth: 'none' });
+    const program = await api(stack.w.base, 'GET', '/v1/program', { auth: 'none' });
     assert.equal(program.json.earn_rules[0], 'Earn 1 Star for every $1.00 spent');
     await shot(page, 'widget-stars');
     await page.close();
   } finally {
-    await seedProgram(w.base);
+    await seedProgram(stack.w.base);
   }
 });
 
 test('the history shows the newest page first and pages back through older activity', async () => {
   const customer = uid('pages');
   // 23 entries: one page of 20 and three more.
-  for (let i = 1; i <= 23; i++) await credit(w.base, customer, i, `Credit ${i}`);
-  const page = await b.context.newPage();
-  await page.goto(`${w.base}/?customer=${customer}`);
+  for (let i = 1; i <= 23; i++) await credit(stack.w.base, customer, i, `Credit ${i}`);
+  const page = await stack.b.context.newPage();
+  await page.goto(`${stack.w.base}/?customer=${customer}`);
   await page.getByRole('button', { name: /Rewards/ }).first().click();
   await page.getByRole('tab', { name: 'History' }).click();
   const rows = page.locator('.le-txn');
@@ -175,7 +164,7 @@ test('the history shows the newest page first and pages back through older activ
   // A refresh (the store reports a purchase, or a redemption) brings in
   // what is new and keeps as many lines as were shown: the pages the
   // shopper asked for are not taken back.
-  await credit(w.base, customer, 24, 'Credit 24');
+  await credit(stack.w.base, customer, 24, 'Credit 24');
   await page.evaluate(() => window.LoyaltyEdge.refresh());
   await rows.first().filter({ hasText: 'Credit 24' }).waitFor();
   assert.deepEqual(
@@ -184,7 +173,7 @@ test('the history shows the newest page first and pages back through older activ
     'the newest 23, as many as were shown'
   );
   assert.equal(await older.count(), 1, 'the one left out is a page away');
-  assert.deepEqual(b.errors, []);
+  assert.deepEqual(stack.b.errors, []);
   await page.close();
 });
 
@@ -203,12 +192,12 @@ test("a merchant's and the API's words are shown as written, never run as markup
     show_to_guests: true,
     coupon: { prefix: 'LOY', expires_in_days: 30, min_order_minor: 0 },
   };
-  const put = await api(w.base, 'PUT', `/v1/rewards/${hostile.reward_id}`, { body: hostile });
+  const put = await api(stack.w.base, 'PUT', `/v1/rewards/${hostile.reward_id}`, { body: hostile });
   assert.equal(put.status, 200, JSON.stringify(put.json));
   try {
     const customer = uid('markup');
-    await credit(w.base, customer, 3, '<img src=x onerror="window.pwned=3">a & b');
-    const page = await b.context.newPage();
+    await credit(stack.w.base, customer, 3, '<img src=x onerror="window.pwned=3">a & b');
+    const page = await stack.b.context.newPage();
     const shadowTags = () =>
       page.evaluate(() => {
         const root = document.querySelector('[data-loyalty-edge]').shadowRoot;
@@ -222,7 +211,7 @@ test("a merchant's and the API's words are shown as written, never run as markup
     };
 
     // A guest sees the catalog the store shows to guests.
-    await page.goto(`${w.base}/`);
+    await page.goto(`${stack.w.base}/`);
     await page.getByRole('button', { name: /Rewards/ }).first().click();
     await shownAsWritten();
     assert.deepEqual(await shadowTags(), [0, 0, 0]);
@@ -237,28 +226,28 @@ test("a merchant's and the API's words are shown as written, never run as markup
     assert.equal(await line.textContent(), '<img src=x onerror="window.pwned=3">a & b');
     assert.deepEqual(await shadowTags(), [0, 0, 0]);
     assert.equal(await page.evaluate(() => window.pwned), undefined);
-    assert.deepEqual(b.errors, []);
+    assert.deepEqual(stack.b.errors, []);
     await page.close();
   } finally {
-    await api(w.base, 'DELETE', `/v1/rewards/${hostile.reward_id}`);
+    await api(stack.w.base, 'DELETE', `/v1/rewards/${hostile.reward_id}`);
   }
 });
 
 test('the balance card shows pending points and the soonest expiry, as the API reports them', async () => {
   const demo = JSON.parse(readFileSync(join(ROOT, 'edge/seed/program.json'), 'utf8'));
-  await seedProgram(w.base, { ...demo, pending_days: 14 });
+  await seedProgram(stack.w.base, { ...demo, pending_days: 14 });
   try {
     const customer = uid('pending');
-    await credit(w.base, customer, 300);
-    const order = await api(w.base, 'POST', '/v1/events', {
+    await credit(stack.w.base, customer, 300);
+    const order = await api(stack.w.base, 'POST', '/v1/events', {
       body: { type: 'purchase', order_id: uid('order'), customer_id: customer, amount_minor: 4200, currency: 'USD' },
     });
     assert.equal(order.status, 201, order.text);
-    const me = (await api(w.base, 'GET', `/v1/members/${customer}`)).json;
+    const me = (await api(stack.w.base, 'GET', `/v1/members/${customer}`)).json;
     assert.equal(me.pending, 42, JSON.stringify(me));
     assert.ok(me.expiring.length > 0, JSON.stringify(me));
-    const page = await b.context.newPage();
-    await page.goto(`${w.base}/?customer=${customer}`);
+    const page = await stack.b.context.newPage();
+    await page.goto(`${stack.w.base}/?customer=${customer}`);
     await page.getByRole('button', { name: /Rewards/ }).first().click();
     await page.locator('.le-balance').filter({ hasText: '300' }).waitFor();
     assert.equal(await page.locator('.le-pending').textContent(), '42 pending');
@@ -270,14 +259,14 @@ test('the balance card shows pending points and the soonest expiry, as the API r
     );
     await page.close();
   } finally {
-    await seedProgram(w.base);
+    await seedProgram(stack.w.base);
   }
 });
 
 test('an answer that does not match the contract is an error with a retry, never a zero', async () => {
   const customer = uid('garbled');
-  await credit(w.base, customer, 77);
-  const page = await b.context.newPage();
+  await credit(stack.w.base, customer, 77);
+  const page = await stack.b.context.newPage();
   let garble = true;
   // The API answers without a field the contract requires (as a Worker a
   // version behind or ahead would).
@@ -288,7 +277,7 @@ test('an answer that does not match the contract is an error with a retry, never
     delete body.pending;
     await route.fulfill({ response, json: body });
   });
-  await page.goto(`${w.base}/?customer=${customer}`);
+  await page.goto(`${stack.w.base}/?customer=${customer}`);
   await page.getByRole('button', { name: /Rewards/ }).first().click();
   const error = page.locator('.le-error p').first();
   await error.waitFor();
@@ -301,20 +290,20 @@ test('an answer that does not match the contract is an error with a retry, never
 });
 
 test('the loader refuses an http: API outside this machine, before sending anything', async () => {
-  const page = await b.context.newPage();
+  const page = await stack.b.context.newPage();
   const host = `<!doctype html><html lang="en"><body>
     <script>window.errors = []; document.addEventListener('loyalty:error', (e) => window.errors.push(e.detail));</script>
     <script src="/widget/loyalty.js" data-api="http://shop.example" data-customer-token="${tokenFor('plain')}"></script>
     </body></html>`;
-  await page.route(`${w.base}/t/insecure.html`, (route) => route.fulfill({ contentType: 'text/html', body: host }));
+  await page.route(`${stack.w.base}/t/insecure.html`, (route) => route.fulfill({ contentType: 'text/html', body: host }));
   const asked = [];
   page.on('request', (r) => asked.push(r.url()));
-  await page.goto(`${w.base}/t/insecure.html`);
+  await page.goto(`${stack.w.base}/t/insecure.html`);
   await page.waitForFunction(() => window.errors.length > 0);
   const [error] = await page.evaluate(() => window.errors);
   assert.equal(error.code, 'insecure_api');
   assert.match(error.message, /https:/);
-  assert.deepEqual(asked.filter((u) => !u.startsWith(w.base)), [], 'nothing was sent to the http: API');
+  assert.deepEqual(asked.filter((u) => !u.startsWith(stack.w.base)), [], 'nothing was sent to the http: API');
   assert.equal(await page.locator('[data-loyalty-edge]').count(), 0, 'no widget was mounted');
   assert.ok(!asked.some((u) => u.endsWith('loyalty_bg.wasm')), 'the module was not even fetched');
   await page.close();
