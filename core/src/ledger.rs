@@ -93,8 +93,9 @@ pub enum Line<'a> {
     /// Points spent on a reward (its name).
     Redemption(&'a str),
     /// Points spent on a reward (its name) whose redemption said something
-    /// of itself (seed 004's transaction attributes).
-    RedemptionWith(&'a str, &'a BTreeMap<String, AttributeValue>),
+    /// of itself (seed 004's transaction attributes), with the names the
+    /// reward gave them then ([`crate::reward::attribute_labels`]).
+    RedemptionWith(&'a str, &'a BTreeMap<String, AttributeValue>, &'a [(String, String)]),
     /// Points taken back for a refunded order (its id).
     Refund(&'a str),
     /// Points spent at checkout on an order (its id).
@@ -131,8 +132,8 @@ impl Line<'_> {
             .into(),
             Line::Redemption(reward) if fr => format!("Échange\u{a0}: {reward}"),
             Line::Redemption(reward) => format!("Redeemed: {reward}"),
-            Line::RedemptionWith(reward, said) => {
-                format!("{} ({})", Line::Redemption(reward).words(lang), attributes_in_words(said, lang))
+            Line::RedemptionWith(reward, said, labels) => {
+                format!("{} ({})", Line::Redemption(reward).words(lang), attributes_in_words(said, labels, lang))
             }
             Line::Refund(order) if fr => format!("Remboursement de la commande {order}"),
             Line::Refund(order) => format!("Refund of order {order}"),
@@ -149,17 +150,22 @@ impl Line<'_> {
     }
 }
 
-/// A redemption's attributes as a history line says them, by their ids
-/// in the order stored: "engraving: For Sam · gift_wrap: yes · quantity: 2".
-pub fn attributes_in_words(said: &BTreeMap<String, AttributeValue>, lang: Lang) -> String {
-    said.iter()
-        .map(|(id, v)| {
+/// A redemption's attributes as a history line says them: by the names
+/// in `labels`, in their order ("Size: M · Quantity: 2 · Gift wrap: yes"),
+/// then any without a name by their ids, in the order stored (redemptions
+/// made before names were kept).
+pub fn attributes_in_words(said: &BTreeMap<String, AttributeValue>, labels: &[(String, String)], lang: Lang) -> String {
+    let named = labels.iter().filter_map(|(id, name)| said.get(id).map(|v| (name.as_str(), v)));
+    let unnamed = said.iter().filter(|(id, _)| !labels.iter().any(|(l, _)| l == *id)).map(|(id, v)| (id.as_str(), v));
+    named
+        .chain(unnamed)
+        .map(|(label, v)| {
             let v = match (v, lang) {
                 (AttributeValue::Boolean(true), Lang::Fr) => "oui".to_owned(),
                 (AttributeValue::Boolean(false), Lang::Fr) => "non".to_owned(),
                 (v, _) => v.to_text(),
             };
-            format!("{id}: {v}")
+            format!("{label}: {v}")
         })
         .collect::<Vec<_>>()
         .join(" · ")
@@ -512,13 +518,32 @@ mod tests {
             ("gift_wrap".to_owned(), AttributeValue::Boolean(true)),
             ("quantity".to_owned(), AttributeValue::Number(2)),
         ]);
+        // Without names (made before they were kept): the ids, in order.
         assert_eq!(
-            Line::RedemptionWith("Mug", &said).words(Lang::En),
+            Line::RedemptionWith("Mug", &said, &[]).words(Lang::En),
             "Redeemed: Mug (engraving: For Sam · gift_wrap: yes · quantity: 2)"
         );
         assert_eq!(
-            Line::RedemptionWith("Mug", &said).words(Lang::Fr),
+            Line::RedemptionWith("Mug", &said, &[]).words(Lang::Fr),
             "Échange\u{a0}: Mug (engraving: For Sam · gift_wrap: oui · quantity: 2)"
+        );
+        // With the reward's names, in the reward's order; one it no longer
+        // named keeps its id, after them.
+        let defs: Vec<crate::reward::TransactionAttribute> = serde_json::from_value(serde_json::json!([
+            { "attribute_id": "quantity", "name": "Quantity", "type": "number" },
+            { "attribute_id": "gift_wrap", "name": "Gift wrap", "type": "boolean" },
+            { "attribute_id": "size", "name": "Size", "type": "text" },
+        ]))
+        .unwrap();
+        let labels = crate::reward::attribute_labels(&defs, &said);
+        assert_eq!(labels, [("quantity".to_owned(), "Quantity".to_owned()), ("gift_wrap".into(), "Gift wrap".into())]);
+        assert_eq!(
+            Line::RedemptionWith("Mug", &said, &labels).words(Lang::En),
+            "Redeemed: Mug (Quantity: 2 · Gift wrap: yes · engraving: For Sam)"
+        );
+        assert_eq!(
+            Line::RedemptionWith("Mug", &said, &labels).words(Lang::Fr),
+            "Échange\u{a0}: Mug (Quantity: 2 · Gift wrap: oui · engraving: For Sam)"
         );
     }
 

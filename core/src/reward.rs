@@ -344,6 +344,20 @@ pub fn check_attributes(defs: &[TransactionAttribute], given: &BTreeMap<String, 
     }
 }
 
+/// The names the reward gives the attributes a redemption said, in the
+/// reward's order (`[("size", "Size"), ("gift_wrap", "Gift wrap")]`):
+/// what its history line shows. Kept with the redemption, so a later
+/// rename or removal of an attribute does not rewrite history.
+pub fn attribute_labels(
+    defs: &[TransactionAttribute],
+    said: &BTreeMap<String, AttributeValue>,
+) -> Vec<(String, String)> {
+    defs.iter()
+        .filter(|d| said.contains_key(&d.attribute_id))
+        .map(|d| (d.attribute_id.clone(), d.name.clone()))
+        .collect()
+}
+
 fn yes() -> bool {
     true
 }

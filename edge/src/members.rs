@@ -638,20 +638,28 @@ pub struct TransactionRow {
     /// A redemption's attributes (JSON), for its debit.
     #[serde(default)]
     attributes: Option<String>,
+    /// The names the reward gave them then (JSON), for its debit.
+    #[serde(default)]
+    attribute_labels: Option<String>,
     /// `attributes`, read (see [`TransactionRow::transaction`]).
     #[serde(skip)]
     said: BTreeMap<String, AttributeValue>,
+    /// `attribute_labels`, read.
+    #[serde(skip)]
+    labels: Vec<(String, String)>,
 }
 
 /// The columns of [`TransactionRow`], from `ledger`.
 pub const TRANSACTION_COLUMNS: &str = "id, kind, points, created_at, expires_at, order_id, reward_id, redemption_id, \
-     reason, cause, (SELECT r.attributes FROM redemptions r WHERE r.redemption_id = ledger.redemption_id) AS attributes";
+     reason, cause, (SELECT r.attributes FROM redemptions r WHERE r.redemption_id = ledger.redemption_id) AS attributes, \
+     (SELECT r.attribute_labels FROM redemptions r WHERE r.redemption_id = ledger.redemption_id) AS attribute_labels";
 
 impl TransactionRow {
     /// The wire form, its description in `lang`.
     pub fn transaction(mut self, lang: Lang) -> Result<Transaction> {
         let kind = EntryKind::parse(&self.kind).unwrap_or(EntryKind::Adjust);
         self.said = self.attributes.as_deref().map(serde_json::from_str).transpose()?.unwrap_or_default();
+        self.labels = self.attribute_labels.as_deref().map(serde_json::from_str).transpose()?.unwrap_or_default();
         let description = self.line(kind).words(lang);
         Ok(Transaction {
             transaction_id: self.id,
@@ -700,7 +708,7 @@ impl TransactionRow {
                 if self.said.is_empty() {
                     Line::Redemption(name)
                 } else {
-                    Line::RedemptionWith(name, &self.said)
+                    Line::RedemptionWith(name, &self.said, &self.labels)
                 }
             }
             // A checkout code's points given back (`return:CODE`).
@@ -807,7 +815,9 @@ mod tests {
             reason: reason.map(Into::into),
             cause: cause.into(),
             attributes: None,
+            attribute_labels: None,
             said: BTreeMap::new(),
+            labels: Vec::new(),
         }
     }
 

@@ -250,7 +250,7 @@ pub async fn erase(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
             WHERE customer_id = ?1")?,
         // What the member wrote with a redemption goes with them.
         s("UPDATE redemptions SET customer_id = ?2, response = replace(response, json_quote(?1), json_quote(?2)),
-                                  attributes = NULL
+                                  attributes = NULL, attribute_labels = NULL
             WHERE customer_id = ?1")?,
         s("UPDATE coupons SET customer_id = ?2 WHERE customer_id = ?1")?,
         s("UPDATE gift_cards SET customer_id = ?2 WHERE customer_id = ?1")?,

@@ -2,10 +2,12 @@
 //! records the redemption and issues (or claims) the coupon, guarded by the
 //! schema so racing redemptions cannot overdraw or share a pool code.
 
+use std::collections::BTreeMap;
+
 use loyalty_core::coupon;
 use loyalty_core::ids::check_id;
 use loyalty_core::redemption::{self, Usage};
-use loyalty_core::reward::{self, Reward};
+use loyalty_core::reward::{self, AttributeValue, Reward};
 use loyalty_core::wire::{CouponSummary, RedeemRequest, RedemptionReceipt};
 use loyalty_core::{Refusal, Timestamp};
 use serde::Deserialize;
@@ -54,11 +56,6 @@ pub async fn redeem(ctx: &mut Ctx, customer_id: &str, principal: &str, budget: B
     // when the write comes first (its reservation is the lookup).
     let mut w = Write::deferred(ctx, principal, &raw)?;
 
-    // What the redemption says about itself, stored with it (checked
-    // against the reward before any write, whichever way it goes).
-    let attributes = (!req.attributes.is_empty()).then(|| serde_json::to_string(&req.attributes)).transpose()?;
-    let attributes = attributes.as_deref();
-
     let mut budget = Some(budget);
     let snapshot = rewards::catalog(ctx).await.ok();
     if let Some(reward) = snapshot.as_ref().and_then(|c| c.iter().find(|r| r.reward_id == req.reward_id)) {
@@ -66,7 +63,7 @@ pub async fn redeem(ctx: &mut Ctx, customer_id: &str, principal: &str, budget: B
             reward::check_attributes(&reward.transaction_attributes, &req.attributes)?;
             budget.take().unwrap_or_else(Budget::unlimited).check().await?;
             let expected = serde_json::to_string(reward)?;
-            let write = Redemption { customer_id, reward, expected_body: Some(&expected), attributes };
+            let write = Redemption { customer_id, reward, expected_body: Some(&expected), said: &req.attributes };
             // `None`: the catalog changed under the snapshot and nothing
             // was written but the key's reservation, which `w` now holds.
             if let Some(reply) = write.run(ctx, &mut w).await? {
@@ -76,7 +73,7 @@ pub async fn redeem(ctx: &mut Ctx, customer_id: &str, principal: &str, budget: B
     }
 
     let budget = budget.unwrap_or_else(Budget::unlimited);
-    let result = decide_and_write(ctx, &mut w, customer_id, &req, attributes, budget).await;
+    let result = decide_and_write(ctx, &mut w, customer_id, &req, budget).await;
     if result.is_err() {
         // Refused (or failed) after the snapshot's batch reserved the key:
         // give it back, or a retry would wait a day for a request that is over.
@@ -94,7 +91,6 @@ async fn decide_and_write(
     w: &mut Write,
     customer_id: &str,
     req: &RedeemRequest,
-    attributes: Option<&str>,
     budget: Budget,
 ) -> Result<Reply> {
     let reward_id = req.reward_id.as_str();
@@ -127,7 +123,7 @@ async fn decide_and_write(
     let usage = Usage { by_member: stored.by_member as u32, total: stored.total as u32 };
     redemption::decide(&reward, &member.attributes(program.as_deref(), now), member.balance, usage, now)
         .map_err(Error::refused)?;
-    let write = Redemption { customer_id, reward: &reward, expected_body: None, attributes };
+    let write = Redemption { customer_id, reward: &reward, expected_body: None, said: &req.attributes };
     write.run(ctx, w).await?.ok_or_else(|| Error::Internal("redemption vanished".into()))
 }
 
@@ -139,8 +135,10 @@ struct Redemption<'a> {
     reward: &'a Reward,
     /// Write only if the stored reward is still exactly this JSON.
     expected_body: Option<&'a str>,
-    /// The checked `attributes`, as JSON.
-    attributes: Option<&'a str>,
+    /// What the redemption says about itself (checked against the reward
+    /// before any write, whichever way it goes), stored with it, with the
+    /// names the reward gives them.
+    said: &'a BTreeMap<String, AttributeValue>,
 }
 
 impl Redemption<'_> {
@@ -153,11 +151,17 @@ impl Redemption<'_> {
         // balance CHECK, the redemption triggers (active, limits, pool) and
         // UNIQUE(coupons.redemption_id).
         let redemption_id = random_id("rdm");
+        let (attributes, labels) = if self.said.is_empty() {
+            (None, None)
+        } else {
+            let labels = reward::attribute_labels(&reward.transaction_attributes, self.said);
+            (Some(serde_json::to_string(self.said)?), Some(serde_json::to_string(&labels)?))
+        };
         let mut stmts = vec![members::ensure_member(db, customer_id, now)?];
         stmts.push(db.stmt(
-            "INSERT INTO redemptions (redemption_id, customer_id, reward_id, points, created_at, attributes)
-             SELECT ?1, ?2, reward_id, points_cost, ?3, ?6 FROM rewards WHERE reward_id = ?4 AND (?5 IS NULL OR body = ?5)",
-            args![&redemption_id, customer_id, now.0, &reward.reward_id, self.expected_body, self.attributes],
+            "INSERT INTO redemptions (redemption_id, customer_id, reward_id, points, created_at, attributes, attribute_labels)
+             SELECT ?1, ?2, reward_id, points_cost, ?3, ?6, ?7 FROM rewards WHERE reward_id = ?4 AND (?5 IS NULL OR body = ?5)",
+            args![&redemption_id, customer_id, now.0, &reward.reward_id, self.expected_body, attributes, labels],
         )?);
         // The debit is posted by the `redemptions_debit` trigger.
         stmts.push(coupon_stmt(db, reward, Issuer::Redemption(&redemption_id), customer_id, now)?);

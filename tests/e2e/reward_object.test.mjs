@@ -81,23 +81,26 @@ test('a redemption carries the attributes its reward asks for, checked on both r
   const attrs = Object.fromEntries(exported.redemptions.map((r) => [r.redemption_id, r.attributes]));
   assert.deepEqual(attrs[ok.json.redemption_id], { size: 'M', quantity: 2, gift_wrap: true });
   assert.deepEqual(attrs[shopper.json.redemption_id], { size: 'L' });
-  // The history says them, in the reader's language, for the store and the shopper alike.
+  // The history says them by the reward's names, in its order, in the
+  // reader's language, for the store and the shopper alike.
   const line = (t) => t.json.transactions.find((x) => x.redemption_id === ok.json.redemption_id).description;
-  assert.equal(
-    line(await api(w.base, 'GET', `/v1/members/${m}/transactions`)),
-    'Redeemed: Canvas tote (gift_wrap: yes · quantity: 2 · size: M)'
-  );
+  const said = 'Redeemed: Canvas tote (Size: M · Quantity: 2 · Gift wrap: yes)';
+  assert.equal(line(await api(w.base, 'GET', `/v1/members/${m}/transactions`)), said);
   assert.equal(
     line(await api(w.base, 'GET', '/v1/me/transactions', { auth: tokenFor(m), headers: { 'Accept-Language': 'fr' } })),
-    'Échange\u00a0: Canvas tote (gift_wrap: oui · quantity: 2 · size: M)'
+    'Échange\u00a0: Canvas tote (Size: M · Quantity: 2 · Gift wrap: oui)'
   );
+  // Renaming the reward's attributes afterwards does not rewrite history.
+  const renamed = { ...tote, transaction_attributes: tote.transaction_attributes.map((a) => ({ ...a, name: `Tote ${a.name}` })) };
+  assert.equal((await api(w.base, 'PUT', `/v1/rewards/${id}`, { body: renamed })).status, 200);
+  assert.equal(line(await api(w.base, 'GET', `/v1/members/${m}/transactions`)), said);
 
   // Every code counts in coupons_info, generated ones included.
   const info = (await api(w.base, 'GET', `/v1/rewards/${id}`)).json.coupons_info;
   assert.deepEqual(info, { total: 2, issued: 2, redeemed: 0 });
 
   assert.equal((await api(w.base, 'DELETE', `/v1/members/${m}`)).status, 200);
-  const left = w.queryDatabase(`SELECT attributes FROM redemptions WHERE reward_id = '${id}'`);
+  const left = w.queryDatabase(`SELECT attributes, attribute_labels FROM redemptions WHERE reward_id = '${id}'`);
   assert.equal(left.length, 2);
-  assert.ok(left.every((r) => r.attributes === null), 'what the member wrote goes with the erasure');
+  assert.ok(left.every((r) => r.attributes === null && r.attribute_labels === null), 'what the member wrote goes with the erasure');
 });
