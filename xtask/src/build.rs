@@ -42,7 +42,8 @@ const WIDGET_OPT_LEVEL: &str = "z";
 
 /// `package` built for wasm32 and for size, the whole graph at
 /// [`WIDGET_OPT_LEVEL`]: with the pinned nightly, std rebuilt with that
-/// profile and its `optimize_for_size` feature, and a panic made a trap (it already aborted: `panic = "abort"`),
+/// profile and its `optimize_for_size` feature, the package's `nightly`
+/// feature on (Leptos's nightly forms), and a panic made a trap (it already aborted: `panic = "abort"`),
 /// so no message formatting, locations or `Debug` output reach the module
 /// (BENCHMARKS.md, "Decisions in force", has the figures), in a target dir
 /// of its own (`target/{nightly_dir}`: std built this way must not be
@@ -59,6 +60,9 @@ fn size_optimized_wasm(t: &Tools, package: &str, nightly_dir: &str) -> Result<st
                 // formatting) where they have one (BENCHMARKS.md).
                 .arg("-Zbuild-std-features=optimize_for_size")
                 .args(["--release", "--target", "wasm32-unknown-unknown", "-p", package])
+                // Leptos's static strings in view types (the package's
+                // `nightly` feature, BENCHMARKS.md).
+                .args(["--features", "nightly"])
                 .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", WIDGET_OPT_LEVEL)
                 .env("CARGO_TARGET_DIR", &dir)
                 .env("RUSTFLAGS", "-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none")
