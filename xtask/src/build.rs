@@ -43,8 +43,9 @@ const WIDGET_OPT_LEVEL: &str = "z";
 /// `package` built for wasm32 and for size, the whole graph at
 /// [`WIDGET_OPT_LEVEL`]: with the pinned nightly, std rebuilt with that
 /// profile and its `optimize_for_size` feature, the package's `nightly`
-/// feature on (Leptos's nightly forms), and a panic made a trap (it already aborted: `panic = "abort"`),
-/// so no message formatting, locations or `Debug` output reach the module
+/// feature on (Leptos's nightly forms), and a panic made a trap (it
+/// already aborted: `panic = "abort"`), so no message formatting,
+/// locations or `Debug` output reach the module
 /// (BENCHMARKS.md, "Decisions in force", has the figures), in a target dir
 /// of its own (`target/{nightly_dir}`: std built this way must not be
 /// mixed with the stable artefacts); else with stable. Returns the module.
