@@ -79,6 +79,13 @@ fn size_optimized_wasm(t: &Tools, package: &str, nightly_dir: &str) -> Result<st
     }
 }
 
+/// `wasm-opt` inlines a function called from one place only when its body
+/// is at most this many instructions: binaryen's default (any size) makes
+/// the raw module smaller and its gzip larger, none at all leaves the
+/// smallest wrappers as calls. 8 measured best for both modules among 0 to
+/// 20 (BENCHMARKS.md).
+const ONE_CALLER_INLINE_MAX: &str = "--one-caller-inline-max-function-size=8";
+
 /// The widget: cargo → wasm-bindgen (`--target web`) → esbuild bundles
 /// the loader, the glue and the CSS into one classic script, dropping what
 /// the loader does not use → wasm-opt drops the wasm exports only that
@@ -126,7 +133,8 @@ pub fn widget(t: &Tools) -> Result {
     // What shoppers download is the gzip, not the raw bytes. Plain `-Oz`
     // made the raw module 15 % smaller but its gzip 5 % *larger* (inlining
     // single-caller functions breaks up the repetition gzip feeds on);
-    // without that inlining the gzip is smaller than `-Oz`'s.
+    // inlining only the smallest of them ([`ONE_CALLER_INLINE_MAX`]) makes
+    // the gzip smaller than either.
     //
     // Then the structured control flow is flattened and rebuilt by
     // binaryen's Relooper twice, each time optimized again: the rebuilt
@@ -135,7 +143,7 @@ pub fn widget(t: &Tools) -> Result {
     let names = output(
         t.node_tool("wasm-opt")
             .args(link::remove_exports_args(&exported, &called))
-            .args(["-Oz", "--one-caller-inline-max-function-size=0", "--minify-imports-and-exports-and-modules"])
+            .args(["-Oz", ONE_CALLER_INLINE_MAX, "--minify-imports-and-exports-and-modules"])
             .args(["--flatten", "--rereloop", "-Oz", "--flatten", "--rereloop", "-Oz", "-Oz"])
             // Debug info and the target-features section are for tools,
             // not browsers.
@@ -177,13 +185,13 @@ pub fn console(t: &Tools) -> Result {
     let out = root.join(ASSETS).join("admin");
     let _ = fs::remove_dir_all(&out);
     fs::create_dir_all(&out).map_err(|e| e.to_string())?;
-    // Not inlining functions called once keeps the repetition gzip feeds
-    // on, as in the widget: 16 % smaller gzip than plain `-Oz` here
-    // (BENCHMARKS.md). The widget's further flatten/rereloop passes gained
+    // Inlining only the smallest functions called once keeps the
+    // repetition gzip feeds on, as in the widget: 16 % smaller gzip than
+    // plain `-Oz` here (BENCHMARKS.md). The widget's further flatten/rereloop passes gained
     // under 1 % more for 30 s of build, so they are not used.
     run(t
         .node_tool("wasm-opt")
-        .args(["-Oz", "--one-caller-inline-max-function-size=0", "--strip-debug", "--strip-target-features"])
+        .args(["-Oz", ONE_CALLER_INLINE_MAX, "--strip-debug", "--strip-target-features"])
         .arg(pkg.join("glue_bg.wasm"))
         .arg("-o")
         .arg(out.join("console_bg.wasm")))?;
