@@ -23,7 +23,7 @@ use crate::args;
 use crate::db::{rows, Arg, Conflict, Db};
 use crate::error::{Error, Result};
 use crate::http::{int_param, random_id, Ctx, Reply};
-use crate::write::{Begin, Outcome, Write};
+use crate::write::{Begin, Committed, Outcome, Write};
 use crate::{program, rewards};
 
 /// A `members` row.
@@ -624,7 +624,7 @@ struct Count {
 
 /// A ledger row as the history shows it.
 #[derive(Deserialize)]
-pub struct TransactionRow {
+struct TransactionRow {
     id: i64,
     kind: String,
     points: i64,
@@ -650,13 +650,25 @@ pub struct TransactionRow {
 }
 
 /// The columns of [`TransactionRow`], from `ledger`.
-pub const TRANSACTION_COLUMNS: &str = "id, kind, points, created_at, expires_at, order_id, reward_id, redemption_id, \
+const TRANSACTION_COLUMNS: &str = "id, kind, points, created_at, expires_at, order_id, reward_id, redemption_id, \
      reason, cause, (SELECT r.attributes FROM redemptions r WHERE r.redemption_id = ledger.redemption_id) AS attributes, \
      (SELECT r.attribute_labels FROM redemptions r WHERE r.redemption_id = ledger.redemption_id) AS attribute_labels";
 
+/// The statement that reads back the entry a write makes with `cause`,
+/// in the write's own batch, for its answer ([`written_entry`]).
+pub fn entry_by_cause(db: &Db, cause: &str) -> Result<worker::D1PreparedStatement> {
+    db.stmt(&format!("SELECT {TRANSACTION_COLUMNS} FROM ledger WHERE cause = ?"), args![cause])
+}
+
+/// The entry statement `i` of a committed write read back
+/// ([`entry_by_cause`]), as the history shows it in `lang`.
+pub fn written_entry(done: &Committed, i: usize, lang: Lang) -> Result<Option<Transaction>> {
+    done.rows::<TransactionRow>(i)?.into_iter().next().map(|t| t.transaction(lang)).transpose()
+}
+
 impl TransactionRow {
     /// The wire form, its description in `lang`.
-    pub fn transaction(mut self, lang: Lang) -> Result<Transaction> {
+    fn transaction(mut self, lang: Lang) -> Result<Transaction> {
         let kind = EntryKind::parse(&self.kind).unwrap_or(EntryKind::Adjust);
         self.said = self.attributes.as_deref().map(serde_json::from_str).transpose()?.unwrap_or_default();
         self.labels = self.attribute_labels.as_deref().map(serde_json::from_str).transpose()?.unwrap_or_default();
@@ -770,7 +782,7 @@ pub async fn adjust(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
             "INSERT INTO ledger (customer_id, kind, points, created_at, expires_at, reason, cause) VALUES (?, 'adjust', ?, ?, ?, ?, ?)",
             args![customer_id, req.points, now.0, expires_at, req.reason.trim(), &cause],
         )?,
-        db.stmt(&format!("SELECT {TRANSACTION_COLUMNS} FROM ledger WHERE cause = ?"), args![&cause])?,
+        entry_by_cause(db, &cause)?,
     ];
     let done = match w.commit(stmts).await? {
         Outcome::Done(done) => done,
@@ -784,12 +796,8 @@ pub async fn adjust(ctx: &mut Ctx, customer_id: &str) -> Result<Reply> {
         }
         Outcome::Refused(c) => return Err(Error::Internal(format!("adjustment: {c:?}"))),
     };
-    let t = done
-        .rows::<TransactionRow>(2)?
-        .into_iter()
-        .next()
-        .ok_or_else(|| Error::Internal("adjustment vanished".into()))?;
-    w.finish(Reply::json(201, &t.transaction(ctx.lang())?)?).await
+    let t = written_entry(&done, 2, ctx.lang())?.ok_or_else(|| Error::Internal("adjustment vanished".into()))?;
+    w.finish(Reply::json(201, &t)?).await
 }
 
 /// Checks a customer id from a path.

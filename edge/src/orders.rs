@@ -15,7 +15,7 @@ use crate::args;
 use crate::db::{rows, Conflict};
 use crate::error::{Error, Result};
 use crate::http::{random_id, Ctx, Reply};
-use crate::members::{self, MemberRow, TransactionRow, TRANSACTION_COLUMNS};
+use crate::members::{self, MemberRow};
 use crate::write::{Begin, Natural, Outcome, Write};
 use crate::{program, referrals};
 
@@ -123,7 +123,7 @@ async fn purchase(ctx: &Ctx, program: &Program, ev: &EventRequest, w: &mut Write
     if let Some(offer) = &program.referral {
         stmts.extend(referrals::on_purchase(db, offer, &ev.customer_id, order_id, amount, &e, now)?);
     }
-    stmts.push(db.stmt(&format!("SELECT {TRANSACTION_COLUMNS} FROM ledger WHERE cause = ?"), args![&cause])?);
+    stmts.push(members::entry_by_cause(db, &cause)?);
     let last = stmts.len() - 1;
     let done = match w.commit(stmts).await? {
         Outcome::Done(done) => done,
@@ -140,12 +140,7 @@ async fn purchase(ctx: &Ctx, program: &Program, ev: &EventRequest, w: &mut Write
         points_earned: e.points,
         pending,
         available_at: if pending { e.available_at } else { now },
-        transaction: done
-            .rows::<TransactionRow>(last)?
-            .into_iter()
-            .next()
-            .map(|t| t.transaction(ctx.lang()))
-            .transpose()?,
+        transaction: members::written_entry(&done, last, ctx.lang())?,
         campaign: campaign.map(|c| AppliedCampaign {
             campaign_id: c.campaign_id.clone(),
             name: c.name.clone(),
@@ -279,7 +274,7 @@ async fn bonus(
             "INSERT INTO ledger (customer_id, kind, points, created_at, expires_at, reason, cause) VALUES (?, 'earn', ?, ?, ?, ?, ?)",
             args![&ev.customer_id, points, now.0, expires_at, reason, &cause],
         )?);
-        stmts.push(db.stmt(&format!("SELECT {TRANSACTION_COLUMNS} FROM ledger WHERE cause = ?"), args![&cause])?);
+        stmts.push(members::entry_by_cause(db, &cause)?);
         let last = stmts.len() - 1;
         match w.commit(stmts).await? {
             Outcome::Done(done) => {
@@ -290,12 +285,7 @@ async fn bonus(
                     points_earned: points,
                     pending: false,
                     available_at: now,
-                    transaction: done
-                        .rows::<TransactionRow>(last)?
-                        .into_iter()
-                        .next()
-                        .map(|t| t.transaction(ctx.lang()))
-                        .transpose()?,
+                    transaction: members::written_entry(&done, last, ctx.lang())?,
                     campaign: None,
                     items: Vec::new(),
                 };
