@@ -66,7 +66,7 @@ fn standing(m: MemberSummary) -> impl IntoView {
         let lines = m
             .gift_cards
             .into_iter()
-            .map(|g| view! { <li><code class="le-gift-code">{g.code}</code>" · "{g.offer}</li> })
+            .map(|g| view! { <li><code class="le-gift-code">{g.code}</code>" · "{g.offer}</li> }.into_any())
             .collect_view();
         view! {
             <div class="le-gift-cards">

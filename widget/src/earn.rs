@@ -32,6 +32,7 @@ pub fn ways_to_earn(p: &ProgramSummary, standing: Option<&MemberActivities>) -> 
                     {left.map(|l| view! { <span class="le-muted">" · "{l}</span> })}
                 </li>
             }
+            .into_any()
         })
         .collect_view();
     view! {

@@ -22,7 +22,9 @@ pub fn Guest() -> impl IntoView {
         {loaded(s.program, move || s.load_program(), move |p: &ProgramSummary| {
             // The list is built whole with each answer (see `loaded`): a
             // plain iterator, as Leptos does static lists; `<For>`'s keyed
-            // diffing would have nothing to keep.
+            // diffing would have nothing to keep. Every list's items are
+            // `AnyView`s, so all lists share one `Vec<AnyView>`'s view code
+            // rather than each list type carrying its own (BENCHMARKS.md).
             let rewards = p
                 .rewards
                 .iter()
@@ -33,6 +35,7 @@ pub fn Guest() -> impl IntoView {
                             <p class="le-muted">{r.description.clone()}</p>
                         </li>
                     }
+                    .into_any()
                 })
                 .collect_view();
             view! {

@@ -39,6 +39,7 @@ pub fn History() -> impl IntoView {
                             </span>
                         </li>
                     }
+                    .into_any()
                 })
                 .collect_view();
             let shown = page.clone();

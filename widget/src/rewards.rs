@@ -21,7 +21,11 @@ pub fn Rewards() -> impl IntoView {
         s.offers,
         move || s.refresh(),
         |offers: &ShopperOffers| {
-            let cards = offers.rewards.iter().map(|offer| view! { <RewardCard offer=offer.clone()/> }).collect_view();
+            let cards = offers
+                .rewards
+                .iter()
+                .map(|offer| view! { <RewardCard offer=offer.clone()/> }.into_any())
+                .collect_view();
             view! { <ul class="le-rewards">{cards}</ul> }
         },
     )
