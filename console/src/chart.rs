@@ -68,6 +68,7 @@ pub fn Chart(
                 <line class="grid" x1=LEFT x2=W - RIGHT y1=y(v) y2=y(v)></line>
                 <text class="axis" x=LEFT - 6.0 y=y(v) + 4.0 text-anchor="end">{int(v)}</text>
             }
+            .into_any()
         })
         .collect_view();
     let ticks: Vec<usize> = if n <= 2 { (0..n).collect() } else { vec![0, n / 2, n - 1] };
@@ -86,7 +87,7 @@ pub fn Chart(
                 "end" => W - RIGHT,
                 _ => LEFT + slot * (i as f64 + 0.5),
             };
-            view! { <text class="axis" x=x y=H - 8.0 text-anchor=anchor>{d}</text> }
+            view! { <text class="axis" x=x y=H - 8.0 text-anchor=anchor>{d}</text> }.into_any()
         })
         .collect_view();
     let k = series.len().max(1) as f64;
@@ -115,7 +116,7 @@ pub fn Chart(
                             <rect class=format!("bar {}", s.class) x=x y=y(*v) width=bar.max(1.0) height=TOP + plot_h - y(*v)>
                                 <title>{format!("{}: {} {}", days[i], int(*v), s.name)}</title>
                             </rect>
-                        }
+                        }.into_any()
                     })
                     .collect_view()
                     .into_any()
@@ -124,16 +125,18 @@ pub fn Chart(
         .collect_view();
     let legend = series
         .iter()
-        .map(|s| view! { <li><span class=format!("swatch {}", s.class)></span>{s.name}</li> })
+        .map(|s| view! { <li><span class=format!("swatch {}", s.class)></span>{s.name}</li> }.into_any())
         .collect_view();
-    let head = series.iter().map(|s| view! { <th scope="col">{s.name}</th> }).collect_view();
+    let head = series.iter().map(|s| view! { <th scope="col">{s.name}</th> }.into_any()).collect_view();
     let rows = days
         .iter()
         .enumerate()
         .map(|(i, d)| {
-            let cells =
-                series.iter().map(|s| view! { <td>{int(s.values.get(i).copied().unwrap_or(0))}</td> }).collect_view();
-            view! { <tr><th scope="row">{d.clone()}</th>{cells}</tr> }
+            let cells = series
+                .iter()
+                .map(|s| view! { <td>{int(s.values.get(i).copied().unwrap_or(0))}</td> }.into_any())
+                .collect_view();
+            view! { <tr><th scope="row">{d.clone()}</th>{cells}</tr> }.into_any()
         })
         .collect_view();
     view! {
@@ -171,11 +174,12 @@ pub fn Bars(title: &'static str, id: &'static str, rows: Vec<(String, i64)>) -> 
                 <rect class="bar s1" x=label_w y=y + 4.0 width=w.max(1.0) height=16></rect>
                 <text class="axis" x=label_w + w + 6.0 y=y + 16.0>{int(*v)}</text>
             }
+            .into_any()
         })
         .collect_view();
     let table = rows
         .iter()
-        .map(|(name, v)| view! { <tr><th scope="row">{name.clone()}</th><td>{int(*v)}</td></tr> })
+        .map(|(name, v)| view! { <tr><th scope="row">{name.clone()}</th><td>{int(*v)}</td></tr> }.into_any())
         .collect_view();
     view! {
         <figure class="chart" aria-labelledby=format!("{id}-title")>

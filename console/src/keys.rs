@@ -87,7 +87,7 @@ fn ApiKeys() -> impl IntoView {
                                     <input type="checkbox" prop:checked=move || on.get() on:change=move |ev| on.set(event_target_checked(&ev))/>
                                     {format!(" {hint}")}
                                 </label>
-                            }
+                            }.into_any()
                         })
                         .collect_view()}
                 </fieldset>

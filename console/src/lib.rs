@@ -206,7 +206,7 @@ fn Shell(session: RwSignal<Session>, current: ConsoleSession, page: RwSignal<Pag
                                         {p.title()}
                                     </a>
                                 </li>
-                            }
+                            }.into_any()
                         })
                         .collect_view()}
                 </ul>

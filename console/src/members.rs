@@ -175,7 +175,7 @@ fn AccountView(
         ("Birthday", d.birthday.clone().unwrap_or_else(|| "—".into())),
     ]
     .into_iter()
-    .map(|(k, v)| view! { <div><dt>{k}</dt><dd>{v}</dd></div> })
+    .map(|(k, v)| view! { <div><dt>{k}</dt><dd>{v}</dd></div> }.into_any())
     .collect_view();
     let standing = [
         ("Balance", int(d.summary.balance)),
@@ -184,7 +184,7 @@ fn AccountView(
         ("Tier", d.summary.tier.clone().unwrap_or_else(|| "—".into())),
     ]
     .into_iter()
-    .map(|(k, v)| view! { <div class="card"><dt>{k}</dt><dd>{v}</dd></div> })
+    .map(|(k, v)| view! { <div class="card"><dt>{k}</dt><dd>{v}</dd></div> }.into_any())
     .collect_view();
     let ledger = a.ledger.transactions.clone();
     let coupons = a.coupons.coupons.clone();
@@ -216,7 +216,7 @@ fn AccountView(
                                     <td>{c.coupon.offer.clone()}</td>
                                     <td>{c.coupon.expires_at.map(format_time).unwrap_or_else(|| "—".into())}</td>
                                 </tr>
-                            }
+                            }.into_any()
                         })
                         .collect_view()}
                 </tbody>
@@ -237,7 +237,7 @@ fn AccountView(
                                 <td>{t.description.clone()}</td>
                                 <td class="num">{if t.points > 0 { format!("+{}", int(t.points)) } else { int(t.points) }}</td>
                             </tr>
-                        }
+                        }.into_any()
                     })
                     .collect_view()}
             </tbody>
@@ -373,7 +373,7 @@ fn Redeem(
                                 }>{format!("Redeem {}", o.reward.name)}</button>
                             </Show>
                         </li>
-                    }
+                    }.into_any()
                 })
                 .collect_view()}
         </ul>

@@ -50,7 +50,7 @@ pub fn Overview() -> impl IntoView {
                 }>
                     {RANGES
                         .into_iter()
-                        .map(|(n, label)| view! { <option value=n selected=n == 30>{label}</option> })
+                        .map(|(n, label)| view! { <option value=n selected=n == 30>{label}</option> }.into_any())
                         .collect_view()}
                 </select>
             </label>
@@ -78,7 +78,7 @@ fn Figures(s: AnalyticsSummary, currency: String) -> impl IntoView {
         ("Purchase amount", money::format(t.purchase_amount_minor, &currency, Lang::En)),
     ]
     .into_iter()
-    .map(|(label, value)| view! { <div class="card"><dt>{label}</dt><dd>{value}</dd></div> })
+    .map(|(label, value)| view! { <div class="card"><dt>{label}</dt><dd>{value}</dd></div> }.into_any())
     .collect_view();
     let days: Vec<String> = s.daily.iter().map(|d| d.date.clone()).collect();
     let col = |f: fn(&loyalty_core::wire::AnalyticsDay) -> i64| s.daily.iter().map(f).collect::<Vec<i64>>();
@@ -119,7 +119,7 @@ fn Figures(s: AnalyticsSummary, currency: String) -> impl IntoView {
                 <tbody>
                     {top
                         .iter()
-                        .map(|r| view! { <tr><td>{r.name.clone()}</td><td class="num">{int(r.redemptions)}</td></tr> })
+                        .map(|r| view! { <tr><td>{r.name.clone()}</td><td class="num">{int(r.redemptions)}</td></tr> }.into_any())
                         .collect_view()}
                 </tbody>
             </table>

@@ -258,7 +258,7 @@ fn Form(p: Program) -> impl IntoView {
                                         TierWindow::Rolling12Months => "The last 12 months",
                                         TierWindow::CalendarYear => "The calendar year",
                                     };
-                                    view! { <option value=w.as_str() selected=move || window.get() == w>{label}</option> }
+                                    view! { <option value=w.as_str() selected=move || window.get() == w>{label}</option> }.into_any()
                                 })
                                 .collect_view()}
                         </select>
@@ -365,7 +365,7 @@ fn BonusRow(
                 <select aria-label=format!("Bonus {n}: event") on:change=move |ev| b.event.set(event_target_value(&ev))>
                     {["signup", "birthday", "review", "referral"]
                         .into_iter()
-                        .map(|e| view! { <option value=e selected=move || b.event.get() == e>{e}</option> })
+                        .map(|e| view! { <option value=e selected=move || b.event.get() == e>{e}</option> }.into_any())
                         .collect_view()}
                 </select>
                 <p class="field-error">{event_error}</p>

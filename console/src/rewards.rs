@@ -398,7 +398,7 @@ fn Editor(
                         <select id="r-kind" on:change=move |ev| kind.set(event_target_value(&ev))>
                             {kinds
                                 .into_iter()
-                                .map(|k| view! { <option value=k selected=move || kind.get() == k>{k}</option> })
+                                .map(|k| view! { <option value=k selected=move || kind.get() == k>{k}</option> }.into_any())
                                 .collect_view()}
                         </select>
                         <FieldError issues path="discount" id="r-kind"/>
@@ -452,7 +452,7 @@ fn Editor(
                     issues.get().iter().all(|i| !i.path.starts_with("eligibility"))
                 })/>
                 <Show when=move || !loose().is_empty()>
-                    <ul class="error">{move || loose().into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}</ul>
+                    <ul class="error">{move || loose().into_iter().map(|m| view! { <li>{m}</li> }.into_any()).collect_view()}</ul>
                 </Show>
                 <div class="row">
                     <button type="submit">"Save reward"</button>
@@ -565,14 +565,14 @@ fn Condition(g: usize, index: usize, c: Cond, group: GroupDraft, issues: Signal<
             >
                 {attribute_names()
                     .into_iter()
-                    .map(|a| view! { <option value=a selected=move || c.attribute.get() == a>{a}</option> })
+                    .map(|a| view! { <option value=a selected=move || c.attribute.get() == a>{a}</option> }.into_any())
                     .collect_view()}
             </select>
             <select aria-label=format!("Condition {n}: operator") on:change=move |ev| c.operator.set(event_target_value(&ev))>
                 {move || {
                     operators_for(&c.attribute.get())
                         .into_iter()
-                        .map(|o| view! { <option value=o selected=move || c.operator.get() == o>{o}</option> })
+                        .map(|o| view! { <option value=o selected=move || c.operator.get() == o>{o}</option> }.into_any())
                         .collect_view()
                 }}
             </select>
@@ -825,7 +825,7 @@ fn AttributeRows(attributes: Attributes, issues: Signal<Vec<Issue>>) -> impl Int
                                 <select on:change=move |ev| d.kind.set(event_target_value(&ev))>
                                     {["text", "number", "boolean"]
                                         .into_iter()
-                                        .map(|k| view! { <option value=k selected=move || d.kind.get() == k>{k}</option> })
+                                        .map(|k| view! { <option value=k selected=move || d.kind.get() == k>{k}</option> }.into_any())
                                         .collect_view()}
                                 </select>
                             </label>
