@@ -79,7 +79,10 @@ impl Api {
         body: &B,
         idempotency_key: &str,
     ) -> Result<T, ApiError> {
-        let json = serde_wasm_bindgen::to_value(body)
+        // JSON-compatible: maps as plain objects (a `Map` would stringify
+        // as `{}`), `None` as `null`.
+        let json = body
+            .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
             .ok()
             .and_then(|v| js_sys::JSON::stringify(&v).ok())
             .ok_or_else(|| error("internal", "cannot encode the request"))?;
