@@ -4,7 +4,9 @@
 //! console header the Worker asks of cookie requests. Answers are decoded
 //! into the `core::wire` types the Worker serialised, through
 //! serde-wasm-bindgen from the browser's parsed JSON; request bodies are
-//! the same types, serialised with serde_json.
+//! the same types, serialised by serde-wasm-bindgen and the browser's
+//! `JSON.stringify` ([`to_json`]), so one serde back end serves both ways
+//! and no JSON writer is linked.
 
 use gloo_net::http::{Method, RequestBuilder, Response};
 use leptos::prelude::*;
@@ -48,8 +50,33 @@ pub async fn send<B: Serialize, T: DeserializeOwned>(
     body: Option<&B>,
     idempotent: bool,
 ) -> Result<T, ApiError> {
-    let text = body.map(serde_json::to_string).transpose().map_err(|e| error("internal", e.to_string()))?;
+    let text = body.map(|b| to_json(b, 0)).transpose()?;
     decode(request(method, path, text, idempotent).await?)
+}
+
+/// `value` as JSON text, indented by `indent` spaces a level (0: none):
+/// serde-wasm-bindgen's JSON-compatible serializer (maps as objects,
+/// `None` as `null`, integers past ±(2^53 − 1) refused) to a JS value,
+/// then the browser's `JSON.stringify`.
+pub fn to_json<B: Serialize + ?Sized>(value: &B, indent: u32) -> Result<String, ApiError> {
+    let js = value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| error("internal", format!("cannot encode the request: {e}")))?;
+    js_sys::JSON::stringify_with_replacer_and_space(&js, &JsValue::NULL, &JsValue::from(indent))
+        .ok()
+        .and_then(|text| text.as_string())
+        .ok_or_else(|| error("internal", "cannot encode the request"))
+}
+
+/// A wire enum from its name as the contract writes it (`"gift_card"`),
+/// as a `<select>`'s value carries it; `None` for a name it does not have.
+pub fn from_name<T: DeserializeOwned>(name: &str) -> Option<T> {
+    serde_wasm_bindgen::from_value(JsValue::from_str(name)).ok()
+}
+
+/// A wire enum's name as the contract writes it, for a `<select>`.
+pub fn name_of<T: Serialize>(value: &T) -> String {
+    serde_wasm_bindgen::to_value(value).ok().and_then(|v| v.as_string()).unwrap_or_default()
 }
 
 /// The request and its answer's parsed JSON: one copy for every type the

@@ -107,7 +107,7 @@ fn ApiKeys() -> impl IntoView {
                                 <tr><th scope="col">"Name"</th><th scope="col">"Scopes"</th><th scope="col">"Created"</th><th scope="col"><span class="sr-only">"Revoke"</span></th></tr>
                             </thead>
                             <tbody>
-                                <For each=move || l.api_keys.clone() key=|k| k.key_id.clone() let:k>
+                                {l.api_keys.into_iter().map(|k| view! {
                                     <tr>
                                         <td>{k.name.clone()}<br/><code class="muted">{k.key_id.clone()}</code></td>
                                         <td>{k.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")}</td>
@@ -125,7 +125,7 @@ fn ApiKeys() -> impl IntoView {
                                             }>"Revoke"</button>
                                         </td>
                                     </tr>
-                                </For>
+                                }.into_any()).collect_view()}
                             </tbody>
                         </table>
                     }
@@ -184,7 +184,7 @@ fn Webhooks() -> impl IntoView {
                     }
                     view! {
                         <ul class="hooks">
-                            <For each=move || l.webhooks.clone() key=|w| w.webhook_id.clone() let:w>
+                            {l.webhooks.into_iter().map(|w| view! {
                                 <li>
                                     <p>
                                         <strong>{w.url.clone()}</strong>
@@ -207,7 +207,7 @@ fn Webhooks() -> impl IntoView {
                                         }>{format!("Remove {}", w.url)}</button>
                                     </div>
                                 </li>
-                            </For>
+                            }.into_any()).collect_view()}
                         </ul>
                     }
                     .into_any()
@@ -245,7 +245,7 @@ fn Deliveries(id: String) -> impl IntoView {
                             <tr><th scope="col">"Event"</th><th scope="col">"Status"</th><th scope="col" class="num">"Tries"</th><th scope="col">"Last answer"</th><th scope="col">"When"</th><th scope="col"><span class="sr-only">"Retry"</span></th></tr>
                         </thead>
                         <tbody>
-                            <For each=move || p.deliveries.clone() key=|d| (d.delivery_id.clone(), d.attempts) let:d>
+                            {p.deliveries.into_iter().map(|d| view! {
                                 <tr>
                                     <td>{d.kind.as_str()}</td>
                                     <td>{match d.status {
@@ -271,7 +271,7 @@ fn Deliveries(id: String) -> impl IntoView {
                                         </Show>
                                     </td>
                                 </tr>
-                            </For>
+                            }.into_any()).collect_view()}
                         </tbody>
                     </table>
                 }

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use loyalty_core::wire::{
     AdjustmentRequest, Erased, MemberCoupons, MemberDetail, MemberExport, MemberList, RedeemRequest, RedemptionReceipt,
-    RewardOffers, TransactionPage,
+    RewardOffers, Transaction, TransactionPage,
 };
 
 use crate::api::{self, seg, ApiError};
@@ -74,13 +74,7 @@ pub fn Members() -> impl IntoView {
                                     </tr>
                                 </thead>
                                 <tbody>
-                                    <For
-                                        each=move || list.members.clone()
-                                        key=|m| m.summary.customer_id.clone()
-                                        let:m
-                                    >
-                                        <MemberRow m chosen outcome/>
-                                    </For>
+                                    {list.members.into_iter().map(|m| view! { <MemberRow m chosen outcome/> }.into_any()).collect_view()}
                                 </tbody>
                             </table>
                         }
@@ -284,9 +278,9 @@ fn Adjust(id: String, reload: impl Fn() + Clone + Send + Sync + 'static, outcome
         let path = format!("/v1/members/{}/adjustments", seg(&id.get_value()));
         outcome.set(Outcome::Busy);
         spawn_local(async move {
-            match api::send::<_, serde_json::Value>(Method::POST, &path, Some(&body), true).await {
-                Ok(_) => {
-                    outcome.set(Outcome::Done(format!("Adjusted by {} points.", int(n))));
+            match api::send::<_, Transaction>(Method::POST, &path, Some(&body), true).await {
+                Ok(t) => {
+                    outcome.set(Outcome::Done(format!("Adjusted by {} points.", int(t.points))));
                     points.set(String::new());
                     reason.set(String::new());
                     reload.with_value(|r| r());
@@ -389,11 +383,13 @@ fn Data(id: String, chosen: RwSignal<Option<String>>, outcome: RwSignal<Outcome>
         outcome.set(Outcome::Busy);
         spawn_local(async move {
             match api::get::<MemberExport>(&format!("/v1/members/{}/export", seg(&id))).await {
-                Ok(doc) => {
-                    let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
-                    ui::download(&format!("member-{id}.json"), &text);
-                    outcome.set(Outcome::Done("Export downloaded.".into()));
-                }
+                Ok(doc) => match api::to_json(&doc, 2) {
+                    Ok(text) => {
+                        ui::download(&format!("member-{id}.json"), &text);
+                        outcome.set(Outcome::Done("Export downloaded.".into()));
+                    }
+                    Err(e) => outcome.set(Outcome::Failed(e)),
+                },
                 Err(e) => outcome.set(Outcome::Failed(e)),
             }
         });

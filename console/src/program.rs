@@ -9,7 +9,6 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use loyalty_core::error::Issue;
 use loyalty_core::program::{BonusEvent, BonusRule, Program, TierBasis, TierRule, TierWindow};
-use serde_json::json;
 
 use crate::api::{self, ApiError};
 use crate::ui::{self, FieldError, Load, TextField};
@@ -239,7 +238,7 @@ fn Form(p: Program) -> impl IntoView {
                     <div class="field">
                         <label for="p-basis">"Thresholds count"</label>
                         <select id="p-basis" on:change=move |ev| {
-                            basis.set(serde_json::from_value(json!(event_target_value(&ev))).unwrap_or_default())
+                            basis.set(api::from_name(&event_target_value(&ev)).unwrap_or_default())
                         }>
                             <option value="lifetime_points" selected=move || basis.get() == TierBasis::LifetimePoints>"Points earned"</option>
                             <option value="lifetime_spend" selected=move || basis.get() == TierBasis::LifetimeSpend>"Amount spent (minor units)"</option>
@@ -248,7 +247,7 @@ fn Form(p: Program) -> impl IntoView {
                     <div class="field">
                         <label for="p-window">"Over"</label>
                         <select id="p-window" on:change=move |ev| {
-                            window.set(serde_json::from_value(json!(event_target_value(&ev))).unwrap_or_default())
+                            window.set(api::from_name(&event_target_value(&ev)).unwrap_or_default())
                         }>
                             {[TierWindow::Lifetime, TierWindow::Rolling12Months, TierWindow::CalendarYear]
                                 .into_iter()

@@ -69,9 +69,9 @@ pub fn Rewards() -> impl IntoView {
                             </tr>
                         </thead>
                         <tbody>
-                            <For each=move || l.rewards.clone() key=|r| (r.reward_id.clone(), serde_json::to_string(r).unwrap_or_default()) let:r>
+                            {l.rewards.into_iter().map(|r| view! {
                                 <Row r editing reload=fetch/>
-                            </For>
+                            }.into_any()).collect_view()}
                         </tbody>
                     </table>
                 }
@@ -303,8 +303,7 @@ fn Editor(
                 Eligibility::default()
             }
         };
-        let kind_value: RewardKind =
-            serde_json::from_value(json!(kind.get())).unwrap_or(RewardKind::FixedAmountDiscount);
+        let kind_value: RewardKind = api::from_name(&kind.get()).unwrap_or(RewardKind::FixedAmountDiscount);
         let k = kind.get();
         // A fixed amount off and a gift card's balance are both an amount
         // in a currency.
@@ -763,7 +762,7 @@ impl Attributes {
     fn add(&self, t: &TransactionAttribute) {
         let key = self.next.get_value();
         self.next.set_value(key + 1);
-        let kind = json!(t.kind).as_str().unwrap_or("text").to_owned();
+        let kind = api::name_of(&t.kind);
         let draft = AttributeDraft {
             key,
             id: RwSignal::new(t.attribute_id.clone()),
@@ -782,7 +781,7 @@ impl Attributes {
             .map(|d| TransactionAttribute {
                 attribute_id: d.id.get().trim().to_owned(),
                 name: d.name.get().trim().to_owned(),
-                kind: serde_json::from_value(json!(d.kind.get())).unwrap_or(AttributeType::Text),
+                kind: api::from_name(&d.kind.get()).unwrap_or(AttributeType::Text),
                 mandatory: d.mandatory.get(),
             })
             .collect()
