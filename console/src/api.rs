@@ -61,11 +61,11 @@ pub async fn send<B: Serialize, T: DeserializeOwned>(
 pub fn to_json<B: Serialize + ?Sized>(value: &B, indent: u32) -> Result<String, ApiError> {
     let js = value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| error("internal", format!("cannot encode the request: {e}")))?;
+        .map_err(|e| error("internal", format!("cannot write the JSON: {e}")))?;
     js_sys::JSON::stringify_with_replacer_and_space(&js, &JsValue::NULL, &JsValue::from(indent))
         .ok()
         .and_then(|text| text.as_string())
-        .ok_or_else(|| error("internal", "cannot encode the request"))
+        .ok_or_else(|| error("internal", "cannot write the JSON"))
 }
 
 /// A wire enum from its name as the contract writes it (`"gift_card"`),
