@@ -39,6 +39,7 @@ pub mod coupon;
 pub mod earn;
 pub mod eligibility;
 pub mod error;
+mod flat;
 pub mod ids;
 pub mod import;
 pub mod items;

@@ -267,7 +267,7 @@ pub struct PendingLot {
 }
 
 /// `GET /v1/members/{id}`: the summary plus the attributes rules read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct MemberDetail {
     /// Standing.
@@ -281,6 +281,22 @@ pub struct MemberDetail {
     pub birthday: Option<String>,
     /// E-mail.
     pub email: Option<String>,
+}
+
+// Read without serde's `flatten` buffer: see `crate::flat`.
+impl<'de> Deserialize<'de> for MemberDetail {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Own {
+            tags: Vec<String>,
+            enrolled_at: Option<String>,
+            birthday: Option<String>,
+            email: Option<String>,
+        }
+        let (summary, Own { tags, enrolled_at, birthday, email }) =
+            crate::flat::split(d, &["tags", "enrolled_at", "birthday", "email"])?;
+        Ok(MemberDetail { summary, tags, enrolled_at, birthday, email })
+    }
 }
 
 impl MemberDetail {
@@ -524,7 +540,7 @@ pub struct MemberCoupons {
 }
 
 /// One of a member's codes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct MemberCoupon {
     /// The reward it was redeemed for.
@@ -536,6 +552,21 @@ pub struct MemberCoupon {
     /// The code, what it gives, until when and from what order size.
     #[serde(flatten)]
     pub coupon: CouponSummary,
+}
+
+// Read without serde's `flatten` buffer: see `crate::flat`.
+impl<'de> Deserialize<'de> for MemberCoupon {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Own {
+            reward_id: String,
+            redemption_id: String,
+            issued_at: Timestamp,
+        }
+        let (coupon, Own { reward_id, redemption_id, issued_at }) =
+            crate::flat::split(d, &["reward_id", "redemption_id", "issued_at"])?;
+        Ok(MemberCoupon { coupon, reward_id, redemption_id, issued_at })
+    }
 }
 
 /// A ledger entry on the wire.
@@ -1078,7 +1109,7 @@ pub struct CouponsInfo {
 }
 
 /// `GET /v1/rewards/{id}`: the reward plus its codes' counts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RewardDetail {
     /// The reward.
@@ -1086,6 +1117,18 @@ pub struct RewardDetail {
     pub reward: Reward,
     /// Pool counts.
     pub coupons_info: CouponsInfo,
+}
+
+// Read without serde's `flatten` buffer: see `crate::flat`.
+impl<'de> Deserialize<'de> for RewardDetail {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Own {
+            coupons_info: CouponsInfo,
+        }
+        let (reward, Own { coupons_info }) = crate::flat::split(d, &["coupons_info"])?;
+        Ok(RewardDetail { reward, coupons_info })
+    }
 }
 
 /// `POST /v1/rewards/{id}/coupons` answer.
@@ -1161,7 +1204,7 @@ pub struct Webhook {
 }
 
 /// `POST /v1/webhooks` answer: the endpoint and its signing secret.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct WebhookCreated {
     /// The endpoint.
@@ -1169,6 +1212,18 @@ pub struct WebhookCreated {
     pub webhook: Webhook,
     /// `whsec_...`: verifies the `webhook-signature` of every delivery.
     pub secret: String,
+}
+
+// Read without serde's `flatten` buffer: see `crate::flat`.
+impl<'de> Deserialize<'de> for WebhookCreated {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Own {
+            secret: String,
+        }
+        let (webhook, Own { secret }) = crate::flat::split(d, &["secret"])?;
+        Ok(WebhookCreated { webhook, secret })
+    }
 }
 
 /// `GET /v1/webhooks`.
@@ -1262,6 +1317,89 @@ pub struct RetryAccepted {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The five types that carry another's fields at their level are read
+    /// by `crate::flat::split`, not serde's derived `flatten`: what the
+    /// Worker writes reads back the same through a streaming reader and a
+    /// value reader, each field in its place, and a missing field of
+    /// either part is still an error.
+    #[test]
+    fn flattened_types_read_back_what_is_written() {
+        fn round_trip<T>(t: &T, flat_key: &str, own_key: &str)
+        where
+            T: Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+        {
+            let json = serde_json::to_value(t).unwrap();
+            assert!(json.get(flat_key).is_some() && json.get(own_key).is_some(), "{json}");
+            assert_eq!(&serde_json::from_str::<T>(&json.to_string()).unwrap(), t);
+            assert_eq!(&serde_json::from_value::<T>(json.clone()).unwrap(), t);
+            for key in [flat_key, own_key] {
+                let mut missing = json.clone();
+                missing.as_object_mut().unwrap().remove(key);
+                let e = serde_json::from_value::<T>(missing).unwrap_err().to_string();
+                assert!(e.contains(key), "{key}: {e}");
+            }
+        }
+        let at = Timestamp(1_800_000_000);
+        let coupon = CouponSummary {
+            code: "LOY-ABCD".into(),
+            expires_at: Some(at),
+            discount: Discount {
+                kind: RewardKind::FixedAmountDiscount,
+                amount_minor: Some(500),
+                currency: Some("USD".into()),
+                percent: None,
+                sku: None,
+            },
+            min_order_minor: 2000,
+            offer: "$5.00 off".into(),
+            min_order: Some("on orders of $20.00 or more".into()),
+        };
+        round_trip(
+            &MemberCoupon {
+                reward_id: "5_OFF".into(),
+                redemption_id: "r1".into(),
+                issued_at: at,
+                coupon: coupon.clone(),
+            },
+            "code",
+            "redemption_id",
+        );
+        let summary: MemberSummary = serde_json::from_value(serde_json::json!({
+            "customer_id": "alice", "balance": 1200, "pending": 50, "lifetime_earned": 3000, "tier": "Gold",
+            "next_tier": null, "expiring": [{"points": 100, "expires_at": "2027-01-01T00:00:00Z"}], "pending_lots": [],
+        }))
+        .unwrap();
+        let detail = MemberDetail {
+            summary: MemberSummary { gift_cards: vec![coupon], ..summary },
+            tags: vec!["vip".into()],
+            enrolled_at: Some("2024-01-01".into()),
+            birthday: None,
+            email: Some("alice@example.com".into()),
+        };
+        round_trip(&detail, "balance", "tags");
+        let webhook = Webhook {
+            webhook_id: "wh_1".into(),
+            url: "https://store.example/hooks".into(),
+            events: vec!["*".into()],
+            description: None,
+            active: true,
+            created_at: at,
+        };
+        round_trip(&WebhookCreated { webhook, secret: "whsec_x".into() }, "url", "secret");
+        let view = ApiKeyView {
+            key_id: "key_1".into(),
+            name: "checkout".into(),
+            scopes: vec![crate::apikey::Scope::Checkout],
+            created_at: at,
+        };
+        round_trip(&ApiKeyCreated { view, key: "lek_x".into() }, "scopes", "key");
+        let rewards: Vec<Reward> = serde_json::from_str(include_str!("../../edge/seed/rewards.json")).unwrap();
+        for reward in rewards {
+            let info = CouponsInfo { total: 3, issued: 2, redeemed: 1 };
+            round_trip(&RewardDetail { reward, coupons_info: info }, "points_cost", "coupons_info");
+        }
+    }
 
     /// A client written with these types (the console, the CLI) sends what
     /// it means: a field it leaves alone is absent, never a `null` that
@@ -1788,7 +1926,7 @@ pub struct ApiKeyView {
 }
 
 /// `POST /v1/api-keys` answer: the key, shown only here.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ApiKeyCreated {
     /// The key as listed.
@@ -1797,6 +1935,18 @@ pub struct ApiKeyCreated {
     /// The key (`lek_…`): kept only as its hash, so this is the one time
     /// it can be read.
     pub key: String,
+}
+
+// Read without serde's `flatten` buffer: see `crate::flat`.
+impl<'de> Deserialize<'de> for ApiKeyCreated {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Own {
+            key: String,
+        }
+        let (view, Own { key }) = crate::flat::split(d, &["key"])?;
+        Ok(ApiKeyCreated { view, key })
+    }
 }
 
 /// `GET /v1/api-keys`.
