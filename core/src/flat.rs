@@ -82,3 +82,24 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Filter<'_, A> {
         self.map.next_value_seed(seed)
     }
 }
+
+/// `Deserialize` for a wire type whose first field is flattened (its
+/// `#[serde(flatten)]` kept for writing): `read_flattened!(MemberDetail {
+/// summary, tags: Vec<String>, … })` names the flattened field, then the
+/// type's own fields once, which both make the set-aside list and the
+/// struct they are read into.
+macro_rules! read_flattened {
+    ($outer:ident { $flat:ident, $($field:ident: $ty:ty),+ $(,)? }) => {
+        impl<'de> ::serde::Deserialize<'de> for $outer {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                #[derive(::serde::Deserialize)]
+                struct Own {
+                    $($field: $ty),+
+                }
+                let ($flat, Own { $($field),+ }) = $crate::flat::split(d, &[$(stringify!($field)),+])?;
+                Ok($outer { $flat, $($field),+ })
+            }
+        }
+    };
+}
+pub(crate) use read_flattened;

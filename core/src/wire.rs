@@ -283,21 +283,7 @@ pub struct MemberDetail {
     pub email: Option<String>,
 }
 
-// Read without serde's `flatten` buffer: see `crate::flat`.
-impl<'de> Deserialize<'de> for MemberDetail {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        struct Own {
-            tags: Vec<String>,
-            enrolled_at: Option<String>,
-            birthday: Option<String>,
-            email: Option<String>,
-        }
-        let (summary, Own { tags, enrolled_at, birthday, email }) =
-            crate::flat::split(d, &["tags", "enrolled_at", "birthday", "email"])?;
-        Ok(MemberDetail { summary, tags, enrolled_at, birthday, email })
-    }
-}
+crate::flat::read_flattened!(MemberDetail { summary, tags: Vec<String>, enrolled_at: Option<String>, birthday: Option<String>, email: Option<String> });
 
 impl MemberDetail {
     /// What eligibility rules read of this member, as the server reads it
@@ -554,20 +540,7 @@ pub struct MemberCoupon {
     pub coupon: CouponSummary,
 }
 
-// Read without serde's `flatten` buffer: see `crate::flat`.
-impl<'de> Deserialize<'de> for MemberCoupon {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        struct Own {
-            reward_id: String,
-            redemption_id: String,
-            issued_at: Timestamp,
-        }
-        let (coupon, Own { reward_id, redemption_id, issued_at }) =
-            crate::flat::split(d, &["reward_id", "redemption_id", "issued_at"])?;
-        Ok(MemberCoupon { coupon, reward_id, redemption_id, issued_at })
-    }
-}
+crate::flat::read_flattened!(MemberCoupon { coupon, reward_id: String, redemption_id: String, issued_at: Timestamp });
 
 /// A ledger entry on the wire.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -1119,17 +1092,7 @@ pub struct RewardDetail {
     pub coupons_info: CouponsInfo,
 }
 
-// Read without serde's `flatten` buffer: see `crate::flat`.
-impl<'de> Deserialize<'de> for RewardDetail {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        struct Own {
-            coupons_info: CouponsInfo,
-        }
-        let (reward, Own { coupons_info }) = crate::flat::split(d, &["coupons_info"])?;
-        Ok(RewardDetail { reward, coupons_info })
-    }
-}
+crate::flat::read_flattened!(RewardDetail { reward, coupons_info: CouponsInfo });
 
 /// `POST /v1/rewards/{id}/coupons` answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -1214,17 +1177,7 @@ pub struct WebhookCreated {
     pub secret: String,
 }
 
-// Read without serde's `flatten` buffer: see `crate::flat`.
-impl<'de> Deserialize<'de> for WebhookCreated {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        struct Own {
-            secret: String,
-        }
-        let (webhook, Own { secret }) = crate::flat::split(d, &["secret"])?;
-        Ok(WebhookCreated { webhook, secret })
-    }
-}
+crate::flat::read_flattened!(WebhookCreated { webhook, secret: String });
 
 /// `GET /v1/webhooks`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -1937,17 +1890,7 @@ pub struct ApiKeyCreated {
     pub key: String,
 }
 
-// Read without serde's `flatten` buffer: see `crate::flat`.
-impl<'de> Deserialize<'de> for ApiKeyCreated {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        struct Own {
-            key: String,
-        }
-        let (view, Own { key }) = crate::flat::split(d, &["key"])?;
-        Ok(ApiKeyCreated { view, key })
-    }
-}
+crate::flat::read_flattened!(ApiKeyCreated { view, key: String });
 
 /// `GET /v1/api-keys`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
