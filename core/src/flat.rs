@@ -6,12 +6,11 @@
 //! buffer first and then decodes the flattened struct, and every type
 //! inside it, a second time from that buffer: a second decoder for the
 //! whole tree, the largest single cost in the console's module
-//! (BENCHMARKS.md has the measure). [`split`]
-//! reads the object once: the outer type's own fields, few and small, are
-//! set aside as they pass, and every other key goes straight to the
-//! flattened struct's own derived decoder. Writing keeps serde's `flatten`,
-//! which buffers nothing; the round-trip tests in `wire` hold the two
-//! together.
+//! (BENCHMARKS.md has the measure). [`split`] reads the object once: the
+//! outer type's own fields, few and small, are set aside as they pass, and
+//! every other key goes straight to the flattened struct's own derived
+//! decoder. Writing keeps serde's `flatten`, which buffers nothing; the
+//! round-trip tests in `wire` hold the two together.
 
 use std::fmt;
 use std::marker::PhantomData;
